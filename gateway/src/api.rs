@@ -1,0 +1,257 @@
+//! The HTTP surface: session tokens, the try-on API, sandbox results, health and
+//! metrics. `app(state)` is separate from `main` so tests can serve it on any socket.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+use tryon_protocol::{
+    ErrorName, JobStatus, SessionResponse, StatusResponse, SubmitResponse, TryOnRequest, LONG_POLL_MAX_SECONDS,
+    SESSIONS_PATH, STATUS_PATH, SUBMIT_PATH,
+};
+
+use crate::auth::{bearer, origin, Caller};
+use crate::engine::sandbox::RESULTS_PATH;
+use crate::engine::{Engine, Wait};
+use crate::error::GatewayError;
+use crate::state::AppState;
+
+/// The whole gateway as a router.
+pub fn app(state: AppState) -> Router {
+    let allowed = state.clone();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+            origin.to_str().is_ok_and(|o| allowed.origin_allowed(o))
+        }))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::RETRY_AFTER, HeaderName::from_static("server-timing")])
+        .max_age(Duration::from_secs(600));
+    Router::new()
+        .route(SESSIONS_PATH, post(mint_session))
+        .route(SUBMIT_PATH, post(submit))
+        .route(&format!("{STATUS_PATH}/{{id}}"), get(status))
+        .route(&format!("{RESULTS_PATH}/{{name}}"), get(result_image))
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config.body_limit_mb << 20))
+        .layer(middleware::from_fn_with_state(state.clone(), record_request))
+        .layer(cors)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn record_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state.metrics.request(&route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// The address a request comes from, for rate limiting.
+fn client_address(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> IpAddr {
+    let forwarded = state
+        .config
+        .trust_forwarded_for
+        .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.split(',').next()?.trim().parse().ok())
+        .flatten();
+    forwarded.or(peer.map(|p| p.ip())).unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// `POST /v1/sessions`: a short-lived token for the page at `Origin`. With a current
+/// (or recently expired) token as bearer, renews it for the same session.
+async fn mint_session(State(state): State<AppState>, request: Request) -> Result<Json<SessionResponse>, GatewayError> {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let (parts, _) = request.into_parts();
+    let Some(page) = origin(&parts).map(str::to_owned) else {
+        state.metrics.session_refused("origin");
+        return Err(GatewayError::new(
+            StatusCode::FORBIDDEN,
+            ErrorName::OriginNotAllowed,
+            "Session tokens are minted for web pages: the request has no Origin header.",
+        ));
+    };
+    if !state.origin_allowed(&page) {
+        state.metrics.session_refused("origin");
+        return Err(GatewayError::new(
+            StatusCode::FORBIDDEN,
+            ErrorName::OriginNotAllowed,
+            format!("The page origin {page} is not allowed: add it to TRYON_ALLOWED_ORIGINS on the gateway."),
+        ));
+    }
+    if let Err(seconds) = state.mint_limiter.check(client_address(&state, &parts.headers, peer)) {
+        state.metrics.session_refused("rate_limit");
+        return Err(GatewayError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorName::RateLimitExceeded,
+            format!("Too many session tokens requested from this address: retry in {seconds} s."),
+        )
+        .with_retry_after(seconds));
+    }
+    let session = match bearer(&parts)? {
+        Some(old) => match state.tokens.verify_for_renewal(old, &page) {
+            Ok(claims) => Some(claims.sub),
+            Err(e) => {
+                state.metrics.session_refused("token");
+                return Err(e);
+            }
+        },
+        None => None,
+    };
+    state.metrics.session_minted(session.is_some());
+    let (token, claims) = state.tokens.mint(&page, session);
+    Ok(Json(SessionResponse { token, expires_at: claims.exp, expires_in: claims.exp - claims.iat }))
+}
+
+/// `POST /api/v1/tryon/clothes`: validates and starts a job.
+async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<SubmitResponse>, GatewayError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            GatewayError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorName::PayloadTooLarge,
+                format!(
+                    "The request is larger than {} MB: send the photo resized (864×1296 JPEG is plenty) or as a URL.",
+                    state.config.body_limit_mb
+                ),
+            )
+        } else {
+            GatewayError::new(StatusCode::BAD_REQUEST, ErrorName::InvalidRequest, "The request body could not be read.")
+        }
+    })?;
+    let request = TryOnRequest::from_json(&body)?;
+    let engine_id = state.engine.submit(request).await?;
+    state.metrics.job_submitted(state.engine.name());
+    tracing::info!(session = %short(&caller.session), engine = state.engine.name(), "job submitted");
+    Ok(Json(SubmitResponse { id: Some(state.handles.seal(&caller.session, &engine_id)), error: None }))
+}
+
+/// The query of a status read: the gateway's long-poll extension.
+#[derive(Debug, Deserialize)]
+struct StatusQuery {
+    /// Seconds to wait for a change (0 … 30).
+    wait: Option<String>,
+    /// The status the client already has; default: the current one.
+    since: Option<String>,
+}
+
+/// `GET /api/v1/status/{id}`, optionally long-polling with `?wait=N&since=STATUS`.
+async fn status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<StatusQuery>,
+    headers: HeaderMap,
+) -> Result<Response, GatewayError> {
+    let wait = match query.wait.as_deref() {
+        None | Some("") | Some("0") => None,
+        Some(text) => match text.parse::<u64>() {
+            Ok(seconds) if seconds <= LONG_POLL_MAX_SECONDS => Some(Wait {
+                until: Instant::now() + Duration::from_secs(seconds),
+                since: query.since.as_deref().map(JobStatus::from),
+            }),
+            _ => {
+                let mut e = GatewayError::new(
+                    StatusCode::BAD_REQUEST,
+                    ErrorName::InvalidRequest,
+                    format!("`wait` must be a whole number of seconds from 0 to {LONG_POLL_MAX_SECONDS}, not `{text}`"),
+                );
+                e.error.field = Some("wait".into());
+                return Err(e);
+            }
+        },
+    };
+    let engine_id = state.handles.open(&caller.session, &id).ok_or_else(GatewayError::job_not_found)?;
+    let base = base_url(&state, &headers);
+    let now = state.engine.status(&engine_id, wait, &base).await?.ok_or_else(GatewayError::job_not_found)?;
+    state.metrics.status_read(state.engine.name(), now.status.as_str());
+    if let (Engine::Upstream(_), true) = (&state.engine, now.status.is_terminal()) {
+        tracing::info!(session = %short(&caller.session), status = %now.status, "upstream job finished");
+    }
+    let engine_ms = now.engine_ms;
+    let mut response =
+        Json(StatusResponse { id, status: now.status, output: now.output, error: now.error }).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(ms) = engine_ms {
+        if let Ok(v) = HeaderValue::from_str(&format!("engine;dur={ms}")) {
+            response.headers_mut().insert("server-timing", v);
+        }
+    }
+    Ok(response)
+}
+
+/// `GET /v1/results/{name}`: a sandbox result image, until it expires.
+async fn result_image(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, GatewayError> {
+    let gone = || {
+        GatewayError::new(StatusCode::NOT_FOUND, ErrorName::NotFound, "This result does not exist or has expired: run the try-on again.")
+    };
+    let Engine::Sandbox(sandbox) = &state.engine else { return Err(gone()) };
+    let stored = sandbox.results.get(&name).ok_or_else(gone)?;
+    let max_age = stored.expires.saturating_duration_since(Instant::now()).as_secs();
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(stored.format.media_type())),
+            (header::CACHE_CONTROL, HeaderValue::from_str(&format!("private, max-age={max_age}")).expect("ascii")),
+            (HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("cross-origin")),
+        ],
+        stored.bytes,
+    )
+        .into_response())
+}
+
+async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok", "engine": state.engine.name()}))
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+}
+
+async fn not_found() -> GatewayError {
+    GatewayError::new(StatusCode::NOT_FOUND, ErrorName::NotFound, "No such endpoint on the try-on gateway.")
+}
+
+async fn method_not_allowed() -> GatewayError {
+    GatewayError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorName::InvalidRequest,
+        "This endpoint does not take this HTTP method (submit with POST, read status with GET).",
+    )
+}
+
+/// Where clients reach this gateway: the configured public URL, else the request's host.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.config.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    let scheme = state
+        .config
+        .trust_forwarded_for
+        .then(|| headers.get("x-forwarded-proto")?.to_str().ok())
+        .flatten()
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// The first characters of a session id: enough to follow it in logs, useless to forge.
+fn short(session: &str) -> &str {
+    &session[..session.len().min(8)]
+}

@@ -1,0 +1,83 @@
+//! Who is calling: a shopper's browser with a session token, or the merchant's server
+//! with the gateway's server API key. An axum extractor, so handlers just ask for it.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::header;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tryon_protocol::ErrorName;
+
+use crate::error::GatewayError;
+use crate::state::AppState;
+
+/// The session id under which server-to-server callers' jobs are bound.
+const SERVER_SESSION: &str = "server-api-key";
+
+/// An authenticated caller of the try-on API.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The session its jobs are bound to.
+    pub session: String,
+}
+
+/// Compares a presented bearer with the server API key without leaking timing.
+pub struct ServerKey(Option<[u8; 32]>);
+
+impl ServerKey {
+    /// The key to accept; empty means server-to-server access is off.
+    pub fn new(key: &str) -> Self {
+        ServerKey((!key.is_empty()).then(|| Sha256::digest(key.as_bytes()).into()))
+    }
+
+    fn matches(&self, bearer: &str) -> bool {
+        match &self.0 {
+            // Digests first, so the comparison does not depend on the key's length.
+            Some(digest) => {
+                let presented: [u8; 32] = Sha256::digest(bearer.as_bytes()).into();
+                bool::from(presented.ct_eq(digest))
+            }
+            None => false,
+        }
+    }
+}
+
+/// The bearer of an `Authorization: Bearer …` header.
+pub fn bearer(parts: &Parts) -> Result<Option<&str>, GatewayError> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(None) };
+    let text = value.to_str().unwrap_or("");
+    let (scheme, token) = text.split_once(' ').unwrap_or((text, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(GatewayError::unauthorized(
+            ErrorName::TokenMissing,
+            "The Authorization header must be `Bearer <session token>`.",
+        ));
+    }
+    Ok(Some(token.trim()))
+}
+
+/// The request's `Origin`, if it sent one.
+pub fn origin(parts: &Parts) -> Option<&str> {
+    parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = GatewayError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = bearer(parts)? else {
+            return Err(GatewayError::unauthorized(
+                ErrorName::TokenMissing,
+                format!(
+                    "No session token: POST {} for one, then send it as `Authorization: Bearer <token>`.",
+                    tryon_protocol::SESSIONS_PATH
+                ),
+            ));
+        };
+        if state.server_key.matches(token) {
+            return Ok(Caller { session: SERVER_SESSION.to_owned() });
+        }
+        let claims = state.tokens.verify(token, origin(parts))?;
+        Ok(Caller { session: claims.sub })
+    }
+}

@@ -1,0 +1,150 @@
+//! Settings, from flags or the environment (`tryon-gateway --help` lists them all).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+/// The longest a session token may live, whatever the setting says.
+pub const MAX_TOKEN_TTL_SECONDS: u64 = 3600;
+
+/// Which engine runs the jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineChoice {
+    /// `upstream` when an upstream API key is set, else `sandbox`.
+    Auto,
+    /// The built-in engine: no key, no network; results are marked as previews.
+    Sandbox,
+    /// The hosted try-on API at `--upstream-url`, with `TRYON_UPSTREAM_API_KEY`.
+    Upstream,
+}
+
+/// A secret that never prints: `Debug` shows only whether it is set.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "<unset>" } else { "<redacted>" })
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+/// The try-on gateway: mints session tokens for shoppers' browsers and runs try-on
+/// jobs on the hosted API (`upstream`) or on the built-in `sandbox` engine.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "tryon-gateway", version, about, long_about = None)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "TRYON_LISTEN", default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+
+    /// Public base URL of this gateway, used in result URLs (default: from the request's Host).
+    #[arg(long, env = "TRYON_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Page origins allowed to mint tokens and call the API (comma-separated; `*` allows any).
+    #[arg(
+        long,
+        env = "TRYON_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        default_value = "http://127.0.0.1:8080,http://localhost:8080"
+    )]
+    pub allowed_origins: Vec<String>,
+
+    /// HS256 secret that signs session tokens and job ids (at least 32 bytes). Replicas
+    /// must share it. Unset: a random one per process (tokens die with the process).
+    #[arg(long, env = "TRYON_TOKEN_SECRET", hide_env_values = true, default_value = "")]
+    pub token_secret: Secret,
+
+    /// Lifetime of a session token, in seconds (capped at 3600).
+    #[arg(long, env = "TRYON_TOKEN_TTL_SECONDS", default_value_t = 600)]
+    pub token_ttl_seconds: u64,
+
+    /// Server-to-server API key: a bearer equal to it is accepted like a session token.
+    #[arg(long, env = "TRYON_SERVER_API_KEY", hide_env_values = true, default_value = "")]
+    pub server_api_key: Secret,
+
+    /// Token mints allowed per client address and minute (0: no limit).
+    #[arg(long, env = "TRYON_MINT_RATE_PER_MINUTE", default_value_t = 30)]
+    pub mint_rate_per_minute: u32,
+
+    /// Take the client address from the first `X-Forwarded-For` entry (behind a proxy).
+    #[arg(long, env = "TRYON_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
+    /// Largest request body, in megabytes.
+    #[arg(long, env = "TRYON_BODY_LIMIT_MB", default_value_t = 25)]
+    pub body_limit_mb: usize,
+
+    /// Which engine runs the jobs.
+    #[arg(long, env = "TRYON_ENGINE", value_enum, default_value_t = EngineChoice::Auto)]
+    pub engine: EngineChoice,
+
+    /// Base URL of the hosted try-on API (upstream engine).
+    #[arg(long, env = "TRYON_UPSTREAM_URL", default_value = "https://api.fashn.ai")]
+    pub upstream_url: String,
+
+    /// API key for the hosted try-on API. Never logged, never sent to browsers.
+    #[arg(long, env = "TRYON_UPSTREAM_API_KEY", hide_env_values = true, default_value = "")]
+    pub upstream_api_key: Secret,
+
+    /// Time limit of one call to the hosted API, in seconds.
+    #[arg(long, env = "TRYON_UPSTREAM_TIMEOUT_SECONDS", default_value_t = 30.0)]
+    pub upstream_timeout_seconds: f64,
+
+    /// Retries of a status read that met a 5xx, a 429 or a timeout.
+    #[arg(long, env = "TRYON_UPSTREAM_STATUS_RETRIES", default_value_t = 4)]
+    pub upstream_status_retries: u32,
+
+    /// Sandbox: the contract's latency per mode (6 / 9 / 12–18 s) times this (1.0: realistic).
+    #[arg(long, env = "TRYON_SANDBOX_LATENCY_SCALE", default_value_t = 0.1)]
+    pub sandbox_latency_scale: f64,
+
+    /// Sandbox: how long result images stay downloadable, in seconds.
+    #[arg(long, env = "TRYON_SANDBOX_RESULT_TTL_SECONDS", default_value_t = 600)]
+    pub sandbox_result_ttl_seconds: u64,
+
+    /// Sandbox: jobs rendered at once (0: one per CPU core); the rest wait `in_queue`.
+    #[arg(long, env = "TRYON_SANDBOX_WORKERS", default_value_t = 0)]
+    pub sandbox_workers: usize,
+
+    /// Time limit to fetch an image URL, in seconds.
+    #[arg(long, env = "TRYON_IMAGE_FETCH_TIMEOUT_SECONDS", default_value_t = 10.0)]
+    pub image_fetch_timeout_seconds: f64,
+
+    /// Largest image a URL may deliver, in megabytes.
+    #[arg(long, env = "TRYON_IMAGE_MAX_MB", default_value_t = 20)]
+    pub image_max_mb: usize,
+
+    /// Let image URLs reach loopback and private addresses (local development only).
+    #[arg(long, env = "TRYON_ALLOW_PRIVATE_IMAGE_URLS")]
+    pub allow_private_image_urls: bool,
+}
+
+impl Config {
+    /// Settings for tests and embedding: every default, nothing from the environment.
+    pub fn for_tests() -> Self {
+        Config::parse_from(["tryon-gateway"])
+    }
+
+    /// The token lifetime after the cap.
+    pub fn token_ttl(&self) -> Duration {
+        Duration::from_secs(self.token_ttl_seconds.clamp(1, MAX_TOKEN_TTL_SECONDS))
+    }
+
+    /// The engine that will run, after `auto` is decided.
+    pub fn engine_in_use(&self) -> EngineChoice {
+        match self.engine {
+            EngineChoice::Auto if self.upstream_api_key.0.is_empty() => EngineChoice::Sandbox,
+            EngineChoice::Auto => EngineChoice::Upstream,
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The sandbox engine: runs try-on jobs in process, with no key and no network
+//! beyond fetching image URLs. A product feature for development, demos and tests:
+//! jobs move `starting → in_queue → processing → completed | failed` with the mode's
+//! latency (scaled), results are real composites marked as previews, and every
+//! runtime error is reachable through a documented seed (see [`triggers`]).
+
+mod compose;
+mod font;
+pub mod results;
+pub mod triggers;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use image::{DynamicImage, ImageEncoder};
+use sha2::{Digest, Sha256};
+use tokio::sync::{watch, Semaphore};
+use tryon_protocol::{ApiError, ErrorName, JobStatus, Mode, OutputFormat, TryOnRequest, PROCESSING_HEIGHT, PROCESSING_WIDTH};
+
+use self::compose::{compose, cut_out_garment, fit_model, Dice, Refusal};
+use self::results::ResultStore;
+use super::{EngineStatus, Wait};
+use crate::images::{decode_image, ImageFetcher, Role};
+use crate::metrics::Metrics;
+use crate::token::random_hex;
+
+/// Where sandbox results are served, followed by `/{name}`.
+pub const RESULTS_PATH: &str = "/v1/results";
+
+/// Sandbox settings.
+#[derive(Debug, Clone)]
+pub struct SandboxSettings {
+    /// The contract's latency times this; 0 runs as fast as the machine allows.
+    pub latency_scale: f64,
+    /// How long jobs and results are kept.
+    pub result_ttl: Duration,
+    /// Jobs rendered at once; the others wait `in_queue`.
+    pub workers: usize,
+    /// Memory budget for stored results, in bytes.
+    pub result_memory: usize,
+}
+
+struct Job {
+    state: watch::Sender<EngineStatus>,
+    created: Instant,
+}
+
+/// The engine.
+pub struct Sandbox {
+    settings: SandboxSettings,
+    jobs: Mutex<HashMap<String, Arc<Job>>>,
+    workers: Semaphore,
+    fetcher: ImageFetcher,
+    /// The result images, served at [`RESULTS_PATH`].
+    pub results: ResultStore,
+    metrics: Arc<Metrics>,
+}
+
+impl Sandbox {
+    /// A sandbox that loads image URLs with `fetcher`.
+    pub fn new(settings: SandboxSettings, fetcher: ImageFetcher, metrics: Arc<Metrics>) -> Self {
+        Sandbox {
+            workers: Semaphore::new(settings.workers.max(1)),
+            results: ResultStore::new(settings.result_ttl, settings.result_memory),
+            jobs: Mutex::new(HashMap::new()),
+            fetcher,
+            settings,
+            metrics,
+        }
+    }
+
+    /// Accepts a job and starts it; returns its id at once.
+    pub fn submit(self: &Arc<Self>, request: TryOnRequest) -> String {
+        let id = random_hex(12);
+        let (state, _) = watch::channel(EngineStatus::running(JobStatus::Starting));
+        let job = Arc::new(Job { state, created: Instant::now() });
+        {
+            let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+            let ttl = self.settings.result_ttl;
+            jobs.retain(|_, j| j.created.elapsed() < ttl);
+            jobs.insert(id.clone(), job.clone());
+        }
+        let engine = Arc::clone(self);
+        tokio::spawn(async move { engine.run(job, request).await });
+        id
+    }
+
+    /// The job's status, waiting for a change first when asked to.
+    pub async fn status(&self, id: &str, wait: Option<Wait>) -> Option<EngineStatus> {
+        let job = self.jobs.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned()?;
+        let mut rx = job.state.subscribe();
+        let now = rx.borrow_and_update().clone();
+        let Some(wait) = wait else { return Some(now) };
+        let baseline = wait.since.unwrap_or_else(|| now.status.clone());
+        if now.status.is_terminal() || now.status != baseline {
+            return Some(now);
+        }
+        let changed = tokio::time::timeout_at(wait.until.into(), rx.wait_for(|s| s.status != baseline)).await;
+        Some(match changed {
+            Ok(Ok(s)) => s.clone(),
+            _ => job.state.borrow().clone(),
+        })
+    }
+
+    async fn run(self: Arc<Self>, job: Arc<Job>, request: TryOnRequest) {
+        let started = job.created;
+        let set = |s: EngineStatus| job.state.send_replace(s);
+        let (model, garment) = tokio::join!(
+            self.fetcher.load(Role::Model, &request.model_image),
+            self.fetcher.load(Role::Garment, &request.garment_image)
+        );
+        let outcome: Result<Vec<String>, Refusal> = async {
+            let model = model.map_err(|m| (ErrorName::ImageLoadError, m))?;
+            let garment = garment.map_err(|m| (ErrorName::ImageLoadError, m))?;
+            let total = self.latency(request.mode, &model);
+            self.sleep_until(started, total.mul_f64(0.1)).await;
+            set(EngineStatus::running(JobStatus::InQueue));
+            let _permit = self.workers.acquire().await.expect("the worker pool is never closed");
+            self.sleep_until(started, total.mul_f64(0.3)).await;
+            set(EngineStatus::running(JobStatus::Processing));
+            let render_request = request.clone();
+            let images = tokio::task::spawn_blocking(move || render(&model, &garment, &render_request))
+                .await
+                .unwrap_or_else(|_| Err((ErrorName::PipelineError, "The sandbox renderer crashed; retry.".into())))?;
+            drop(_permit);
+            self.sleep_until(started, total).await;
+            if let Some((name, message)) = triggers::triggered_error(request.seed) {
+                return Err((name, message.to_owned()));
+            }
+            Ok(images
+                .into_iter()
+                .map(|bytes| format!("{RESULTS_PATH}/{}", self.results.put(bytes, request.output_format)))
+                .collect())
+        }
+        .await;
+        let engine_ms = started.elapsed().as_millis() as u64;
+        let finished = match outcome {
+            Ok(output) => EngineStatus { status: JobStatus::Completed, output: Some(output), error: None, engine_ms: Some(engine_ms) },
+            Err((name, message)) => EngineStatus {
+                status: JobStatus::Failed,
+                output: None,
+                error: Some(ApiError::new(name, message)),
+                engine_ms: Some(engine_ms),
+            },
+        };
+        self.metrics.job_finished("sandbox", &finished, started.elapsed());
+        set(finished);
+    }
+
+    /// The contract's time for this mode (quality grows with the photo's size), scaled.
+    fn latency(&self, mode: Mode, model_bytes: &[u8]) -> Duration {
+        let (low, high) = mode.typical_seconds();
+        let seconds = if high > low {
+            // Quality mode: 12 s at the processing size, up to 18 s at 4× its pixels.
+            let pixels = image::ImageReader::new(std::io::Cursor::new(model_bytes))
+                .with_guessed_format()
+                .ok()
+                .and_then(|r| r.into_dimensions().ok())
+                .map(|(w, h)| (w * h) as f64)
+                .unwrap_or(0.0);
+            let base = (PROCESSING_WIDTH * PROCESSING_HEIGHT) as f64;
+            low + (high - low) * ((pixels / base - 1.0) / 3.0).clamp(0.0, 1.0)
+        } else {
+            low
+        };
+        Duration::from_secs_f64((seconds * self.settings.latency_scale).max(0.0))
+    }
+
+    async fn sleep_until(&self, started: Instant, offset: Duration) {
+        tokio::time::sleep_until((started + offset).into()).await;
+    }
+}
+
+/// Decodes both images and renders `num_samples` distinct composites, encoded.
+fn render(model: &[u8], garment: &[u8], request: &TryOnRequest) -> Result<Vec<Vec<u8>>, Refusal> {
+    let body = fit_model(&decode_image(Role::Model, model).map_err(|m| (ErrorName::ImageLoadError, m))?)?;
+    let cut = cut_out_garment(&decode_image(Role::Garment, garment).map_err(|m| (ErrorName::ImageLoadError, m))?)?;
+    // Same inputs and options, same pictures: the dice are seeded from all of them.
+    let mut hasher = Sha256::new();
+    hasher.update(model);
+    hasher.update(garment);
+    hasher.update(serde_json::to_vec(&(request.category, request.garment_photo_type, request.seed)).unwrap_or_default());
+    let digest = hasher.finalize();
+    let mut dice = Dice::new(u64::from_le_bytes(digest[..8].try_into().expect("8 bytes")));
+    (1..=request.num_samples)
+        .map(|sample| {
+            let picture = compose(&body, &cut, request, sample, &mut dice);
+            encode(picture, request.output_format)
+        })
+        .collect()
+}
+
+fn encode(picture: image::RgbaImage, format: OutputFormat) -> Result<Vec<u8>, Refusal> {
+    let mut out = Vec::new();
+    let failed = |e: image::ImageError| (ErrorName::PipelineError, format!("The sandbox could not encode the result ({e}); retry."));
+    match format {
+        OutputFormat::Png => image::codecs::png::PngEncoder::new_with_quality(
+            &mut out,
+            image::codecs::png::CompressionType::Fast,
+            image::codecs::png::FilterType::Adaptive,
+        )
+        .write_image(&picture, picture.width(), picture.height(), image::ExtendedColorType::Rgba8)
+        .map_err(failed)?,
+        OutputFormat::Jpeg => {
+            let rgb = DynamicImage::ImageRgba8(picture).to_rgb8();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88)
+                .write_image(&rgb, rgb.width(), rgb.height(), image::ExtendedColorType::Rgb8)
+                .map_err(failed)?
+        }
+    }
+    Ok(out)
+}

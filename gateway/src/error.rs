@@ -1,0 +1,68 @@
+//! The one error type of the gateway's HTTP answers: every 4xx and 5xx is the
+//! documented `{"error": {"name", "message"}}` shape.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use tryon_protocol::{ApiError, ErrorBody, ErrorName, ValidationError};
+
+/// An answer other than success, with its HTTP status.
+#[derive(Debug, Clone)]
+pub struct GatewayError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The error object sent to the client.
+    pub error: ApiError,
+    /// Seconds the client should wait before retrying (429 and 503).
+    pub retry_after: Option<u64>,
+}
+
+impl GatewayError {
+    /// An error with this status, name and message.
+    pub fn new(status: StatusCode, name: ErrorName, message: impl Into<String>) -> Self {
+        GatewayError { status, error: ApiError::new(name, message), retry_after: None }
+    }
+
+    /// 401 for a token problem.
+    pub fn unauthorized(name: ErrorName, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, name, message)
+    }
+
+    /// 404: no such job for this caller.
+    pub fn job_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorName::NotFound,
+            "No job with this id exists for this session. Check the id returned by the submit, or submit again.",
+        )
+    }
+
+    /// 502/504: the hosted API failed us.
+    pub fn upstream_unavailable(status: StatusCode, message: impl Into<String>) -> Self {
+        Self::new(status, ErrorName::UpstreamUnavailable, message)
+    }
+
+    /// Adds a `Retry-After`.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+}
+
+impl From<ValidationError> for GatewayError {
+    fn from(e: ValidationError) -> Self {
+        let mut err = GatewayError::new(StatusCode::BAD_REQUEST, ErrorName::InvalidRequest, e.message);
+        err.error.field = e.field;
+        err
+    }
+}
+
+impl IntoResponse for GatewayError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(ErrorBody { error: self.error })).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}

@@ -1,0 +1,145 @@
+//! Fetching an image URL for the sandbox engine, as a careful client of other
+//! people's servers: time limit, size cap, content-type check, address policy.
+
+use std::time::Duration;
+
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::{alphabet, Engine as _};
+use tryon_protocol::{ImageInput, ImageKind};
+
+use super::address_policy::{AddressPolicy, RefusedAddress};
+use super::Role;
+
+/// Loads image inputs (URLs and data URLs) as bytes.
+#[derive(Clone)]
+pub struct ImageFetcher {
+    client: reqwest::Client,
+    policy: AddressPolicy,
+    max_bytes: usize,
+    timeout: Duration,
+}
+
+const MAX_REDIRECTS: usize = 3;
+const LENIENT: GeneralPurposeConfig =
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+
+impl ImageFetcher {
+    /// A fetcher with these limits.
+    pub fn new(policy: AddressPolicy, timeout: Duration, max_bytes: usize) -> Self {
+        let redirect_policy = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= MAX_REDIRECTS {
+                return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+            }
+            match literal_ip(attempt.url()) {
+                Some(ip) if !policy.allows(ip) => {
+                    let refused = RefusedAddress(ip);
+                    attempt.error(refused)
+                }
+                _ => attempt.follow(),
+            }
+        });
+        let client = reqwest::Client::builder()
+            .dns_resolver(std::sync::Arc::new(policy))
+            .redirect(redirect_policy)
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .user_agent(concat!("tryon-gateway/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client's settings are valid");
+        ImageFetcher { client, policy, max_bytes, timeout }
+    }
+
+    /// The bytes of `value` (a URL or a data URL that already passed validation).
+    pub async fn load(&self, role: Role, value: &str) -> Result<Vec<u8>, String> {
+        let what = role.words();
+        let input = ImageInput::parse(if role == Role::Model { "model_image" } else { "garment_image" }, value)?;
+        match input.kind {
+            ImageKind::DataUrl => {
+                let cleaned: String = input.payload.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+                // Padding is optional in the wild; the URL-safe alphabet shows up too.
+                let alphabet = if cleaned.contains(['-', '_']) { &alphabet::URL_SAFE } else { &alphabet::STANDARD };
+                GeneralPurpose::new(alphabet, LENIENT)
+                    .decode(cleaned.trim_end_matches('='))
+                    .map_err(|e| format!("The {what}'s base64 payload is damaged ({e}): encode the file again."))
+            }
+            ImageKind::Url => self.fetch(what, input.payload).await,
+        }
+    }
+
+    async fn fetch(&self, what: &str, url: &str) -> Result<Vec<u8>, String> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("The {what} URL is not valid ({e})."))?;
+        if let Some(ip) = literal_ip(&parsed) {
+            if !self.policy.allows(ip) {
+                return Err(refused_message(what, ip));
+            }
+        }
+        let mut response = self.client.get(parsed).send().await.map_err(|e| self.explain(what, &e))?;
+        let status = response.status();
+        if !status.is_success() {
+            let reason = status.canonical_reason().unwrap_or("");
+            return Err(format!(
+                "The {what} could not be loaded from the specified URL ({} {reason}): make it public.",
+                status.as_u16()
+            ));
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        // Some storage serves images as octet-stream; the bytes are sniffed anyway.
+        if !(content_type.starts_with("image/") || content_type.starts_with("application/octet-stream")) {
+            let shown = if content_type.is_empty() { "no content type".to_owned() } else { content_type };
+            return Err(format!(
+                "The {what} URL serves {shown}, not an image: serve it with Content-Type image/jpeg or image/png."
+            ));
+        }
+        if response.content_length().is_some_and(|n| n as usize > self.max_bytes) {
+            return Err(self.too_large(what));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.explain(what, &e))? {
+            if bytes.len() + chunk.len() > self.max_bytes {
+                return Err(self.too_large(what));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
+    fn too_large(&self, what: &str) -> String {
+        format!("The {what} is larger than {} MB: send a smaller photo.", self.max_bytes / (1 << 20))
+    }
+
+    fn explain(&self, what: &str, e: &reqwest::Error) -> String {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(err) = source {
+            if let Some(refused) = err.downcast_ref::<RefusedAddress>() {
+                return refused_message(what, refused.0);
+            }
+            source = err.source();
+        }
+        if e.is_timeout() {
+            format!("The {what} URL did not answer within {} s.", self.timeout.as_secs_f64())
+        } else if e.is_redirect() {
+            format!("The {what} URL redirects too often (more than {MAX_REDIRECTS} times).")
+        } else if e.is_connect() {
+            format!("The {what} URL's server could not be reached: check the address.")
+        } else {
+            format!("The {what} could not be downloaded: the connection broke off.")
+        }
+    }
+}
+
+fn refused_message(what: &str, ip: std::net::IpAddr) -> String {
+    format!("The {what} URL points at {ip}, a private, loopback or link-local address the gateway does not fetch from: use a public URL.")
+}
+
+fn literal_ip(url: &reqwest::Url) -> Option<std::net::IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(v4) => Some(v4.into()),
+        url::Host::Ipv6(v6) => Some(v6.into()),
+        url::Host::Domain(_) => None,
+    }
+}

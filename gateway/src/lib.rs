@@ -1,0 +1,22 @@
+//! The merchant-side try-on gateway.
+//!
+//! Mints short-lived session tokens for shoppers' browsers, serves the try-on API
+//! (`POST /api/v1/tryon/clothes`, `GET /api/v1/status/{id}`) to holders of a token or
+//! of the server API key, and runs each job on the hosted API (`upstream`) or on the
+//! built-in `sandbox` engine. See the README for the configuration.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod images;
+pub mod job_handle;
+pub mod metrics;
+pub mod rate_limit;
+pub mod state;
+pub mod token;
+
+pub use api::app;
+pub use config::Config;
+pub use state::AppState;

@@ -1,0 +1,121 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::ServerKey;
+use crate::config::{Config, EngineChoice};
+use crate::engine::sandbox::{Sandbox, SandboxSettings};
+use crate::engine::upstream::Upstream;
+use crate::engine::Engine;
+use crate::images::{AddressPolicy, ImageFetcher};
+use crate::job_handle::JobHandles;
+use crate::metrics::Metrics;
+use crate::rate_limit::RateLimiter;
+use crate::token::{random_hex, TokenIssuer};
+
+/// The gateway's shared state (cheap to clone).
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The parts of the state.
+pub struct Inner {
+    /// The settings it started with.
+    pub config: Config,
+    /// Session tokens.
+    pub tokens: TokenIssuer,
+    /// Job ids bound to sessions.
+    pub handles: JobHandles,
+    /// The server-to-server key.
+    pub server_key: ServerKey,
+    /// Per-client limit on token mints.
+    pub mint_limiter: RateLimiter,
+    /// The engine that runs jobs.
+    pub engine: Engine,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// A configuration that cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The signing secret is too short to be safe.
+    #[error("TRYON_TOKEN_SECRET must be at least 32 bytes (it is {0}); generate one with `openssl rand -hex 32`")]
+    ShortSecret(usize),
+    /// Upstream without a key.
+    #[error("the upstream engine needs TRYON_UPSTREAM_API_KEY (or choose --engine sandbox)")]
+    MissingUpstreamKey,
+    /// Upstream URL unusable.
+    #[error("--upstream-url must be an http(s) URL, not `{0}`")]
+    BadUpstreamUrl(String),
+}
+
+impl AppState {
+    /// Builds the state; tells what is wrong with the configuration if it cannot run.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        let secret = match config.token_secret.0.as_str() {
+            "" => {
+                tracing::warn!("TRYON_TOKEN_SECRET is unset: using a random secret; tokens die with this process and replicas will not agree");
+                random_hex(32)
+            }
+            s if s.len() < 32 => return Err(ConfigError::ShortSecret(s.len())),
+            s => s.to_owned(),
+        };
+        let metrics = Arc::new(Metrics::default());
+        let engine = match config.engine_in_use() {
+            EngineChoice::Upstream => {
+                if config.upstream_api_key.0.is_empty() {
+                    return Err(ConfigError::MissingUpstreamKey);
+                }
+                if !(config.upstream_url.starts_with("http://") || config.upstream_url.starts_with("https://")) {
+                    return Err(ConfigError::BadUpstreamUrl(config.upstream_url.clone()));
+                }
+                Engine::Upstream(Arc::new(Upstream::new(
+                    &config.upstream_url,
+                    config.upstream_api_key.clone(),
+                    Duration::from_secs_f64(config.upstream_timeout_seconds),
+                    config.upstream_status_retries,
+                )))
+            }
+            _ => {
+                let fetcher = ImageFetcher::new(
+                    AddressPolicy { allow_private: config.allow_private_image_urls },
+                    Duration::from_secs_f64(config.image_fetch_timeout_seconds),
+                    config.image_max_mb << 20,
+                );
+                let workers = match config.sandbox_workers {
+                    0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+                    n => n,
+                };
+                let settings = SandboxSettings {
+                    latency_scale: config.sandbox_latency_scale,
+                    result_ttl: Duration::from_secs(config.sandbox_result_ttl_seconds),
+                    workers,
+                    result_memory: 512 << 20,
+                };
+                Engine::Sandbox(Arc::new(Sandbox::new(settings, fetcher, metrics.clone())))
+            }
+        };
+        Ok(AppState(Arc::new(Inner {
+            tokens: TokenIssuer::new(secret.as_bytes(), config.token_ttl().as_secs()),
+            handles: JobHandles::new(secret.as_bytes()),
+            server_key: ServerKey::new(&config.server_api_key.0),
+            mint_limiter: RateLimiter::per_minute(config.mint_rate_per_minute),
+            engine,
+            metrics,
+            config,
+        })))
+    }
+
+    /// Whether pages at `origin` may use the gateway.
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        self.config.allowed_origins.iter().any(|o| o == "*" || o.trim_end_matches('/') == origin)
+    }
+}
