@@ -111,7 +111,7 @@ pub struct Config {
     #[arg(long, env = "TRYON_SANDBOX_RESULT_TTL_SECONDS", default_value_t = 600)]
     pub sandbox_result_ttl_seconds: u64,
 
-    /// Sandbox: jobs rendered at once (0: one per CPU core); the rest wait `in_queue`.
+    /// Sandbox: jobs rendered at once (0: CPU cores minus one, at least 1); the rest wait `in_queue`.
     #[arg(long, env = "TRYON_SANDBOX_WORKERS", default_value_t = 0)]
     pub sandbox_workers: usize,
 

@@ -13,6 +13,7 @@ use tryon_gateway::{app, AppState, Config};
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info")))
+        .with_writer(std::io::stderr)
         .init();
     let config = Config::parse();
     let listen = config.listen;

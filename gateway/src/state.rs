@@ -91,7 +91,8 @@ impl AppState {
                     config.image_max_mb << 20,
                 );
                 let workers = match config.sandbox_workers {
-                    0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+                    // One core stays free for HTTP, so renders never delay answers.
+                    0 => std::thread::available_parallelism().map(|n| n.get().saturating_sub(1).max(1)).unwrap_or(1),
                     n => n,
                 };
                 let settings = SandboxSettings {

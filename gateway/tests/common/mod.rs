@@ -10,6 +10,8 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use tryon_gateway::{app, AppState, Config};
 
+pub mod fake_upstream;
+
 /// The page origin the tests pretend to be.
 pub const PAGE: &str = "http://shop.test";
 /// A signing secret shared with tests that mint their own tokens.

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use image::{DynamicImage, ImageEncoder};
+use image::ImageEncoder;
 use sha2::{Digest, Sha256};
 use tokio::sync::{watch, Semaphore};
 use tryon_protocol::{ApiError, ErrorName, JobStatus, Mode, OutputFormat, TryOnRequest, PROCESSING_HEIGHT, PROCESSING_WIDTH};
@@ -55,6 +55,7 @@ pub struct Sandbox {
     /// The result images, served at [`RESULTS_PATH`].
     pub results: ResultStore,
     metrics: Arc<Metrics>,
+    garments: GarmentCache,
 }
 
 impl Sandbox {
@@ -67,6 +68,7 @@ impl Sandbox {
             fetcher,
             settings,
             metrics,
+            garments: GarmentCache::default(),
         }
     }
 
@@ -103,24 +105,33 @@ impl Sandbox {
         })
     }
 
-    async fn run(self: Arc<Self>, job: Arc<Job>, request: TryOnRequest) {
+    async fn run(self: Arc<Self>, job: Arc<Job>, mut request: TryOnRequest) {
         let started = job.created;
         let set = |s: EngineStatus| job.state.send_replace(s);
-        let (model, garment) = tokio::join!(
-            self.fetcher.load(Role::Model, &request.model_image),
-            self.fetcher.load(Role::Garment, &request.garment_image)
-        );
+        // The image inputs move out of the request: the options travel on without them.
+        let model_input = std::mem::take(&mut request.model_image);
+        let garment_input = std::mem::take(&mut request.garment_image);
         let outcome: Result<Vec<String>, Refusal> = async {
-            let model = model.map_err(|m| (ErrorName::ImageLoadError, m))?;
-            let garment = garment.map_err(|m| (ErrorName::ImageLoadError, m))?;
-            let total = self.latency(request.mode, &model);
+            // The contract's time for the mode; quality mode grows with the photo's size,
+            // which is known once it is loaded, so the last stage stretches then.
+            let mut total = self.latency(request.mode, None);
             self.sleep_until(started, total.mul_f64(0.1)).await;
             set(EngineStatus::running(JobStatus::InQueue));
+            // Only jobs holding a worker load and decode images: memory stays bounded
+            // by the worker count, not by the queue length.
             let _permit = self.workers.acquire().await.expect("the worker pool is never closed");
             self.sleep_until(started, total.mul_f64(0.3)).await;
             set(EngineStatus::running(JobStatus::Processing));
-            let render_request = request.clone();
-            let images = tokio::task::spawn_blocking(move || render(&model, &garment, &render_request))
+            let (model, garment) = tokio::join!(
+                self.fetcher.load(Role::Model, &model_input),
+                self.fetcher.load(Role::Garment, &garment_input)
+            );
+            drop((model_input, garment_input));
+            let model = model.map_err(|m| (ErrorName::ImageLoadError, m))?;
+            let garment = garment.map_err(|m| (ErrorName::ImageLoadError, m))?;
+            total = self.latency(request.mode, Some(&model));
+            let (render_request, engine) = (request.clone(), self.clone());
+            let images = tokio::task::spawn_blocking(move || render(&model, &garment, &render_request, &engine.garments))
                 .await
                 .unwrap_or_else(|_| Err((ErrorName::PipelineError, "The sandbox renderer crashed; retry.".into())))?;
             drop(_permit);
@@ -149,9 +160,9 @@ impl Sandbox {
     }
 
     /// The contract's time for this mode (quality grows with the photo's size), scaled.
-    fn latency(&self, mode: Mode, model_bytes: &[u8]) -> Duration {
+    fn latency(&self, mode: Mode, model_bytes: Option<&[u8]>) -> Duration {
         let (low, high) = mode.typical_seconds();
-        let seconds = if high > low {
+        let seconds = if let (true, Some(model_bytes)) = (high > low, model_bytes) {
             // Quality mode: 12 s at the processing size, up to 18 s at 4× its pixels.
             let pixels = image::ImageReader::new(std::io::Cursor::new(model_bytes))
                 .with_guessed_format()
@@ -172,14 +183,38 @@ impl Sandbox {
     }
 }
 
+/// Garments already cut out, by the SHA-256 of their file: a shop sends the same
+/// product image again and again.
+#[derive(Default)]
+pub struct GarmentCache(Mutex<Vec<([u8; 32], Arc<image::RgbaImage>)>>);
+
+const GARMENT_CACHE_SIZE: usize = 16;
+
+impl GarmentCache {
+    fn cut_out(&self, digest: [u8; 32], garment: &[u8]) -> Result<Arc<image::RgbaImage>, Refusal> {
+        if let Some((_, hit)) = self.0.lock().unwrap_or_else(|p| p.into_inner()).iter().find(|(d, _)| *d == digest) {
+            return Ok(hit.clone());
+        }
+        let decoded = decode_image(Role::Garment, garment).map_err(|m| (ErrorName::ImageLoadError, m))?;
+        let cut = Arc::new(cut_out_garment(&decoded)?);
+        let mut entries = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= GARMENT_CACHE_SIZE {
+            entries.remove(0);
+        }
+        entries.push((digest, cut.clone()));
+        Ok(cut)
+    }
+}
+
 /// Decodes both images and renders `num_samples` distinct composites, encoded.
-fn render(model: &[u8], garment: &[u8], request: &TryOnRequest) -> Result<Vec<Vec<u8>>, Refusal> {
+fn render(model: &[u8], garment: &[u8], request: &TryOnRequest, garments: &GarmentCache) -> Result<Vec<Vec<u8>>, Refusal> {
     let body = fit_model(&decode_image(Role::Model, model).map_err(|m| (ErrorName::ImageLoadError, m))?)?;
-    let cut = cut_out_garment(&decode_image(Role::Garment, garment).map_err(|m| (ErrorName::ImageLoadError, m))?)?;
+    let garment_digest: [u8; 32] = Sha256::digest(garment).into();
+    let cut = garments.cut_out(garment_digest, garment)?;
     // Same inputs and options, same pictures: the dice are seeded from all of them.
     let mut hasher = Sha256::new();
     hasher.update(model);
-    hasher.update(garment);
+    hasher.update(garment_digest);
     hasher.update(serde_json::to_vec(&(request.category, request.garment_photo_type, request.seed)).unwrap_or_default());
     let digest = hasher.finalize();
     let mut dice = Dice::new(u64::from_le_bytes(digest[..8].try_into().expect("8 bytes")));
@@ -193,21 +228,23 @@ fn render(model: &[u8], garment: &[u8], request: &TryOnRequest) -> Result<Vec<Ve
 
 fn encode(picture: image::RgbaImage, format: OutputFormat) -> Result<Vec<u8>, Refusal> {
     let mut out = Vec::new();
-    let failed = |e: image::ImageError| (ErrorName::PipelineError, format!("The sandbox could not encode the result ({e}); retry."));
+    let (width, height) = picture.dimensions();
     match format {
         OutputFormat::Png => image::codecs::png::PngEncoder::new_with_quality(
             &mut out,
             image::codecs::png::CompressionType::Fast,
             image::codecs::png::FilterType::Adaptive,
         )
-        .write_image(&picture, picture.width(), picture.height(), image::ExtendedColorType::Rgba8)
-        .map_err(failed)?,
+        .write_image(&picture, width, height, image::ExtendedColorType::Rgba8)
+        .map_err(|e| e.to_string()),
         OutputFormat::Jpeg => {
-            let rgb = DynamicImage::ImageRgba8(picture).to_rgb8();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88)
-                .write_image(&rgb, rgb.width(), rgb.height(), image::ExtendedColorType::Rgb8)
-                .map_err(failed)?
+            let mut encoder = jpeg_encoder::Encoder::new(&mut out, 88);
+            encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+            encoder
+            .encode(&picture, width as u16, height as u16, jpeg_encoder::ColorType::Rgba)
+            .map_err(|e| e.to_string())
         }
     }
+    .map_err(|e| (ErrorName::PipelineError, format!("The sandbox could not encode the result ({e}); retry.")))?;
     Ok(out)
 }

@@ -41,7 +41,9 @@ impl ResultStore {
     }
 
     /// Stores an image and returns its name (128 random bits plus the extension).
-    pub fn put(&self, bytes: Vec<u8>, format: OutputFormat) -> String {
+    pub fn put(&self, mut bytes: Vec<u8>, format: OutputFormat) -> String {
+        // Encoders grow their buffer by doubling: do not keep the slack for minutes.
+        bytes.shrink_to_fit();
         let name = format!("{}.{}", random_hex(16), format.extension());
         let now = Instant::now();
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
