@@ -16,8 +16,8 @@ use serde::Deserialize;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 use tryon_protocol::{
-    ErrorName, JobStatus, SessionResponse, StatusResponse, SubmitResponse, TryOnRequest, LONG_POLL_MAX_SECONDS,
-    SESSIONS_PATH, STATUS_PATH, SUBMIT_PATH,
+    ErrorName, JobStatus, SessionResponse, StatusResponse, SubmitResponse, TryOnRequest,
+    LONG_POLL_MAX_SECONDS, SESSIONS_PATH, STATUS_PATH, SUBMIT_PATH,
 };
 
 use crate::auth::{bearer, origin, Caller};
@@ -35,7 +35,10 @@ pub fn app(state: AppState) -> Router {
         }))
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .expose_headers([header::RETRY_AFTER, HeaderName::from_static("server-timing")])
+        .expose_headers([
+            header::RETRY_AFTER,
+            HeaderName::from_static("server-timing"),
+        ])
         .max_age(Duration::from_secs(600));
     Router::new()
         .route(SESSIONS_PATH, post(mint_session))
@@ -47,17 +50,26 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.body_limit_mb << 20))
-        .layer(middleware::from_fn_with_state(state.clone(), record_request))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_request,
+        ))
         .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
 async fn record_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
     let started = Instant::now();
     let response = next.run(request).await;
-    state.metrics.request(&route, response.status().as_u16(), started.elapsed());
+    state
+        .metrics
+        .request(&route, response.status().as_u16(), started.elapsed());
     response
 }
 
@@ -66,15 +78,33 @@ fn client_address(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr
     let forwarded = state
         .config
         .trust_forwarded_for
-        .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.split(',').next()?.trim().parse().ok())
+        .then(|| {
+            headers
+                .get("x-forwarded-for")?
+                .to_str()
+                .ok()?
+                .split(',')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
         .flatten();
-    forwarded.or(peer.map(|p| p.ip())).unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    forwarded
+        .or(peer.map(|p| p.ip()))
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
 /// `POST /v1/sessions`: a short-lived token for the page at `Origin`. With a current
 /// (or recently expired) token as bearer, renews it for the same session.
-async fn mint_session(State(state): State<AppState>, request: Request) -> Result<Json<SessionResponse>, GatewayError> {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+async fn mint_session(
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Json<SessionResponse>, GatewayError> {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let (parts, _) = request.into_parts();
     let Some(page) = origin(&parts).map(str::to_owned) else {
         state.metrics.session_refused("origin");
@@ -92,7 +122,10 @@ async fn mint_session(State(state): State<AppState>, request: Request) -> Result
             format!("The page origin {page} is not allowed: add it to TRYON_ALLOWED_ORIGINS on the gateway."),
         ));
     }
-    if let Err(seconds) = state.mint_limiter.check(client_address(&state, &parts.headers, peer)) {
+    if let Err(seconds) = state
+        .mint_limiter
+        .check(client_address(&state, &parts.headers, peer))
+    {
         state.metrics.session_refused("rate_limit");
         return Err(GatewayError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -113,7 +146,11 @@ async fn mint_session(State(state): State<AppState>, request: Request) -> Result
     };
     state.metrics.session_minted(session.is_some());
     let (token, claims) = state.tokens.mint(&page, session);
-    Ok(Json(SessionResponse { token, expires_at: claims.exp, expires_in: claims.exp - claims.iat }))
+    Ok(Json(SessionResponse {
+        token,
+        expires_at: claims.exp,
+        expires_in: claims.exp - claims.iat,
+    }))
 }
 
 /// `POST /api/v1/tryon/clothes`: validates and starts a job.
@@ -140,7 +177,10 @@ async fn submit(
     let engine_id = state.engine.submit(request).await?;
     state.metrics.job_submitted(state.engine.name());
     tracing::info!(session = %short(&caller.session), engine = state.engine.name(), "job submitted");
-    Ok(Json(SubmitResponse { id: Some(state.handles.seal(&caller.session, &engine_id)), error: None }))
+    Ok(Json(SubmitResponse {
+        id: Some(state.handles.seal(&caller.session, &engine_id)),
+        error: None,
+    }))
 }
 
 /// The query of a status read: the gateway's long-poll extension.
@@ -178,17 +218,33 @@ async fn status(
             }
         },
     };
-    let engine_id = state.handles.open(&caller.session, &id).ok_or_else(GatewayError::job_not_found)?;
+    let engine_id = state
+        .handles
+        .open(&caller.session, &id)
+        .ok_or_else(GatewayError::job_not_found)?;
     let base = base_url(&state, &headers);
-    let now = state.engine.status(&engine_id, wait, &base).await?.ok_or_else(GatewayError::job_not_found)?;
-    state.metrics.status_read(state.engine.name(), now.status.as_str());
+    let now = state
+        .engine
+        .status(&engine_id, wait, &base)
+        .await?
+        .ok_or_else(GatewayError::job_not_found)?;
+    state
+        .metrics
+        .status_read(state.engine.name(), now.status.as_str());
     if let (Engine::Upstream(_), true) = (&state.engine, now.status.is_terminal()) {
         tracing::info!(session = %short(&caller.session), status = %now.status, "upstream job finished");
     }
     let engine_ms = now.engine_ms;
-    let mut response =
-        Json(StatusResponse { id, status: now.status, output: now.output, error: now.error }).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut response = Json(StatusResponse {
+        id,
+        status: now.status,
+        output: now.output,
+        error: now.error,
+    })
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(ms) = engine_ms {
         if let Ok(v) = HeaderValue::from_str(&format!("engine;dur={ms}")) {
             response.headers_mut().insert("server-timing", v);
@@ -198,18 +254,39 @@ async fn status(
 }
 
 /// `GET /v1/results/{name}`: a sandbox result image, until it expires.
-async fn result_image(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, GatewayError> {
+async fn result_image(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, GatewayError> {
     let gone = || {
-        GatewayError::new(StatusCode::NOT_FOUND, ErrorName::NotFound, "This result does not exist or has expired: run the try-on again.")
+        GatewayError::new(
+            StatusCode::NOT_FOUND,
+            ErrorName::NotFound,
+            "This result does not exist or has expired: run the try-on again.",
+        )
     };
-    let Engine::Sandbox(sandbox) = &state.engine else { return Err(gone()) };
+    let Engine::Sandbox(sandbox) = &state.engine else {
+        return Err(gone());
+    };
     let stored = sandbox.results.get(&name).ok_or_else(gone)?;
-    let max_age = stored.expires.saturating_duration_since(Instant::now()).as_secs();
+    let max_age = stored
+        .expires
+        .saturating_duration_since(Instant::now())
+        .as_secs();
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(stored.format.media_type())),
-            (header::CACHE_CONTROL, HeaderValue::from_str(&format!("private, max-age={max_age}")).expect("ascii")),
-            (HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("cross-origin")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(stored.format.media_type()),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_str(&format!("private, max-age={max_age}")).expect("ascii"),
+            ),
+            (
+                HeaderName::from_static("cross-origin-resource-policy"),
+                HeaderValue::from_static("cross-origin"),
+            ),
         ],
         stored.bytes,
     )
@@ -221,11 +298,18 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }
 
 async fn not_found() -> GatewayError {
-    GatewayError::new(StatusCode::NOT_FOUND, ErrorName::NotFound, "No such endpoint on the try-on gateway.")
+    GatewayError::new(
+        StatusCode::NOT_FOUND,
+        ErrorName::NotFound,
+        "No such endpoint on the try-on gateway.",
+    )
 }
 
 async fn method_not_allowed() -> GatewayError {
@@ -241,7 +325,10 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.config.public_url {
         return url.trim_end_matches('/').to_owned();
     }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
     let scheme = state
         .config
         .trust_forwarded_for

@@ -2,8 +2,8 @@
 //! with the gateway's server API key. An axum extractor, so handlers just ask for it.
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tryon_protocol::ErrorName;
@@ -44,7 +44,9 @@ impl ServerKey {
 
 /// The bearer of an `Authorization: Bearer …` header.
 pub fn bearer(parts: &Parts) -> Result<Option<&str>, GatewayError> {
-    let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(None) };
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
     let text = value.to_str().unwrap_or("");
     let (scheme, token) = text.split_once(' ').unwrap_or((text, ""));
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
@@ -58,13 +60,19 @@ pub fn bearer(parts: &Parts) -> Result<Option<&str>, GatewayError> {
 
 /// The request's `Origin`, if it sent one.
 pub fn origin(parts: &Parts) -> Option<&str> {
-    parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+    parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = GatewayError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(token) = bearer(parts)? else {
             return Err(GatewayError::unauthorized(
                 ErrorName::TokenMissing,
@@ -75,9 +83,13 @@ impl FromRequestParts<AppState> for Caller {
             ));
         };
         if state.server_key.matches(token) {
-            return Ok(Caller { session: SERVER_SESSION.to_owned() });
+            return Ok(Caller {
+                session: SERVER_SESSION.to_owned(),
+            });
         }
         let claims = state.tokens.verify(token, origin(parts))?;
-        Ok(Caller { session: claims.sub })
+        Ok(Caller {
+            session: claims.sub,
+        })
     }
 }

@@ -25,7 +25,11 @@ pub struct Secret(pub String);
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "<unset>" } else { "<redacted>" })
+        f.write_str(if self.0.is_empty() {
+            "<unset>"
+        } else {
+            "<redacted>"
+        })
     }
 }
 
@@ -60,7 +64,12 @@ pub struct Config {
 
     /// HS256 secret that signs session tokens and job ids (at least 32 bytes). Replicas
     /// must share it. Unset: a random one per process (tokens die with the process).
-    #[arg(long, env = "TRYON_TOKEN_SECRET", hide_env_values = true, default_value = "")]
+    #[arg(
+        long,
+        env = "TRYON_TOKEN_SECRET",
+        hide_env_values = true,
+        default_value = ""
+    )]
     pub token_secret: Secret,
 
     /// Lifetime of a session token, in seconds (capped at 3600).
@@ -68,7 +77,12 @@ pub struct Config {
     pub token_ttl_seconds: u64,
 
     /// Server-to-server API key: a bearer equal to it is accepted like a session token.
-    #[arg(long, env = "TRYON_SERVER_API_KEY", hide_env_values = true, default_value = "")]
+    #[arg(
+        long,
+        env = "TRYON_SERVER_API_KEY",
+        hide_env_values = true,
+        default_value = ""
+    )]
     pub server_api_key: Secret,
 
     /// Token mints allowed per client address and minute (0: no limit).
@@ -88,11 +102,20 @@ pub struct Config {
     pub engine: EngineChoice,
 
     /// Base URL of the hosted try-on API (upstream engine).
-    #[arg(long, env = "TRYON_UPSTREAM_URL", default_value = "https://api.fashn.ai")]
+    #[arg(
+        long,
+        env = "TRYON_UPSTREAM_URL",
+        default_value = "https://api.fashn.ai"
+    )]
     pub upstream_url: String,
 
     /// API key for the hosted try-on API. Never logged, never sent to browsers.
-    #[arg(long, env = "TRYON_UPSTREAM_API_KEY", hide_env_values = true, default_value = "")]
+    #[arg(
+        long,
+        env = "TRYON_UPSTREAM_API_KEY",
+        hide_env_values = true,
+        default_value = ""
+    )]
     pub upstream_api_key: Secret,
 
     /// Time limit of one call to the hosted API, in seconds.
@@ -116,7 +139,11 @@ pub struct Config {
     pub sandbox_workers: usize,
 
     /// Time limit to fetch an image URL, in seconds.
-    #[arg(long, env = "TRYON_IMAGE_FETCH_TIMEOUT_SECONDS", default_value_t = 10.0)]
+    #[arg(
+        long,
+        env = "TRYON_IMAGE_FETCH_TIMEOUT_SECONDS",
+        default_value_t = 10.0
+    )]
     pub image_fetch_timeout_seconds: f64,
 
     /// Largest image a URL may deliver, in megabytes.

@@ -20,7 +20,11 @@ pub struct GatewayError {
 impl GatewayError {
     /// An error with this status, name and message.
     pub fn new(status: StatusCode, name: ErrorName, message: impl Into<String>) -> Self {
-        GatewayError { status, error: ApiError::new(name, message), retry_after: None }
+        GatewayError {
+            status,
+            error: ApiError::new(name, message),
+            retry_after: None,
+        }
     }
 
     /// 401 for a token problem.
@@ -51,7 +55,11 @@ impl GatewayError {
 
 impl From<ValidationError> for GatewayError {
     fn from(e: ValidationError) -> Self {
-        let mut err = GatewayError::new(StatusCode::BAD_REQUEST, ErrorName::InvalidRequest, e.message);
+        let mut err = GatewayError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorName::InvalidRequest,
+            e.message,
+        );
         err.error.field = e.field;
         err
     }
@@ -61,7 +69,9 @@ impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(ErrorBody { error: self.error })).into_response();
         if let Some(seconds) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

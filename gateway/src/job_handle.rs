@@ -17,7 +17,9 @@ const TAG_BYTES: usize = 16;
 impl JobHandles {
     /// Handles keyed with `secret` (the same secret as the session tokens).
     pub fn new(secret: &[u8]) -> Self {
-        JobHandles { key: [b"job-handle:".as_slice(), secret].concat() }
+        JobHandles {
+            key: [b"job-handle:".as_slice(), secret].concat(),
+        }
     }
 
     fn tag(&self, session: &str, engine_id: &str) -> [u8; TAG_BYTES] {
@@ -33,7 +35,11 @@ impl JobHandles {
 
     /// The id a client sees for `engine_id` created by `session`.
     pub fn seal(&self, session: &str, engine_id: &str) -> String {
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(engine_id), URL_SAFE_NO_PAD.encode(self.tag(session, engine_id)))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(engine_id),
+            URL_SAFE_NO_PAD.encode(self.tag(session, engine_id))
+        )
     }
 
     /// The engine's id, if `handle` was sealed for `session`.

@@ -9,7 +9,9 @@ use std::time::Duration;
 use crate::engine::EngineStatus;
 
 const JOB_BUCKETS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0];
-const REQUEST_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0, 30.0];
+const REQUEST_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0, 30.0,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -48,17 +50,29 @@ struct Inner {
 
 impl Metrics {
     fn count(&self, name: &'static str, labels: String) {
-        *self.inner.lock().unwrap_or_else(|p| p.into_inner()).counters.entry((name, labels)).or_default() += 1;
+        *self
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .counters
+            .entry((name, labels))
+            .or_default() += 1;
     }
 
     /// A token was minted (or renewed).
     pub fn session_minted(&self, renewed: bool) {
-        self.count("tryon_sessions_minted_total", format!("renewed=\"{renewed}\""));
+        self.count(
+            "tryon_sessions_minted_total",
+            format!("renewed=\"{renewed}\""),
+        );
     }
 
     /// A mint was refused, and why (`origin`, `rate_limit`, `token`).
     pub fn session_refused(&self, reason: &'static str) {
-        self.count("tryon_sessions_refused_total", format!("reason=\"{reason}\""));
+        self.count(
+            "tryon_sessions_refused_total",
+            format!("reason=\"{reason}\""),
+        );
     }
 
     /// A job was accepted by `engine`.
@@ -68,23 +82,41 @@ impl Metrics {
 
     /// A job ran to its end on `engine`.
     pub fn job_finished(&self, engine: &'static str, status: &EngineStatus, took: Duration) {
-        let error = status.error.as_ref().map(|e| e.name.to_string()).unwrap_or_default();
+        let error = status
+            .error
+            .as_ref()
+            .map(|e| e.name.to_string())
+            .unwrap_or_default();
         self.count(
             "tryon_jobs_finished_total",
-            format!("engine=\"{engine}\",status=\"{}\",error=\"{}\"", status.status, escape(&error)),
+            format!(
+                "engine=\"{engine}\",status=\"{}\",error=\"{}\"",
+                status.status,
+                escape(&error)
+            ),
         );
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner.job_seconds.entry(format!("engine=\"{engine}\"")).or_default().observe(JOB_BUCKETS, took.as_secs_f64());
+        inner
+            .job_seconds
+            .entry(format!("engine=\"{engine}\""))
+            .or_default()
+            .observe(JOB_BUCKETS, took.as_secs_f64());
     }
 
     /// A status read answered with `status` (upstream jobs are seen only this way).
     pub fn status_read(&self, engine: &'static str, status: &str) {
-        self.count("tryon_status_reads_total", format!("engine=\"{engine}\",status=\"{}\"", escape(status)));
+        self.count(
+            "tryon_status_reads_total",
+            format!("engine=\"{engine}\",status=\"{}\"", escape(status)),
+        );
     }
 
     /// An HTTP request on `route` answered `code` after `took`.
     pub fn request(&self, route: &str, code: u16, took: Duration) {
-        self.count("tryon_http_requests_total", format!("route=\"{}\",code=\"{code}\"", escape(route)));
+        self.count(
+            "tryon_http_requests_total",
+            format!("route=\"{}\",code=\"{code}\"", escape(route)),
+        );
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner
             .request_seconds
@@ -106,8 +138,16 @@ impl Metrics {
             let _ = writeln!(out, "{name}{{{labels}}} {value}");
         }
         for (name, buckets, series) in [
-            ("tryon_job_duration_seconds", JOB_BUCKETS, &inner.job_seconds),
-            ("tryon_http_request_duration_seconds", REQUEST_BUCKETS, &inner.request_seconds),
+            (
+                "tryon_job_duration_seconds",
+                JOB_BUCKETS,
+                &inner.job_seconds,
+            ),
+            (
+                "tryon_http_request_duration_seconds",
+                REQUEST_BUCKETS,
+                &inner.request_seconds,
+            ),
         ] {
             let _ = writeln!(out, "# TYPE {name} histogram");
             for (labels, h) in series {
@@ -124,5 +164,8 @@ impl Metrics {
 }
 
 fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

@@ -74,7 +74,9 @@ impl AppState {
                 if config.upstream_api_key.0.is_empty() {
                     return Err(ConfigError::MissingUpstreamKey);
                 }
-                if !(config.upstream_url.starts_with("http://") || config.upstream_url.starts_with("https://")) {
+                if !(config.upstream_url.starts_with("http://")
+                    || config.upstream_url.starts_with("https://"))
+                {
                     return Err(ConfigError::BadUpstreamUrl(config.upstream_url.clone()));
                 }
                 Engine::Upstream(Arc::new(Upstream::new(
@@ -86,13 +88,17 @@ impl AppState {
             }
             _ => {
                 let fetcher = ImageFetcher::new(
-                    AddressPolicy { allow_private: config.allow_private_image_urls },
+                    AddressPolicy {
+                        allow_private: config.allow_private_image_urls,
+                    },
                     Duration::from_secs_f64(config.image_fetch_timeout_seconds),
                     config.image_max_mb << 20,
                 );
                 let workers = match config.sandbox_workers {
                     // One core stays free for HTTP, so renders never delay answers.
-                    0 => std::thread::available_parallelism().map(|n| n.get().saturating_sub(1).max(1)).unwrap_or(1),
+                    0 => std::thread::available_parallelism()
+                        .map(|n| n.get().saturating_sub(1).max(1))
+                        .unwrap_or(1),
                     n => n,
                 };
                 let settings = SandboxSettings {
@@ -117,6 +123,9 @@ impl AppState {
 
     /// Whether pages at `origin` may use the gateway.
     pub fn origin_allowed(&self, origin: &str) -> bool {
-        self.config.allowed_origins.iter().any(|o| o == "*" || o.trim_end_matches('/') == origin)
+        self.config
+            .allowed_origins
+            .iter()
+            .any(|o| o == "*" || o.trim_end_matches('/') == origin)
     }
 }

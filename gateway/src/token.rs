@@ -50,7 +50,10 @@ pub struct TokenIssuer {
 
 /// Seconds since the Unix epoch.
 pub fn now_seconds() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// `n` random bytes from the operating system, as lowercase hex.
@@ -101,7 +104,11 @@ impl TokenIssuer {
     /// A request without `Origin` is accepted: browsers always send it on cross-origin
     /// requests, so only same-origin reads and servers omit it, and a server could
     /// forge any origin anyway. A present but different origin is refused.
-    pub fn verify(&self, token: &str, request_origin: Option<&str>) -> Result<SessionClaims, GatewayError> {
+    pub fn verify(
+        &self,
+        token: &str,
+        request_origin: Option<&str>,
+    ) -> Result<SessionClaims, GatewayError> {
         let claims = self.decode(token, true)?;
         check_scope_and_origin(&claims, request_origin)?;
         Ok(claims)
@@ -110,7 +117,11 @@ impl TokenIssuer {
     /// Checks a token presented for renewal: it may have expired up to one token
     /// lifetime ago (a laptop that slept through the renewal), but must be genuine and
     /// for the same origin.
-    pub fn verify_for_renewal(&self, token: &str, request_origin: &str) -> Result<SessionClaims, GatewayError> {
+    pub fn verify_for_renewal(
+        &self,
+        token: &str,
+        request_origin: &str,
+    ) -> Result<SessionClaims, GatewayError> {
         let claims = self.decode(token, false)?;
         if claims.exp + self.ttl_seconds < now_seconds() {
             return Err(GatewayError::unauthorized(
@@ -152,11 +163,17 @@ impl TokenIssuer {
     }
 }
 
-fn check_scope_and_origin(claims: &SessionClaims, request_origin: Option<&str>) -> Result<(), GatewayError> {
+fn check_scope_and_origin(
+    claims: &SessionClaims,
+    request_origin: Option<&str>,
+) -> Result<(), GatewayError> {
     if !claims.scope.split(' ').any(|s| s == TRYON_SCOPE) {
         return Err(GatewayError::unauthorized(
             ErrorName::TokenScopeInvalid,
-            format!("The token's scope `{}` does not include `{TRYON_SCOPE}`.", claims.scope),
+            format!(
+                "The token's scope `{}` does not include `{TRYON_SCOPE}`.",
+                claims.scope
+            ),
         ));
     }
     if let Some(origin) = request_origin {

@@ -10,25 +10,46 @@ async fn cors_preflight_allows_listed_origins_only() {
     let gw = TestGateway::start(test_config()).await;
     let preflight = |origin: &'static str| {
         gw.http
-            .request(reqwest::Method::OPTIONS, format!("{}/api/v1/tryon/clothes", gw.base))
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/api/v1/tryon/clothes", gw.base),
+            )
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization,content-type")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
             .send()
     };
     let ok = preflight(PAGE).await.unwrap();
     assert!(ok.status().is_success());
     assert_eq!(ok.headers()["access-control-allow-origin"], PAGE);
-    let methods = ok.headers()["access-control-allow-methods"].to_str().unwrap().to_owned();
+    let methods = ok.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(methods.contains("POST"), "{methods}");
-    let headers = ok.headers()["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
+    let headers = ok.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
     assert!(headers.contains("authorization"), "{headers}");
 
     let refused = preflight("https://evil.test").await.unwrap();
-    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    assert!(refused
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
 
     // Simple requests carry the header too.
-    let r = gw.http.post(format!("{}/v1/sessions", gw.base)).header("origin", PAGE).send().await.unwrap();
+    let r = gw
+        .http
+        .post(format!("{}/v1/sessions", gw.base))
+        .header("origin", PAGE)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["access-control-allow-origin"], PAGE);
 }
 
@@ -39,7 +60,12 @@ async fn oversized_bodies_get_a_clear_413() {
     let gw = TestGateway::start(config).await;
     let token = gw.token().await;
     let huge = data_url("image/jpeg", &vec![0xFFu8; 2 << 20]);
-    let (code, body) = gw.submit(&token, &json!({"model_image": huge, "garment_image": "https://example.com/g.png"})).await;
+    let (code, body) = gw
+        .submit(
+            &token,
+            &json!({"model_image": huge, "garment_image": "https://example.com/g.png"}),
+        )
+        .await;
     assert_eq!(code, 413);
     assert_eq!(body["error"]["name"], "PayloadTooLarge");
     assert!(body["error"]["message"].as_str().unwrap().contains("1 MB"));
@@ -56,7 +82,10 @@ async fn invalid_fields_are_named_in_a_400() {
     let (code, body) = gw.submit(&token, &json!({"model_image": "aGVsbG8gd29ybGQgaGVsbG8=", "garment_image": "https://example.com/g.png"})).await;
     assert_eq!(code, 400);
     assert_eq!(body["error"]["field"], "model_image");
-    assert!(body["error"]["message"].as_str().unwrap().contains("data-URL prefix"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("data-URL prefix"));
     let r = gw
         .http
         .post(format!("{}/api/v1/tryon/clothes", gw.base))
@@ -66,7 +95,10 @@ async fn invalid_fields_are_named_in_a_400() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert!(r.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().contains("not valid JSON"));
+    assert!(r.json::<Value>().await.unwrap()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not valid JSON"));
     let (code, body) = gw.status(&token, "x.y", "wait=99").await;
     assert_eq!((code, body["error"]["field"].as_str()), (400, Some("wait")));
 }
@@ -74,23 +106,58 @@ async fn invalid_fields_are_named_in_a_400() {
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_in_the_error_shape() {
     let gw = TestGateway::start(test_config()).await;
-    let r = gw.http.get(format!("{}/nowhere", gw.base)).send().await.unwrap();
+    let r = gw
+        .http
+        .get(format!("{}/nowhere", gw.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["name"], "NotFound");
-    let r = gw.http.get(format!("{}/api/v1/tryon/clothes", gw.base)).send().await.unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["name"],
+        "NotFound"
+    );
+    let r = gw
+        .http
+        .get(format!("{}/api/v1/tryon/clothes", gw.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["name"], "InvalidRequest");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["name"],
+        "InvalidRequest"
+    );
 }
 
 #[tokio::test]
 async fn health_and_metrics() {
     let gw = TestGateway::start(test_config()).await;
-    let h: Value = gw.http.get(format!("{}/healthz", gw.base)).send().await.unwrap().json().await.unwrap();
+    let h: Value = gw
+        .http
+        .get(format!("{}/healthz", gw.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(h, json!({"status": "ok", "engine": "sandbox"}));
     let token = gw.token().await;
     assert_eq!(gw.run(&token, &job(json!({}))).await["status"], "completed");
-    assert_eq!(gw.run(&token, &job(json!({"seed": 4000000001u32}))).await["status"], "failed");
-    let text = gw.http.get(format!("{}/metrics", gw.base)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(
+        gw.run(&token, &job(json!({"seed": 4000000001u32}))).await["status"],
+        "failed"
+    );
+    let text = gw
+        .http
+        .get(format!("{}/metrics", gw.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for needle in [
         "tryon_sessions_minted_total{renewed=\"false\"} 1",
         "tryon_jobs_submitted_total{engine=\"sandbox\"} 2",

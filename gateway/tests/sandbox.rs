@@ -15,7 +15,10 @@ async fn results(gw: &TestGateway, status: &Value) -> Vec<(String, Vec<u8>)> {
     for url in status["output"].as_array().expect("output") {
         let r = gw.http.get(url.as_str().unwrap()).send().await.unwrap();
         assert_eq!(r.status(), 200);
-        let ct = r.headers()[header::CONTENT_TYPE].to_str().unwrap().to_owned();
+        let ct = r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
         out.push((ct, r.bytes().await.unwrap().to_vec()));
     }
     out
@@ -25,8 +28,16 @@ async fn results(gw: &TestGateway, status: &Value) -> Vec<(String, Vec<u8>)> {
 async fn completes_with_distinct_full_size_samples_in_each_format() {
     let gw = TestGateway::start(test_config()).await;
     let token = gw.token().await;
-    for (format, media, magic) in [("png", "image/png", &b"\x89PNG"[..]), ("jpeg", "image/jpeg", &b"\xFF\xD8\xFF"[..])] {
-        let status = gw.run(&token, &job(json!({"num_samples": 3, "output_format": format}))).await;
+    for (format, media, magic) in [
+        ("png", "image/png", &b"\x89PNG"[..]),
+        ("jpeg", "image/jpeg", &b"\xFF\xD8\xFF"[..]),
+    ] {
+        let status = gw
+            .run(
+                &token,
+                &job(json!({"num_samples": 3, "output_format": format})),
+            )
+            .await;
         assert_eq!(status["status"], "completed", "{status}");
         assert_eq!(status["error"], Value::Null);
         let images = results(&gw, &status).await;
@@ -50,7 +61,9 @@ async fn the_composite_shows_the_garment_and_the_preview_mark() {
     let (_, bytes) = &results(&gw, &status).await[0];
     let out = image::load_from_memory(bytes).unwrap().to_rgb8();
     let person = image::load_from_memory(&fixture("people/model.webp")).unwrap();
-    let person = person.resize_to_fill(864, 1296, image::imageops::FilterType::Triangle).to_rgb8();
+    let person = person
+        .resize_to_fill(864, 1296, image::imageops::FilterType::Triangle)
+        .to_rgb8();
     let changed = |y0: u32, y1: u32| {
         let mut n = 0u32;
         for y in y0..y1 {
@@ -64,20 +77,46 @@ async fn the_composite_shows_the_garment_and_the_preview_mark() {
         n as f64 / ((y1 - y0) * 564) as f64
     };
     // The black T-shirt covers a good part of the upper body, leaves the legs alone.
-    assert!(changed(300, 700) > 0.25, "upper body changed {}", changed(300, 700));
-    assert!(changed(900, 1200) < 0.02, "legs changed {}", changed(900, 1200));
+    assert!(
+        changed(300, 700) > 0.25,
+        "upper body changed {}",
+        changed(300, 700)
+    );
+    assert!(
+        changed(900, 1200) < 0.02,
+        "legs changed {}",
+        changed(900, 1200)
+    );
     // The striped frame: yellow in the corner.
     let corner = out.get_pixel(2, 2);
-    assert!(corner[0] > 200 && corner[1] > 150 && corner[2] < 80, "{corner:?}");
+    assert!(
+        corner[0] > 200 && corner[1] > 150 && corner[2] < 80,
+        "{corner:?}"
+    );
 }
 
 #[tokio::test]
 async fn same_inputs_and_seed_give_the_same_pictures() {
     let gw = TestGateway::start(test_config()).await;
     let token = gw.token().await;
-    let a = results(&gw, &gw.run(&token, &job(json!({"seed": 7, "num_samples": 2}))).await).await;
-    let b = results(&gw, &gw.run(&token, &job(json!({"seed": 7, "num_samples": 2}))).await).await;
-    let c = results(&gw, &gw.run(&token, &job(json!({"seed": 8, "num_samples": 2}))).await).await;
+    let a = results(
+        &gw,
+        &gw.run(&token, &job(json!({"seed": 7, "num_samples": 2})))
+            .await,
+    )
+    .await;
+    let b = results(
+        &gw,
+        &gw.run(&token, &job(json!({"seed": 7, "num_samples": 2})))
+            .await,
+    )
+    .await;
+    let c = results(
+        &gw,
+        &gw.run(&token, &job(json!({"seed": 8, "num_samples": 2})))
+            .await,
+    )
+    .await;
     assert_eq!(a, b);
     assert_ne!(a[0].1, c[0].1);
 }
@@ -97,7 +136,10 @@ async fn every_runtime_error_is_reachable_by_seed() {
         let status = gw.run(&token, &job(json!({ "seed": seed }))).await;
         assert_eq!(status["status"], "failed");
         assert_eq!(status["error"]["name"], name, "{status}");
-        assert!(status["error"]["message"].as_str().unwrap().contains(&seed.to_string()));
+        assert!(status["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&seed.to_string()));
         assert!(status.get("output").is_none() || status["output"].is_null());
     }
 }
@@ -107,11 +149,31 @@ async fn real_failures_give_the_real_error() {
     let gw = TestGateway::start(test_config()).await;
     let token = gw.token().await;
     let cases = [
-        (json!({"model_image": data_url("image/jpeg", b"this is not a picture at all")}), "ImageLoadError", "not an image"),
-        (json!({"model_image": data_url("image/jpeg", &fixture("bad/IMG_2682.heic"))}), "ImageLoadError", "HEIC"),
-        (json!({"model_image": data_url("image/jpeg", &fixture("bad/Xiaomi_Mi_9T_KeyError.jpg")[..5000])}), "ImageLoadError", "could not be decoded"),
-        (json!({"model_image": blank_png(400, 600, [200, 200, 200, 255])}), "PoseError", "flat colour"),
-        (json!({"garment_image": blank_png(300, 300, [0, 0, 0, 0])}), "ImageLoadError", "no garment"),
+        (
+            json!({"model_image": data_url("image/jpeg", b"this is not a picture at all")}),
+            "ImageLoadError",
+            "not an image",
+        ),
+        (
+            json!({"model_image": data_url("image/jpeg", &fixture("bad/IMG_2682.heic"))}),
+            "ImageLoadError",
+            "HEIC",
+        ),
+        (
+            json!({"model_image": data_url("image/jpeg", &fixture("bad/Xiaomi_Mi_9T_KeyError.jpg")[..5000])}),
+            "ImageLoadError",
+            "could not be decoded",
+        ),
+        (
+            json!({"model_image": blank_png(400, 600, [200, 200, 200, 255])}),
+            "PoseError",
+            "flat colour",
+        ),
+        (
+            json!({"garment_image": blank_png(300, 300, [0, 0, 0, 0])}),
+            "ImageLoadError",
+            "no garment",
+        ),
     ];
     for (extra, name, needle) in cases {
         let status = gw.run(&token, &job(extra)).await;
@@ -125,7 +187,11 @@ async fn real_failures_give_the_real_error() {
 fn blank_png(w: u32, h: u32, colour: [u8; 4]) -> String {
     let img = image::RgbaImage::from_pixel(w, h, image::Rgba(colour));
     let mut bytes = vec![];
-    img.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut bytes),
+        image::ImageFormat::Png,
+    )
+    .unwrap();
     data_url("image/png", &bytes)
 }
 
@@ -134,7 +200,10 @@ async fn a_png_behind_a_jpeg_label_and_an_oriented_phone_photo_work() {
     let gw = TestGateway::start(test_config()).await;
     let token = gw.token().await;
     let status = gw
-        .run(&token, &job(json!({"model_image": data_url("image/jpeg", &fixture("bad/plants-1.jpg"))})))
+        .run(
+            &token,
+            &job(json!({"model_image": data_url("image/jpeg", &fixture("bad/plants-1.jpg"))})),
+        )
         .await;
     assert_eq!(status["status"], "completed", "{status}");
     let status = gw
@@ -159,7 +228,10 @@ async fn image_urls_to_inside_addresses_are_refused_without_a_request() {
         let status = gw.run(&token, &job(json!({ "garment_image": url }))).await;
         assert_eq!(status["error"]["name"], "ImageLoadError", "{url}: {status}");
         let message = status["error"]["message"].as_str().unwrap();
-        assert!(message.contains("private, loopback or link-local"), "{url}: {message}");
+        assert!(
+            message.contains("private, loopback or link-local"),
+            "{url}: {message}"
+        );
     }
 }
 
@@ -167,9 +239,18 @@ async fn image_urls_to_inside_addresses_are_refused_without_a_request() {
 async fn image_urls_are_fetched_with_checks_when_allowed() {
     let png = fixture("garments/solidus_tshirt.png");
     let router = axum::Router::new()
-        .route("/tee.png", get(move || async move { ([(header::CONTENT_TYPE, "image/png")], png) }))
-        .route("/page.html", get(|| async { ([(header::CONTENT_TYPE, "text/html")], "<html></html>") }))
-        .route("/huge.png", get(|| async { ([(header::CONTENT_TYPE, "image/png")], vec![0u8; 3 << 20]) }))
+        .route(
+            "/tee.png",
+            get(move || async move { ([(header::CONTENT_TYPE, "image/png")], png) }),
+        )
+        .route(
+            "/page.html",
+            get(|| async { ([(header::CONTENT_TYPE, "text/html")], "<html></html>") }),
+        )
+        .route(
+            "/huge.png",
+            get(|| async { ([(header::CONTENT_TYPE, "image/png")], vec![0u8; 3 << 20]) }),
+        )
         .route(
             "/slow.png",
             get(|| async {
@@ -184,7 +265,12 @@ async fn image_urls_are_fetched_with_checks_when_allowed() {
     config.image_fetch_timeout_seconds = 1.0;
     let gw = TestGateway::start(config).await;
     let token = gw.token().await;
-    let ok = gw.run(&token, &job(json!({ "garment_image": format!("{images}/tee.png") }))).await;
+    let ok = gw
+        .run(
+            &token,
+            &job(json!({ "garment_image": format!("{images}/tee.png") })),
+        )
+        .await;
     assert_eq!(ok["status"], "completed", "{ok}");
     for (path, needle) in [
         ("/missing.png", "(404 Not Found)"),
@@ -192,8 +278,16 @@ async fn image_urls_are_fetched_with_checks_when_allowed() {
         ("/huge.png", "larger than 2 MB"),
         ("/slow.png", "did not answer within 1 s"),
     ] {
-        let status = gw.run(&token, &job(json!({ "garment_image": format!("{images}{path}") }))).await;
-        assert_eq!(status["error"]["name"], "ImageLoadError", "{path}: {status}");
+        let status = gw
+            .run(
+                &token,
+                &job(json!({ "garment_image": format!("{images}{path}") })),
+            )
+            .await;
+        assert_eq!(
+            status["error"]["name"], "ImageLoadError",
+            "{path}: {status}"
+        );
         let message = status["error"]["message"].as_str().unwrap();
         assert!(message.contains(needle), "{path}: {message}");
     }
@@ -206,7 +300,9 @@ async fn statuses_move_through_the_stages_with_the_mode_latency() {
     let gw = TestGateway::start(config).await;
     let token = gw.token().await;
     let started = Instant::now();
-    let (_, submitted) = gw.submit(&token, &job(json!({"mode": "performance"}))).await;
+    let (_, submitted) = gw
+        .submit(&token, &job(json!({"mode": "performance"})))
+        .await;
     let id = submitted["id"].as_str().unwrap();
     let mut seen: Vec<String> = vec![];
     loop {
@@ -221,7 +317,11 @@ async fn statuses_move_through_the_stages_with_the_mode_latency() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(seen, ["starting", "in_queue", "processing", "completed"]);
-    assert!(started.elapsed() >= Duration::from_millis(600), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(600),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -255,7 +355,11 @@ async fn long_poll_answers_on_change_else_after_the_wait() {
     let t = Instant::now();
     let (_, s) = gw.status(&token, &id, "wait=1").await;
     assert_eq!(s["status"], "processing");
-    assert!(t.elapsed() >= Duration::from_millis(950), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        t.elapsed()
+    );
 
     // Then the completion arrives within the wait.
     let (_, s) = gw.status(&token, &id, "wait=20").await;
@@ -270,10 +374,16 @@ async fn results_expire() {
     let token = gw.token().await;
     let status = gw.run(&token, &job(json!({}))).await;
     let url = status["output"][0].as_str().unwrap().to_owned();
-    assert!(url.contains("/v1/results/") && url.len() > 50, "an unguessable URL: {url}");
+    assert!(
+        url.contains("/v1/results/") && url.len() > 50,
+        "an unguessable URL: {url}"
+    );
     assert_eq!(gw.http.get(&url).send().await.unwrap().status(), 200);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let r = gw.http.get(&url).send().await.unwrap();
     assert_eq!(r.status(), 404);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["name"], "NotFound");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["name"],
+        "NotFound"
+    );
 }

@@ -20,7 +20,10 @@ fn claims(origin: &str) -> SessionClaims {
 }
 
 async fn status_with(gw: &TestGateway, token: &str, origin: Option<&str>) -> (u16, Value) {
-    let mut r = gw.http.get(format!("{}/api/v1/status/nope.nope", gw.base)).bearer_auth(token);
+    let mut r = gw
+        .http
+        .get(format!("{}/api/v1/status/nope.nope", gw.base))
+        .bearer_auth(token);
     if let Some(o) = origin {
         r = r.header("origin", o);
     }
@@ -31,14 +34,22 @@ async fn status_with(gw: &TestGateway, token: &str, origin: Option<&str>) -> (u1
 #[tokio::test]
 async fn mints_a_short_lived_token_for_an_allowed_origin() {
     let gw = TestGateway::start(test_config()).await;
-    let r = gw.http.post(format!("{}/v1/sessions", gw.base)).header("origin", PAGE).send().await.unwrap();
+    let r = gw
+        .http
+        .post(format!("{}/v1/sessions", gw.base))
+        .header("origin", PAGE)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["expires_in"], 600);
     let token = body["token"].as_str().unwrap();
     assert_eq!(token.split('.').count(), 3, "a JWT");
     // Any holder of the secret can verify it: a second issuer with the same secret.
-    let claims = TokenIssuer::new(SECRET.as_bytes(), 600).verify(token, Some(PAGE)).unwrap();
+    let claims = TokenIssuer::new(SECRET.as_bytes(), 600)
+        .verify(token, Some(PAGE))
+        .unwrap();
     assert_eq!(claims.origin, PAGE);
     assert_eq!(claims.scope, "tryon");
     assert_eq!(claims.exp - claims.iat, 600);
@@ -50,19 +61,39 @@ async fn ttl_is_configurable_and_capped() {
     let mut config = test_config();
     config.token_ttl_seconds = 86_400;
     let gw = TestGateway::start(config).await;
-    let r = gw.http.post(format!("{}/v1/sessions", gw.base)).header("origin", PAGE).send().await.unwrap();
+    let r = gw
+        .http
+        .post(format!("{}/v1/sessions", gw.base))
+        .header("origin", PAGE)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["expires_in"], 3600);
 }
 
 #[tokio::test]
 async fn refuses_origins_outside_the_allowlist() {
     let gw = TestGateway::start(test_config()).await;
-    let r = gw.http.post(format!("{}/v1/sessions", gw.base)).header("origin", "https://evil.test").send().await.unwrap();
+    let r = gw
+        .http
+        .post(format!("{}/v1/sessions", gw.base))
+        .header("origin", "https://evil.test")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["name"], "OriginNotAllowed");
-    assert!(body["error"]["message"].as_str().unwrap().contains("TRYON_ALLOWED_ORIGINS"));
-    let r = gw.http.post(format!("{}/v1/sessions", gw.base)).send().await.unwrap();
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("TRYON_ALLOWED_ORIGINS"));
+    let r = gw
+        .http
+        .post(format!("{}/v1/sessions", gw.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403, "no Origin at all");
 }
 
@@ -73,7 +104,13 @@ async fn rate_limits_minting_per_client() {
     let gw = TestGateway::start(config).await;
     let mut codes = vec![];
     for _ in 0..7 {
-        let r = gw.http.post(format!("{}/v1/sessions", gw.base)).header("origin", PAGE).send().await.unwrap();
+        let r = gw
+            .http
+            .post(format!("{}/v1/sessions", gw.base))
+            .header("origin", PAGE)
+            .send()
+            .await
+            .unwrap();
         codes.push(r.status().as_u16());
         if r.status() == 429 {
             assert!(r.headers().get("retry-after").is_some());
@@ -90,23 +127,46 @@ async fn every_token_failure_is_a_401_that_says_which() {
     let issuer = TokenIssuer::new(SECRET.as_bytes(), 600);
 
     // Missing.
-    let r = gw.http.get(format!("{}/api/v1/status/x.y", gw.base)).send().await.unwrap();
+    let r = gw
+        .http
+        .get(format!("{}/api/v1/status/x.y", gw.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["name"], "TokenMissing");
-    let r = gw.http.get(format!("{}/api/v1/status/x.y", gw.base)).header("authorization", "Basic abc").send().await.unwrap();
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["name"], "TokenMissing");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["name"],
+        "TokenMissing"
+    );
+    let r = gw
+        .http
+        .get(format!("{}/api/v1/status/x.y", gw.base))
+        .header("authorization", "Basic abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["name"],
+        "TokenMissing"
+    );
 
     // Expired.
     let mut c = claims(PAGE);
     c.iat -= 2000;
     c.exp = now_seconds() - 60;
     let (code, body) = status_with(&gw, &issuer.sign(&c), Some(PAGE)).await;
-    assert_eq!((code, body["error"]["name"].as_str()), (401, Some("TokenExpired")));
+    assert_eq!(
+        (code, body["error"]["name"].as_str()),
+        (401, Some("TokenExpired"))
+    );
 
     // Forged: signed with another secret.
     let forger = TokenIssuer::new(b"another-secret-another-secret-0000", 600);
     let (code, body) = status_with(&gw, &forger.sign(&claims(PAGE)), Some(PAGE)).await;
-    assert_eq!((code, body["error"]["name"].as_str()), (401, Some("TokenInvalid")));
+    assert_eq!(
+        (code, body["error"]["name"].as_str()),
+        (401, Some("TokenInvalid"))
+    );
 
     // Tampered: claims changed after signing.
     let good = issuer.sign(&claims(PAGE));
@@ -114,31 +174,52 @@ async fn every_token_failure_is_a_401_that_says_which() {
     let other = issuer.sign(&claims("https://evil.test"));
     parts[1] = other.split('.').nth(1).unwrap();
     let (code, body) = status_with(&gw, &parts.join("."), Some(PAGE)).await;
-    assert_eq!((code, body["error"]["name"].as_str()), (401, Some("TokenInvalid")));
+    assert_eq!(
+        (code, body["error"]["name"].as_str()),
+        (401, Some("TokenInvalid"))
+    );
 
     // Garbage.
     let (code, body) = status_with(&gw, "not-a-token", Some(PAGE)).await;
-    assert_eq!((code, body["error"]["name"].as_str()), (401, Some("TokenInvalid")));
+    assert_eq!(
+        (code, body["error"]["name"].as_str()),
+        (401, Some("TokenInvalid"))
+    );
 
     // Wrong origin.
     let (code, body) = status_with(&gw, &good, Some("https://evil.test")).await;
-    assert_eq!((code, body["error"]["name"].as_str()), (401, Some("TokenOriginMismatch")));
+    assert_eq!(
+        (code, body["error"]["name"].as_str()),
+        (401, Some("TokenOriginMismatch"))
+    );
 
     // Wrong scope, and wrong audience.
     let mut c = claims(PAGE);
     c.scope = "admin".into();
     let (code, body) = status_with(&gw, &issuer.sign(&c), Some(PAGE)).await;
-    assert_eq!((code, body["error"]["name"].as_str()), (401, Some("TokenScopeInvalid")));
+    assert_eq!(
+        (code, body["error"]["name"].as_str()),
+        (401, Some("TokenScopeInvalid"))
+    );
     let mut c = claims(PAGE);
     c.aud = "billing".into();
     let (code, body) = status_with(&gw, &issuer.sign(&c), Some(PAGE)).await;
-    assert_eq!((code, body["error"]["name"].as_str()), (401, Some("TokenScopeInvalid")));
+    assert_eq!(
+        (code, body["error"]["name"].as_str()),
+        (401, Some("TokenScopeInvalid"))
+    );
 
     // A good token passes authentication (and then finds no such job).
     let (code, body) = status_with(&gw, &good, Some(PAGE)).await;
-    assert_eq!((code, body["error"]["name"].as_str()), (404, Some("NotFound")));
+    assert_eq!(
+        (code, body["error"]["name"].as_str()),
+        (404, Some("NotFound"))
+    );
     let (code, _) = status_with(&gw, &good, None).await;
-    assert_eq!(code, 404, "no Origin (same-origin read or a server) is not a mismatch");
+    assert_eq!(
+        code, 404,
+        "no Origin (same-origin read or a server) is not a mismatch"
+    );
 }
 
 #[tokio::test]
@@ -169,9 +250,19 @@ async fn renewal_keeps_the_session_so_a_running_job_stays_readable() {
     let id = submitted["id"].as_str().unwrap().to_owned();
 
     // Renew with the current token.
-    let r = gw.http.post(format!("{}/v1/sessions", gw.base)).header("origin", PAGE).bearer_auth(&first).send().await.unwrap();
+    let r = gw
+        .http
+        .post(format!("{}/v1/sessions", gw.base))
+        .header("origin", PAGE)
+        .bearer_auth(&first)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let second = r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let second = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let a = issuer.verify(&first, None).unwrap();
     let b = issuer.verify(&second, None).unwrap();
     assert_eq!(a.sub, b.sub, "same session");
@@ -189,7 +280,10 @@ async fn renewal_keeps_the_session_so_a_running_job_stays_readable() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let third = r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let third = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(issuer.verify(&third, None).unwrap().sub, a.sub);
     let done = loop {
         let (_, s) = gw.status(&third, &id, "wait=10").await;
@@ -204,9 +298,20 @@ async fn renewal_keeps_the_session_so_a_running_job_stays_readable() {
     old.exp = now_seconds() - 10_000;
     for (token, origin, name) in [
         (issuer.sign(&old), PAGE, "TokenExpired"),
-        (TokenIssuer::new(b"another-secret-another-secret-0000", 600).sign(&a), PAGE, "TokenInvalid"),
+        (
+            TokenIssuer::new(b"another-secret-another-secret-0000", 600).sign(&a),
+            PAGE,
+            "TokenInvalid",
+        ),
     ] {
-        let r = gw.http.post(format!("{}/v1/sessions", gw.base)).header("origin", origin).bearer_auth(token).send().await.unwrap();
+        let r = gw
+            .http
+            .post(format!("{}/v1/sessions", gw.base))
+            .header("origin", origin)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401);
         assert_eq!(r.json::<Value>().await.unwrap()["error"]["name"], name);
     }
@@ -220,5 +325,8 @@ async fn the_server_api_key_is_accepted_as_bearer() {
     let status = gw.run("merchant-server-key", &job(json!({}))).await;
     assert_eq!(status["status"], "completed");
     let (code, body) = gw.submit("merchant-server-kez", &job(json!({}))).await;
-    assert_eq!((code, body["error"]["name"].as_str()), (401, Some("TokenInvalid")));
+    assert_eq!(
+        (code, body["error"]["name"].as_str()),
+        (401, Some("TokenInvalid"))
+    );
 }

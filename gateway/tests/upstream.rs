@@ -30,7 +30,10 @@ fn body(scenario: &str) -> Value {
 }
 
 fn assert_no_key(value: &Value) {
-    assert!(!value.to_string().contains(KEY), "the API key leaked: {value}");
+    assert!(
+        !value.to_string().contains(KEY),
+        "the API key leaked: {value}"
+    );
 }
 
 #[tokio::test]
@@ -42,15 +45,24 @@ async fn a_job_completes_through_the_upstream_with_its_variants() {
     assert_eq!(code, 200, "{submitted}");
     assert_no_key(&submitted);
     let id = submitted["id"].as_str().unwrap();
-    assert!(!id.starts_with("ok-"), "the client sees a session-bound handle, not the upstream id");
+    assert!(
+        !id.starts_with("ok-"),
+        "the client sees a session-bound handle, not the upstream id"
+    );
     let (_, first) = gw.status(&token, id, "").await;
     assert_eq!(first["status"], "processing");
     assert_eq!(first["id"], id);
     let (_, done) = gw.status(&token, id, "").await;
     assert_eq!(done["status"], "completed");
-    assert_eq!(done["output"], json!(["https://cdn.example/tryons/1/output.webp"]));
+    assert_eq!(
+        done["output"],
+        json!(["https://cdn.example/tryons/1/output.webp"])
+    );
     // The key went to the upstream, in the header, and only there.
-    assert_eq!(seen.authorizations.lock().unwrap().as_slice(), [format!("Bearer {KEY}")]);
+    assert_eq!(
+        seen.authorizations.lock().unwrap().as_slice(),
+        [format!("Bearer {KEY}")]
+    );
     assert_eq!(gw.state.engine.name(), "upstream");
 }
 
@@ -59,7 +71,14 @@ async fn every_runtime_error_and_unknown_names_pass_through() {
     let (upstream, _) = fake_upstream::start().await;
     let gw = gateway(&upstream).await;
     let token = gw.token().await;
-    for name in ["ImageLoadError", "ContentModerationError", "PoseError", "PipelineError", "ThirdPartyError", "GpuOnFire"] {
+    for name in [
+        "ImageLoadError",
+        "ContentModerationError",
+        "PoseError",
+        "PipelineError",
+        "ThirdPartyError",
+        "GpuOnFire",
+    ] {
         let status = gw.run(&token, &body(name)).await;
         assert_eq!(status["status"], "failed");
         assert_eq!(status["error"]["name"], name);
@@ -84,7 +103,9 @@ async fn status_reads_retry_5xx_then_succeed() {
     let gw = gateway(&upstream).await;
     let token = gw.token().await;
     let (_, submitted) = gw.submit(&token, &body("flaky")).await;
-    let (code, status) = gw.status(&token, submitted["id"].as_str().unwrap(), "").await;
+    let (code, status) = gw
+        .status(&token, submitted["id"].as_str().unwrap(), "")
+        .await;
     assert_eq!((code, status["status"].as_str()), (200, Some("completed")));
     assert_eq!(seen.reads("flaky-0"), 3, "two 503s, then the answer");
 }
@@ -96,9 +117,15 @@ async fn status_reads_honour_retry_after() {
     let token = gw.token().await;
     let (_, submitted) = gw.submit(&token, &body("ratelimited")).await;
     let t = Instant::now();
-    let (code, _) = gw.status(&token, submitted["id"].as_str().unwrap(), "").await;
+    let (code, _) = gw
+        .status(&token, submitted["id"].as_str().unwrap(), "")
+        .await;
     assert_eq!(code, 200);
-    assert!(t.elapsed() >= Duration::from_millis(950), "waited {:?} for Retry-After: 1", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(950),
+        "waited {:?} for Retry-After: 1",
+        t.elapsed()
+    );
     assert_eq!(seen.reads("ratelimited-0"), 2);
 }
 
@@ -108,10 +135,15 @@ async fn a_failing_upstream_gives_up_after_the_retries_with_a_clear_error() {
     let gw = gateway(&upstream).await;
     let token = gw.token().await;
     let (_, submitted) = gw.submit(&token, &body("down")).await;
-    let (code, status) = gw.status(&token, submitted["id"].as_str().unwrap(), "").await;
+    let (code, status) = gw
+        .status(&token, submitted["id"].as_str().unwrap(), "")
+        .await;
     assert_eq!(code, 502);
     assert_eq!(status["error"]["name"], "UpstreamUnavailable");
-    assert!(status["error"]["message"].as_str().unwrap().contains("(500)"));
+    assert!(status["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("(500)"));
     assert_eq!(seen.reads("down-0"), 4, "one read and three retries");
     assert_no_key(&status);
 }
@@ -122,7 +154,9 @@ async fn status_timeouts_are_retried_then_reported() {
     let gw = gateway(&upstream).await;
     let token = gw.token().await;
     let (_, submitted) = gw.submit(&token, &body("slowstatus")).await;
-    let (code, status) = gw.status(&token, submitted["id"].as_str().unwrap(), "").await;
+    let (code, status) = gw
+        .status(&token, submitted["id"].as_str().unwrap(), "")
+        .await;
     assert_eq!(code, 504);
     assert_eq!(status["error"]["name"], "UpstreamUnavailable");
     assert_eq!(seen.reads("slowstatus-0"), 4);
@@ -136,7 +170,10 @@ async fn a_submit_that_times_out_is_never_sent_twice() {
     let (code, answer) = gw.submit(&token, &body("slowsubmit")).await;
     assert_eq!(code, 504);
     assert_eq!(answer["error"]["name"], "UpstreamUnavailable");
-    assert!(answer["error"]["message"].as_str().unwrap().contains("before submitting again"));
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("before submitting again"));
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(seen.submits("slowsubmit"), 1);
 }
@@ -149,7 +186,10 @@ async fn refusals_before_a_job_id_are_explained_without_the_key() {
     let (code, answer) = gw.submit(&token, &body("badkey")).await;
     assert_eq!(code, 502);
     assert_eq!(answer["error"]["name"], "UpstreamRejected");
-    assert!(answer["error"]["message"].as_str().unwrap().contains("TRYON_UPSTREAM_API_KEY"));
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("TRYON_UPSTREAM_API_KEY"));
     assert_no_key(&answer);
     let r = gw
         .http
@@ -168,13 +208,20 @@ async fn refusals_before_a_job_id_are_explained_without_the_key() {
 #[tokio::test]
 async fn an_unreachable_upstream_is_a_502_that_says_so() {
     // A port nothing listens on: bind, note it, close it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let gw = gateway(&format!("http://127.0.0.1:{port}")).await;
     let token = gw.token().await;
     let (code, answer) = gw.submit(&token, &body("ok")).await;
     assert_eq!(code, 502);
     assert_eq!(answer["error"]["name"], "UpstreamUnavailable");
-    assert!(answer["error"]["message"].as_str().unwrap().contains("could not be reached"));
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("could not be reached"));
 }
 
 #[tokio::test]

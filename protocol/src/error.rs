@@ -113,7 +113,10 @@ impl From<&str> for ErrorName {
             ErrorName::UpstreamUnavailable,
             ErrorName::UpstreamRejected,
         ];
-        known.into_iter().find(|k| k.as_str() == name).unwrap_or_else(|| ErrorName::Other(name.to_owned()))
+        known
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .unwrap_or_else(|| ErrorName::Other(name.to_owned()))
     }
 }
 
@@ -152,7 +155,11 @@ pub struct ApiError {
 impl ApiError {
     /// An error with this name and message.
     pub fn new(name: ErrorName, message: impl Into<String>) -> Self {
-        ApiError { name, message: message.into(), field: None }
+        ApiError {
+            name,
+            message: message.into(),
+            field: None,
+        }
     }
 }
 

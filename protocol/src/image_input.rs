@@ -28,14 +28,20 @@ impl<'a> ImageInput<'a> {
     pub fn parse(field: &'static str, value: &'a str) -> Result<Self, String> {
         let value = value.trim();
         if value.is_empty() {
-            return Err(format!("`{field}` is empty: give an http(s) URL or a {DATA_PREFIX_HINT}… data URL"));
+            return Err(format!(
+                "`{field}` is empty: give an http(s) URL or a {DATA_PREFIX_HINT}… data URL"
+            ));
         }
         if let Some(rest) = strip_prefix_ignore_case(value, "data:") {
             let Some((header, payload)) = rest.split_once(',') else {
-                return Err(format!("`{field}` is a data URL without a comma: use {DATA_PREFIX_HINT}<BASE64>"));
+                return Err(format!(
+                    "`{field}` is a data URL without a comma: use {DATA_PREFIX_HINT}<BASE64>"
+                ));
             };
             let Some(mime) = header.strip_suffix(";base64") else {
-                return Err(format!("`{field}` must be base64-encoded: use {DATA_PREFIX_HINT}<BASE64>"));
+                return Err(format!(
+                    "`{field}` must be base64-encoded: use {DATA_PREFIX_HINT}<BASE64>"
+                ));
             };
             let Some(subtype) = strip_prefix_ignore_case(mime, "image/") else {
                 return Err(format!(
@@ -43,7 +49,9 @@ impl<'a> ImageInput<'a> {
                 ));
             };
             if subtype.is_empty() {
-                return Err(format!("`{field}` names no image type: use e.g. data:image/jpeg;base64,<BASE64>"));
+                return Err(format!(
+                    "`{field}` names no image type: use e.g. data:image/jpeg;base64,<BASE64>"
+                ));
             }
             if payload.is_empty() {
                 return Err(format!("`{field}` has an empty base64 payload"));
@@ -54,7 +62,11 @@ impl<'a> ImageInput<'a> {
                     bad as char
                 ));
             }
-            return Ok(ImageInput { kind: ImageKind::DataUrl, declared_type: subtype, payload });
+            return Ok(ImageInput {
+                kind: ImageKind::DataUrl,
+                declared_type: subtype,
+                payload,
+            });
         }
         if let Some(rest) = strip_prefix_ignore_case(value, "https://")
             .or_else(|| strip_prefix_ignore_case(value, "http://"))
@@ -64,9 +76,15 @@ impl<'a> ImageInput<'a> {
                 return Err(format!("`{field}` is a URL without a host"));
             }
             if value.chars().any(char::is_whitespace) {
-                return Err(format!("`{field}` is a URL with spaces in it: percent-encode them"));
+                return Err(format!(
+                    "`{field}` is a URL with spaces in it: percent-encode them"
+                ));
             }
-            return Ok(ImageInput { kind: ImageKind::Url, declared_type: "", payload: value });
+            return Ok(ImageInput {
+                kind: ImageKind::Url,
+                declared_type: "",
+                payload: value,
+            });
         }
         if value.len() >= 16 && value.bytes().all(is_base64_byte) {
             return Err(format!(
@@ -74,7 +92,10 @@ impl<'a> ImageInput<'a> {
                 &value[..8]
             ));
         }
-        let scheme = value.split_once(':').map(|(s, _)| s).filter(|s| s.len() < 12);
+        let scheme = value
+            .split_once(':')
+            .map(|(s, _)| s)
+            .filter(|s| s.len() < 12);
         match scheme {
             Some(s) => Err(format!(
                 "`{field}` uses the `{s}:` scheme: give an http(s) URL or a {DATA_PREFIX_HINT}… data URL"
@@ -86,7 +107,8 @@ impl<'a> ImageInput<'a> {
 
 fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
     let head = value.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &value[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &value[prefix.len()..])
 }
 
 fn is_base64_byte(b: u8) -> bool {

@@ -19,7 +19,9 @@ pub use error::{ApiError, ErrorBody, ErrorName};
 pub use image_input::{ImageInput, ImageKind};
 pub use options::{Category, GarmentPhotoType, Mode, ModerationLevel, OutputFormat, UnknownValue};
 pub use request::{TryOnRequest, ValidationError, MAX_NUM_SAMPLES, REQUEST_FIELDS};
-pub use session::{SessionResponse, LONG_POLL_MAX_SECONDS, SESSIONS_PATH, STATUS_PATH, SUBMIT_PATH};
+pub use session::{
+    SessionResponse, LONG_POLL_MAX_SECONDS, SESSIONS_PATH, STATUS_PATH, SUBMIT_PATH,
+};
 pub use status::{JobStatus, StatusResponse, SubmitResponse};
 
 /// Width of the images the model works on, in pixels (portrait 2:3).

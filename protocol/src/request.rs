@@ -35,11 +35,17 @@ pub struct ValidationError {
 
 impl ValidationError {
     fn field(field: &str, message: impl Into<String>) -> Self {
-        ValidationError { field: Some(field.to_owned()), message: message.into() }
+        ValidationError {
+            field: Some(field.to_owned()),
+            message: message.into(),
+        }
     }
 
     fn body(message: impl Into<String>) -> Self {
-        ValidationError { field: None, message: message.into() }
+        ValidationError {
+            field: None,
+            message: message.into(),
+        }
     }
 }
 
@@ -110,7 +116,9 @@ impl TryOnRequest {
         let value: Value = serde_json::from_slice(body)
             .map_err(|e| ValidationError::body(format!("the body is not valid JSON: {e}")))?;
         let Value::Object(fields) = value else {
-            return Err(ValidationError::body("the body must be a JSON object with `model_image` and `garment_image`"));
+            return Err(ValidationError::body(
+                "the body must be a JSON object with `model_image` and `garment_image`",
+            ));
         };
         Self::from_fields(fields)
     }
@@ -118,10 +126,16 @@ impl TryOnRequest {
     /// Validates an already parsed JSON object. The images move out of it rather than
     /// being copied: a photo as a data URL weighs hundreds of kilobytes.
     pub fn from_fields(mut fields: Map<String, Value>) -> Result<Self, ValidationError> {
-        if let Some(unknown) = fields.keys().find(|k| !REQUEST_FIELDS.contains(&k.as_str())) {
+        if let Some(unknown) = fields
+            .keys()
+            .find(|k| !REQUEST_FIELDS.contains(&k.as_str()))
+        {
             return Err(ValidationError::field(
                 unknown,
-                format!("`{unknown}` is not a field of this API: use {}", REQUEST_FIELDS.join(", ")),
+                format!(
+                    "`{unknown}` is not a field of this API: use {}",
+                    REQUEST_FIELDS.join(", ")
+                ),
             ));
         }
         let mut request = TryOnRequest::new(
@@ -134,7 +148,10 @@ impl TryOnRequest {
         }
         if let Some(v) = present(fields, "segmentation_free") {
             request.segmentation_free = v.as_bool().ok_or_else(|| {
-                ValidationError::field("segmentation_free", format!("`segmentation_free` must be true or false, not {v}"))
+                ValidationError::field(
+                    "segmentation_free",
+                    format!("`segmentation_free` must be true or false, not {v}"),
+                )
             })?;
         }
         if let Some(v) = present(fields, "moderation_level") {
@@ -161,13 +178,17 @@ impl TryOnRequest {
     /// Checks a request built in code (e.g. by the widget) against the same rules
     /// [`TryOnRequest::from_json`] applies to a body.
     pub fn validate(&self) -> Result<(), ValidationError> {
-        ImageInput::parse("model_image", &self.model_image).map_err(|m| ValidationError::field("model_image", m))?;
+        ImageInput::parse("model_image", &self.model_image)
+            .map_err(|m| ValidationError::field("model_image", m))?;
         ImageInput::parse("garment_image", &self.garment_image)
             .map_err(|m| ValidationError::field("garment_image", m))?;
         if !(1..=MAX_NUM_SAMPLES).contains(&self.num_samples) {
             return Err(ValidationError::field(
                 "num_samples",
-                format!("`num_samples` must be an integer from 1 to {MAX_NUM_SAMPLES}, not {}", self.num_samples),
+                format!(
+                    "`num_samples` must be an integer from 1 to {MAX_NUM_SAMPLES}, not {}",
+                    self.num_samples
+                ),
             ));
         }
         Ok(())
@@ -179,15 +200,28 @@ fn present<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a Value> 
     fields.get(name).filter(|v| !v.is_null())
 }
 
-fn required_image(fields: &mut Map<String, Value>, name: &'static str) -> Result<String, ValidationError> {
+fn required_image(
+    fields: &mut Map<String, Value>,
+    name: &'static str,
+) -> Result<String, ValidationError> {
     let value = fields.remove(name).filter(|v| !v.is_null()).ok_or_else(|| {
         ValidationError::field(name, format!("`{name}` is required: give an http(s) URL or a data:image/<type>;base64,… data URL"))
     })?;
     let Value::String(text) = value else {
-        return Err(ValidationError::field(name, format!("`{name}` must be a string (a URL or a data URL), not {}", kind_of(&value))));
+        return Err(ValidationError::field(
+            name,
+            format!(
+                "`{name}` must be a string (a URL or a data URL), not {}",
+                kind_of(&value)
+            ),
+        ));
     };
     ImageInput::parse(name, &text).map_err(|m| ValidationError::field(name, m))?;
-    Ok(if text.trim().len() == text.len() { text } else { text.trim().to_owned() })
+    Ok(if text.trim().len() == text.len() {
+        text
+    } else {
+        text.trim().to_owned()
+    })
 }
 
 fn named<T>(value: &Value, field: &'static str) -> Result<T, ValidationError>
@@ -195,17 +229,39 @@ where
     T: std::str::FromStr<Err = crate::options::UnknownValue>,
 {
     match value.as_str() {
-        Some(s) => s.parse().map_err(|e: crate::options::UnknownValue| ValidationError::field(field, e.to_string())),
+        Some(s) => s.parse().map_err(|e: crate::options::UnknownValue| {
+            ValidationError::field(field, e.to_string())
+        }),
         None => {
             // Ask the type for its accepted names by parsing a value that cannot match.
-            let accepted = "\u{0}".parse::<T>().err().map(|e| e.accepted.join(", ")).unwrap_or_default();
-            Err(ValidationError::field(field, format!("`{field}` must be a string, one of {accepted}; got {}", kind_of(value))))
+            let accepted = "\u{0}"
+                .parse::<T>()
+                .err()
+                .map(|e| e.accepted.join(", "))
+                .unwrap_or_default();
+            Err(ValidationError::field(
+                field,
+                format!(
+                    "`{field}` must be a string, one of {accepted}; got {}",
+                    kind_of(value)
+                ),
+            ))
         }
     }
 }
 
-fn integer_in(value: &Value, field: &'static str, min: u64, max: u64) -> Result<u64, ValidationError> {
-    let out_of_range = || ValidationError::field(field, format!("`{field}` must be an integer from {min} to {max}, not {value}"));
+fn integer_in(
+    value: &Value,
+    field: &'static str,
+    min: u64,
+    max: u64,
+) -> Result<u64, ValidationError> {
+    let out_of_range = || {
+        ValidationError::field(
+            field,
+            format!("`{field}` must be an integer from {min} to {max}, not {value}"),
+        )
+    };
     match value {
         Value::Number(n) => match n.as_u64() {
             Some(v) if (min..=max).contains(&v) => Ok(v),
@@ -213,7 +269,10 @@ fn integer_in(value: &Value, field: &'static str, min: u64, max: u64) -> Result<
         },
         _ => Err(ValidationError::field(
             field,
-            format!("`{field}` must be an integer from {min} to {max}, not {}", kind_of(value)),
+            format!(
+                "`{field}` must be an integer from {min} to {max}, not {}",
+                kind_of(value)
+            ),
         )),
     }
 }

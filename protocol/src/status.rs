@@ -44,7 +44,10 @@ impl JobStatus {
 
     /// Whether the job has finished, well or badly. Unknown statuses have not.
     pub fn is_terminal(&self) -> bool {
-        matches!(self, JobStatus::Completed | JobStatus::Failed | JobStatus::Canceled | JobStatus::TimedOut)
+        matches!(
+            self,
+            JobStatus::Completed | JobStatus::Failed | JobStatus::Canceled | JobStatus::TimedOut
+        )
     }
 }
 
@@ -112,6 +115,11 @@ pub struct StatusResponse {
 impl StatusResponse {
     /// A status without output or error.
     pub fn running(id: impl Into<String>, status: JobStatus) -> Self {
-        StatusResponse { id: id.into(), status, output: None, error: None }
+        StatusResponse {
+            id: id.into(),
+            status,
+            output: None,
+            error: None,
+        }
     }
 }

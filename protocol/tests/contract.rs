@@ -55,25 +55,34 @@ fn request_round_trips_with_every_option_set() {
     r.output_format = OutputFormat::Jpeg;
     let text = serde_json::to_string(&r).unwrap();
     assert!(text.contains(r#""category":"one-pieces""#), "{text}");
-    assert!(text.contains(r#""garment_photo_type":"flat-lay""#), "{text}");
+    assert!(
+        text.contains(r#""garment_photo_type":"flat-lay""#),
+        "{text}"
+    );
     assert_eq!(TryOnRequest::from_json(text.as_bytes()).unwrap(), r);
 }
 
 #[test]
 fn reference_submit_response_example() {
-    let r: SubmitResponse = serde_json::from_str(r#"{"id": "64b7f1a9d9a3b8e5c7f9a123", "error": null}"#).unwrap();
+    let r: SubmitResponse =
+        serde_json::from_str(r#"{"id": "64b7f1a9d9a3b8e5c7f9a123", "error": null}"#).unwrap();
     assert_eq!(r.id.as_deref(), Some("64b7f1a9d9a3b8e5c7f9a123"));
     assert_eq!(r.error, None);
     let back = serde_json::to_value(&r).unwrap();
-    assert_eq!(back, json!({"id": "64b7f1a9d9a3b8e5c7f9a123", "error": null}));
+    assert_eq!(
+        back,
+        json!({"id": "64b7f1a9d9a3b8e5c7f9a123", "error": null})
+    );
 }
 
 #[test]
 fn reseller_job_id_variant_is_read_as_id() {
     let r: SubmitResponse = serde_json::from_str(r#"{"ok": true, "jobId": "abc123"}"#).unwrap();
     assert_eq!(r.id.as_deref(), Some("abc123"));
-    let s: StatusResponse =
-        serde_json::from_str(r#"{"jobId": "abc123", "status": "completed", "output": ["https://x/y.webp"]}"#).unwrap();
+    let s: StatusResponse = serde_json::from_str(
+        r#"{"jobId": "abc123", "status": "completed", "output": ["https://x/y.webp"]}"#,
+    )
+    .unwrap();
     assert_eq!(s.id, "abc123");
     assert_eq!(s.output.unwrap(), vec!["https://x/y.webp".to_owned()]);
 }
@@ -85,10 +94,16 @@ fn reference_completed_example() {
     let s: StatusResponse = serde_json::from_str(text).unwrap();
     assert_eq!(s.status, JobStatus::Completed);
     assert!(s.status.is_terminal());
-    assert_eq!(s.output.as_deref(), Some(&["https://cdn.example/tryons/XXX/output.png".to_owned()][..]));
+    assert_eq!(
+        s.output.as_deref(),
+        Some(&["https://cdn.example/tryons/XXX/output.png".to_owned()][..])
+    );
     let again: StatusResponse = serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
     assert_eq!(again, s);
-    assert_eq!(serde_json::to_value(&s).unwrap(), serde_json::from_str::<serde_json::Value>(text).unwrap());
+    assert_eq!(
+        serde_json::to_value(&s).unwrap(),
+        serde_json::from_str::<serde_json::Value>(text).unwrap()
+    );
 }
 
 #[test]
@@ -100,13 +115,20 @@ fn reference_failed_example() {
     let e = s.error.clone().unwrap();
     assert_eq!(e.name, ErrorName::ImageLoadError);
     assert!(e.name.is_runtime());
-    assert_eq!(e.message, "The image could not be found at the specified URL (404).");
-    assert_eq!(serde_json::to_value(&s).unwrap(), serde_json::from_str::<serde_json::Value>(text).unwrap());
+    assert_eq!(
+        e.message,
+        "The image could not be found at the specified URL (404)."
+    );
+    assert_eq!(
+        serde_json::to_value(&s).unwrap(),
+        serde_json::from_str::<serde_json::Value>(text).unwrap()
+    );
 }
 
 #[test]
 fn reference_error_object_example() {
-    let b: ErrorBody = serde_json::from_str(r#"{"error": {"name": "ErrorName", "message": "…"}}"#).unwrap();
+    let b: ErrorBody =
+        serde_json::from_str(r#"{"error": {"name": "ErrorName", "message": "…"}}"#).unwrap();
     assert_eq!(b.error.name, ErrorName::Other("ErrorName".into()));
     assert_eq!(b.error.message, "…");
     assert!(!b.error.name.is_runtime());
@@ -114,14 +136,24 @@ fn reference_error_object_example() {
 
 #[test]
 fn every_runtime_error_name_round_trips() {
-    for name in ["ImageLoadError", "ContentModerationError", "PoseError", "PipelineError", "ThirdPartyError"] {
+    for name in [
+        "ImageLoadError",
+        "ContentModerationError",
+        "PoseError",
+        "PipelineError",
+        "ThirdPartyError",
+    ] {
         let parsed = ErrorName::from(name);
         assert!(parsed.is_runtime(), "{name}");
         assert_eq!(serde_json::to_value(&parsed).unwrap(), json!(name));
     }
-    let unknown: ApiError = serde_json::from_value(json!({"name": "GpuOnFire", "message": "m"})).unwrap();
+    let unknown: ApiError =
+        serde_json::from_value(json!({"name": "GpuOnFire", "message": "m"})).unwrap();
     assert_eq!(unknown.name, ErrorName::Other("GpuOnFire".into()));
-    assert_eq!(serde_json::to_value(&unknown).unwrap()["name"], json!("GpuOnFire"));
+    assert_eq!(
+        serde_json::to_value(&unknown).unwrap()["name"],
+        json!("GpuOnFire")
+    );
 }
 
 #[test]
@@ -148,7 +180,10 @@ fn statuses_known_and_unknown() {
 
 #[test]
 fn every_enum_value_is_accepted_and_others_are_refused_with_the_list() {
-    fn check<T: std::str::FromStr<Err = UnknownValue> + std::fmt::Display>(field: &str, names: &[&str]) {
+    fn check<T: std::str::FromStr<Err = UnknownValue> + std::fmt::Display>(
+        field: &str,
+        names: &[&str],
+    ) {
         for n in names {
             let v: T = n.parse().unwrap();
             assert_eq!(v.to_string(), *n);
@@ -179,9 +214,25 @@ fn enum_values_are_case_sensitive_like_the_contract() {
 
 #[test]
 fn seed_bounds() {
-    assert_eq!(TryOnRequest::from_json(&body(json!({"seed": 0}))).unwrap().seed, 0);
-    assert_eq!(TryOnRequest::from_json(&body(json!({"seed": 4294967295u64}))).unwrap().seed, u32::MAX);
-    for bad in [json!(4294967296u64), json!(-1), json!(1.5), json!("42"), json!(true)] {
+    assert_eq!(
+        TryOnRequest::from_json(&body(json!({"seed": 0})))
+            .unwrap()
+            .seed,
+        0
+    );
+    assert_eq!(
+        TryOnRequest::from_json(&body(json!({"seed": 4294967295u64})))
+            .unwrap()
+            .seed,
+        u32::MAX
+    );
+    for bad in [
+        json!(4294967296u64),
+        json!(-1),
+        json!(1.5),
+        json!("42"),
+        json!(true),
+    ] {
         let e = field_error(json!({ "seed": bad }));
         assert_eq!(e.field.as_deref(), Some("seed"), "{bad}");
         assert!(e.message.contains("0 to 4294967295"), "{}", e.message);
@@ -191,7 +242,12 @@ fn seed_bounds() {
 #[test]
 fn num_samples_bounds() {
     for ok in 1..=4 {
-        assert_eq!(TryOnRequest::from_json(&body(json!({"num_samples": ok}))).unwrap().num_samples, ok);
+        assert_eq!(
+            TryOnRequest::from_json(&body(json!({"num_samples": ok})))
+                .unwrap()
+                .num_samples,
+            ok
+        );
     }
     for bad in [json!(0), json!(5), json!(-2), json!(2.0), json!("2")] {
         let e = field_error(json!({ "num_samples": bad }));
@@ -202,7 +258,11 @@ fn num_samples_bounds() {
 
 #[test]
 fn segmentation_free_must_be_boolean() {
-    assert!(!TryOnRequest::from_json(&body(json!({"segmentation_free": false}))).unwrap().segmentation_free);
+    assert!(
+        !TryOnRequest::from_json(&body(json!({"segmentation_free": false})))
+            .unwrap()
+            .segmentation_free
+    );
     let e = field_error(json!({"segmentation_free": "false"}));
     assert_eq!(e.field.as_deref(), Some("segmentation_free"));
     assert!(e.message.contains("true or false"));
@@ -217,10 +277,12 @@ fn null_means_default() {
 
 #[test]
 fn images_are_required_strings() {
-    let e = TryOnRequest::from_json(br#"{"garment_image": "https://example.com/g.png"}"#).unwrap_err();
+    let e =
+        TryOnRequest::from_json(br#"{"garment_image": "https://example.com/g.png"}"#).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("model_image"));
     assert!(e.message.contains("required"));
-    let e = TryOnRequest::from_json(br#"{"model_image": "https://example.com/m.png"}"#).unwrap_err();
+    let e =
+        TryOnRequest::from_json(br#"{"model_image": "https://example.com/m.png"}"#).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("garment_image"));
     let e = field_error(json!({"model_image": 7}));
     assert_eq!(e.field.as_deref(), Some("model_image"));
@@ -237,11 +299,15 @@ fn image_forms() {
         "data:image/webp;base64,UklGRg==",
     ];
     for v in ok {
-        TryOnRequest::from_json(&body(json!({ "model_image": v }))).unwrap_or_else(|e| panic!("{v}: {e}"));
+        TryOnRequest::from_json(&body(json!({ "model_image": v })))
+            .unwrap_or_else(|e| panic!("{v}: {e}"));
     }
     let bad = [
         ("", "empty"),
-        ("/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAA==", "add the data-URL prefix"),
+        (
+            "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAA==",
+            "add the data-URL prefix",
+        ),
         ("data:image/jpeg,abcd", "base64"),
         ("data:text/plain;base64,aGVsbG8=", "not an image type"),
         ("data:image/jpeg;base64,", "empty base64"),
@@ -274,9 +340,15 @@ fn validate_checks_requests_built_in_code() {
     let mut r = TryOnRequest::new(JPEG_DATA_URL, "https://example.com/g.png");
     r.validate().unwrap();
     r.num_samples = 0;
-    assert_eq!(r.validate().unwrap_err().field.as_deref(), Some("num_samples"));
+    assert_eq!(
+        r.validate().unwrap_err().field.as_deref(),
+        Some("num_samples")
+    );
     let r = TryOnRequest::new("aGVsbG8gd29ybGQgaGVsbG8=", "https://example.com/g.png");
-    assert_eq!(r.validate().unwrap_err().field.as_deref(), Some("model_image"));
+    assert_eq!(
+        r.validate().unwrap_err().field.as_deref(),
+        Some("model_image")
+    );
 }
 
 #[test]
@@ -288,7 +360,9 @@ fn mode_times_follow_the_contract() {
 
 #[test]
 fn session_response_shape() {
-    let s: SessionResponse =
-        serde_json::from_value(json!({"token": "a.b.c", "expires_at": 1700000600u64, "expires_in": 600})).unwrap();
+    let s: SessionResponse = serde_json::from_value(
+        json!({"token": "a.b.c", "expires_at": 1700000600u64, "expires_in": 600}),
+    )
+    .unwrap();
     assert_eq!(s.expires_in, 600);
 }

@@ -39,37 +39,79 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 #[tokio::main]
 async fn main() {
     // The photo a widget would send: 864×1296 JPEG, as a data URL.
-    let person = image::open(fixtures().join("people/model.webp")).expect("fixture people/model.webp");
-    let person = person.resize_to_fill(864, 1296, image::imageops::FilterType::Lanczos3).to_rgb8();
+    let person =
+        image::open(fixtures().join("people/model.webp")).expect("fixture people/model.webp");
+    let person = person
+        .resize_to_fill(864, 1296, image::imageops::FilterType::Lanczos3)
+        .to_rgb8();
     let mut jpeg = vec![];
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
         .encode_image(&person)
         .expect("encode the photo");
-    let photo = format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(&jpeg));
+    let photo = format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&jpeg)
+    );
 
     // The garment from a merchant CDN stand-in on loopback.
-    let garment = std::fs::read(fixtures().join("garments/solidus_tshirt.png")).expect("fixture garment");
+    let garment =
+        std::fs::read(fixtures().join("garments/solidus_tshirt.png")).expect("fixture garment");
     let cdn = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let garment_url = format!("http://{}/tee.png", cdn.local_addr().unwrap());
-    let router = axum::Router::new().route("/tee.png", get(move || async move { ([(header::CONTENT_TYPE, "image/png")], garment) }));
+    let router = axum::Router::new().route(
+        "/tee.png",
+        get(move || async move { ([(header::CONTENT_TYPE, "image/png")], garment) }),
+    );
     tokio::spawn(async move { axum::serve(cdn, router).await });
 
-    let exe = std::env::current_exe().unwrap().with_file_name("tryon-gateway");
+    let exe = std::env::current_exe()
+        .unwrap()
+        .with_file_name("tryon-gateway");
     let mut child = Command::new(&exe)
-        .args(["--listen", "127.0.0.1:0", "--engine", "sandbox", "--sandbox-latency-scale", "0"])
-        .args(["--mint-rate-per-minute", "0", "--allow-private-image-urls", "--allowed-origins", ORIGIN])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--engine",
+            "sandbox",
+            "--sandbox-latency-scale",
+            "0",
+        ])
+        .args([
+            "--mint-rate-per-minute",
+            "0",
+            "--allow-private-image-urls",
+            "--allowed-origins",
+            ORIGIN,
+        ])
         .env("RUST_LOG", "warn")
-        .env("MALLOC_ARENA_MAX", std::env::var("MALLOC_ARENA_MAX").unwrap_or_default())
-        .env("TRYON_TOKEN_SECRET", "bench-secret-bench-secret-bench-secret-00")
+        .env(
+            "MALLOC_ARENA_MAX",
+            std::env::var("MALLOC_ARENA_MAX").unwrap_or_default(),
+        )
+        .env(
+            "TRYON_TOKEN_SECRET",
+            "bench-secret-bench-secret-bench-secret-00",
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .unwrap_or_else(|e| panic!("start {}: {e} (build it with `cargo build --release -p tryon-gateway`)", exe.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "start {}: {e} (build it with `cargo build --release -p tryon-gateway`)",
+                exe.display()
+            )
+        });
     let pid = child.id();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let base = line.trim().rsplit(' ').next().unwrap().to_owned();
-    let http = reqwest::Client::builder().pool_max_idle_per_host(512).timeout(Duration::from_secs(60)).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
 
     // 1. Token mints per second.
     let minted = Arc::new(AtomicU64::new(0));
@@ -78,10 +120,20 @@ async fn main() {
     let started = Instant::now();
     let mut tasks = vec![];
     for _ in 0..MINT_CLIENTS {
-        let (http, base, minted, errors) = (http.clone(), base.clone(), minted.clone(), mint_errors.clone());
+        let (http, base, minted, errors) = (
+            http.clone(),
+            base.clone(),
+            minted.clone(),
+            mint_errors.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             while Instant::now() < deadline {
-                match http.post(format!("{base}/v1/sessions")).header("origin", ORIGIN).send().await {
+                match http
+                    .post(format!("{base}/v1/sessions"))
+                    .header("origin", ORIGIN)
+                    .send()
+                    .await
+                {
                     Ok(r) if r.status() == 200 => {
                         let _ = r.bytes().await;
                         minted.fetch_add(1, Ordering::Relaxed);
@@ -103,7 +155,12 @@ async fn main() {
     let mut tasks = vec![];
     let wall = Instant::now();
     for i in 0..SESSIONS {
-        let (http, base, photo, garment_url) = (http.clone(), base.clone(), photo.clone(), garment_url.clone());
+        let (http, base, photo, garment_url) = (
+            http.clone(),
+            base.clone(),
+            photo.clone(),
+            garment_url.clone(),
+        );
         // Shoppers arrive over RAMP, not in one instant; all 200 are still in flight at once.
         let arrival = RAMP.mul_f64(i as f64 / SESSIONS as f64);
         tasks.push(tokio::spawn(async move {
@@ -133,19 +190,46 @@ async fn main() {
         v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     }
     let peak_mb = peak_rss_mb(pid);
-    Command::new("kill").args(["-TERM", &pid.to_string()]).status().ok();
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .ok();
     let _ = child.wait();
 
-    println!("tryon-gateway benchmark (loopback, sandbox at zero latency, {} CPUs)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    println!(
+        "tryon-gateway benchmark (loopback, sandbox at zero latency, {} CPUs)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
     println!("| figure | value | target |");
     println!("|---|---|---|");
     println!("| token mints per second ({MINT_CLIENTS} clients, {MINT_SECONDS} s) | {mints_per_second:.0} | ≥ 20,000 |");
-    println!("| submit → completed, p50 ({SESSIONS} concurrent sessions) | {:.1} ms | — |", percentile(&latencies, 0.5));
-    println!("| submit → completed, p99 | {:.1} ms | — |", percentile(&latencies, 0.99));
-    println!("| engine's own time (render + queue), p50 / p99 | {:.1} / {:.1} ms | — |", percentile(&engine, 0.5), percentile(&engine, 0.99));
-    println!("| gateway time beyond the engine's, p50 | {:.1} ms | — |", percentile(&overheads, 0.5));
-    println!("| gateway time beyond the engine's, p99 | {:.1} ms | ≤ 20 ms |", percentile(&overheads, 0.99));
-    println!("| all {SESSIONS} sessions done in | {:.2} s | — |", wall.as_secs_f64());
+    println!(
+        "| submit → completed, p50 ({SESSIONS} concurrent sessions) | {:.1} ms | — |",
+        percentile(&latencies, 0.5)
+    );
+    println!(
+        "| submit → completed, p99 | {:.1} ms | — |",
+        percentile(&latencies, 0.99)
+    );
+    println!(
+        "| engine's own time (render + queue), p50 / p99 | {:.1} / {:.1} ms | — |",
+        percentile(&engine, 0.5),
+        percentile(&engine, 0.99)
+    );
+    println!(
+        "| gateway time beyond the engine's, p50 | {:.1} ms | — |",
+        percentile(&overheads, 0.5)
+    );
+    println!(
+        "| gateway time beyond the engine's, p99 | {:.1} ms | ≤ 20 ms |",
+        percentile(&overheads, 0.99)
+    );
+    println!(
+        "| all {SESSIONS} sessions done in | {:.2} s | — |",
+        wall.as_secs_f64()
+    );
     println!("| errors | {errors} | 0 |");
     println!("| gateway peak RSS after the mints | {rss_after_minting:.1} MB | — |");
     println!("| gateway peak RSS | {peak_mb:.1} MB | ≤ 100 MB |");
@@ -163,7 +247,13 @@ fn peak_rss_mb(pid: u32) -> f64 {
 }
 
 /// One shopper: token, submit, long-poll. Returns (ms from submit to completed, engine ms).
-async fn one_session(http: &reqwest::Client, base: &str, photo: &str, garment: &str, seed: u32) -> Result<(f64, f64), String> {
+async fn one_session(
+    http: &reqwest::Client,
+    base: &str,
+    photo: &str,
+    garment: &str,
+    seed: u32,
+) -> Result<(f64, f64), String> {
     let session: Value = http
         .post(format!("{base}/v1/sessions"))
         .header("origin", ORIGIN)
@@ -176,9 +266,18 @@ async fn one_session(http: &reqwest::Client, base: &str, photo: &str, garment: &
     let token = session["token"].as_str().ok_or("no token")?.to_owned();
     let body = json!({"model_image": photo, "garment_image": garment, "seed": seed, "output_format": "jpeg"});
     let started = Instant::now();
-    let r = http.post(format!("{base}/api/v1/tryon/clothes")).bearer_auth(&token).json(&body).send().await.map_err(|e| e.to_string())?;
+    let r = http
+        .post(format!("{base}/api/v1/tryon/clothes"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
     let submitted: Value = r.json().await.map_err(|e| e.to_string())?;
-    let id = submitted["id"].as_str().ok_or_else(|| format!("no id: {submitted}"))?.to_owned();
+    let id = submitted["id"]
+        .as_str()
+        .ok_or_else(|| format!("no id: {submitted}"))?
+        .to_owned();
     let mut since = "starting".to_owned();
     loop {
         let r = http
@@ -187,7 +286,11 @@ async fn one_session(http: &reqwest::Client, base: &str, photo: &str, garment: &
             .send()
             .await
             .map_err(|e| e.to_string())?;
-        let timing = r.headers().get("server-timing").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let timing = r
+            .headers()
+            .get("server-timing")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let status: Value = r.json().await.map_err(|e| e.to_string())?;
         match status["status"].as_str() {
             Some("completed") => {
@@ -203,4 +306,3 @@ async fn one_session(http: &reqwest::Client, base: &str, photo: &str, garment: &
         }
     }
 }
-

@@ -28,7 +28,12 @@ pub struct EngineStatus {
 impl EngineStatus {
     /// A job still running with this status.
     pub fn running(status: JobStatus) -> Self {
-        EngineStatus { status, output: None, error: None, engine_ms: None }
+        EngineStatus {
+            status,
+            output: None,
+            error: None,
+            engine_ms: None,
+        }
     }
 }
 
@@ -70,11 +75,18 @@ impl Engine {
 
     /// The status of a job; `None` if the engine has no such job. Sandbox result
     /// paths are made absolute with `base_url`.
-    pub async fn status(&self, id: &str, wait: Option<Wait>, base_url: &str) -> Result<Option<EngineStatus>, GatewayError> {
+    pub async fn status(
+        &self,
+        id: &str,
+        wait: Option<Wait>,
+        base_url: &str,
+    ) -> Result<Option<EngineStatus>, GatewayError> {
         match self {
             Engine::Sandbox(s) => Ok(s.status(id, wait).await.map(|mut st| {
                 if let Some(output) = st.output.as_mut() {
-                    output.iter_mut().for_each(|path| *path = format!("{base_url}{path}"));
+                    output
+                        .iter_mut()
+                        .for_each(|path| *path = format!("{base_url}{path}"));
                 }
                 st
             })),

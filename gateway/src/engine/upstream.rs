@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use serde_json::Value;
-use tryon_protocol::{ApiError, ErrorName, StatusResponse, SubmitResponse, TryOnRequest, STATUS_PATH, SUBMIT_PATH};
+use tryon_protocol::{
+    ApiError, ErrorName, StatusResponse, SubmitResponse, TryOnRequest, STATUS_PATH, SUBMIT_PATH,
+};
 
 use super::{backoff, EngineStatus, Wait};
 use crate::config::Secret;
@@ -34,7 +36,11 @@ enum Failure {
     /// The connection broke after sending.
     Broken,
     /// An HTTP answer other than 2xx.
-    Http { status: StatusCode, retry_after: Option<u64>, error: Option<ApiError> },
+    Http {
+        status: StatusCode,
+        retry_after: Option<u64>,
+        error: Option<ApiError>,
+    },
 }
 
 impl Upstream {
@@ -46,7 +52,12 @@ impl Upstream {
             .user_agent(concat!("tryon-gateway/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client's settings are valid");
-        Upstream { client, base: base.trim_end_matches('/').to_owned(), key, status_retries }
+        Upstream {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            key,
+            status_retries,
+        }
     }
 
     async fn call(&self, request: reqwest::RequestBuilder) -> Result<Value, Failure> {
@@ -70,7 +81,11 @@ impl Upstream {
             return Ok(body);
         }
         let status = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-        Err(Failure::Http { status, retry_after, error: error_in(&body) })
+        Err(Failure::Http {
+            status,
+            retry_after,
+            error: error_in(&body),
+        })
     }
 
     /// Submits a job; returns the API's job id.
@@ -95,23 +110,44 @@ impl Upstream {
             }
         };
         let parsed: SubmitResponse = serde_json::from_value(body).map_err(|_| {
-            GatewayError::upstream_unavailable(StatusCode::BAD_GATEWAY, "The hosted try-on API answered the submit with something unreadable.")
+            GatewayError::upstream_unavailable(
+                StatusCode::BAD_GATEWAY,
+                "The hosted try-on API answered the submit with something unreadable.",
+            )
         })?;
         match (parsed.id, parsed.error) {
-            (_, Some(error)) => Err(GatewayError { status: StatusCode::BAD_REQUEST, error, retry_after: None }),
+            (_, Some(error)) => Err(GatewayError {
+                status: StatusCode::BAD_REQUEST,
+                error,
+                retry_after: None,
+            }),
             (Some(id), None) if !id.is_empty() => Ok(id),
-            _ => Err(GatewayError::upstream_unavailable(StatusCode::BAD_GATEWAY, "The hosted try-on API returned no job id.")),
+            _ => Err(GatewayError::upstream_unavailable(
+                StatusCode::BAD_GATEWAY,
+                "The hosted try-on API returned no job id.",
+            )),
         }
     }
 
     /// Reads a job's status (retrying transient failures), long-polling when asked.
-    pub async fn status(&self, id: &str, wait: Option<Wait>) -> Result<Option<EngineStatus>, GatewayError> {
+    pub async fn status(
+        &self,
+        id: &str,
+        wait: Option<Wait>,
+    ) -> Result<Option<EngineStatus>, GatewayError> {
         let mut baseline = wait.as_ref().and_then(|w| w.since.clone());
         loop {
-            let Some(now) = self.read_status(id).await? else { return Ok(None) };
-            let Some(wait) = wait.as_ref() else { return Ok(Some(now)) };
+            let Some(now) = self.read_status(id).await? else {
+                return Ok(None);
+            };
+            let Some(wait) = wait.as_ref() else {
+                return Ok(Some(now));
+            };
             let known = baseline.get_or_insert_with(|| now.status.clone());
-            if now.status.is_terminal() || now.status != *known || Instant::now() + LONG_POLL_STEP > wait.until {
+            if now.status.is_terminal()
+                || now.status != *known
+                || Instant::now() + LONG_POLL_STEP > wait.until
+            {
                 return Ok(Some(now));
             }
             tokio::time::sleep(LONG_POLL_STEP).await;
@@ -124,14 +160,22 @@ impl Upstream {
         let body = loop {
             let failure = match self.call(self.client.get(&url)).await {
                 Ok(body) => break body,
-                Err(Failure::Http { status: StatusCode::NOT_FOUND, .. }) => return Ok(None),
+                Err(Failure::Http {
+                    status: StatusCode::NOT_FOUND,
+                    ..
+                }) => return Ok(None),
                 Err(f) => f,
             };
             let (transient, retry_after) = match &failure {
                 Failure::NotSent | Failure::Timeout | Failure::Broken => (true, None),
-                Failure::Http { status, retry_after, .. } => {
-                    (status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS, *retry_after)
-                }
+                Failure::Http {
+                    status,
+                    retry_after,
+                    ..
+                } => (
+                    status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS,
+                    *retry_after,
+                ),
             };
             if !transient || attempt >= self.status_retries {
                 return Err(self.explain(failure, "status read"));
@@ -141,9 +185,17 @@ impl Upstream {
             attempt += 1;
         };
         let parsed: StatusResponse = serde_json::from_value(body).map_err(|_| {
-            GatewayError::upstream_unavailable(StatusCode::BAD_GATEWAY, "The hosted try-on API answered the status read with something unreadable.")
+            GatewayError::upstream_unavailable(
+                StatusCode::BAD_GATEWAY,
+                "The hosted try-on API answered the status read with something unreadable.",
+            )
         })?;
-        Ok(Some(EngineStatus { status: parsed.status, output: parsed.output, error: parsed.error, engine_ms: None }))
+        Ok(Some(EngineStatus {
+            status: parsed.status,
+            output: parsed.output,
+            error: parsed.error,
+            engine_ms: None,
+        }))
     }
 
     fn explain(&self, failure: Failure, what: &str) -> GatewayError {
@@ -202,7 +254,9 @@ fn error_in(body: &Value) -> Option<ApiError> {
         Value::Object(_) => serde_json::from_value(body["error"].clone()).ok(),
         Value::String(name) => Some(ApiError::new(
             ErrorName::from(name.as_str()),
-            body.get("message").and_then(Value::as_str).unwrap_or_default(),
+            body.get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
         )),
         _ => None,
     }
@@ -211,7 +265,9 @@ fn error_in(body: &Value) -> Option<ApiError> {
 fn urlencode(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

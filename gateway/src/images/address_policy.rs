@@ -83,8 +83,13 @@ impl reqwest::dns::Resolve for AddressPolicy {
         let host = name.as_str().to_owned();
         let lookup: Pin<Box<dyn Future<Output = Result<reqwest::dns::Addrs, BoxError>> + Send>> =
             Box::pin(async move {
-                let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-                let allowed: Vec<SocketAddr> = all.iter().copied().filter(|a| policy.allows(a.ip())).collect();
+                let all: Vec<SocketAddr> =
+                    tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+                let allowed: Vec<SocketAddr> = all
+                    .iter()
+                    .copied()
+                    .filter(|a| policy.allows(a.ip()))
+                    .collect();
                 match (allowed.is_empty(), all.first()) {
                     (false, _) => Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs),
                     (true, Some(first)) => Err(Box::new(RefusedAddress(first.ip())) as BoxError),
@@ -125,10 +130,17 @@ mod tests {
 
     #[test]
     fn allows_public_addresses() {
-        for ip in ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "::ffff:93.184.216.34"] {
+        for ip in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700:4700::1111",
+            "::ffff:93.184.216.34",
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip} should be allowed");
         }
-        let dev = AddressPolicy { allow_private: true };
+        let dev = AddressPolicy {
+            allow_private: true,
+        };
         assert!(dev.allows("127.0.0.1".parse().unwrap()));
     }
 }

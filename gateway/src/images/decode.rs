@@ -24,7 +24,9 @@ pub fn sniff(bytes: &[u8]) -> ImageFormatGuess {
     match bytes {
         [0xFF, 0xD8, 0xFF, ..] => Supported(ImageFormat::Jpeg),
         [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Supported(ImageFormat::Png),
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Supported(ImageFormat::WebP),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => {
+            Supported(ImageFormat::WebP)
+        }
         [_, _, _, _, b'f', b't', b'y', b'p', brand @ ..] if brand.len() >= 4 => match &brand[..4] {
             b"avif" | b"avis" => Unsupported("AVIF"),
             _ => Unsupported("HEIC"),
@@ -45,12 +47,16 @@ pub fn decode_image(role: Role, bytes: &[u8]) -> Result<DynamicImage, String> {
     let format = match sniff(bytes) {
         ImageFormatGuess::Supported(f) => f,
         ImageFormatGuess::Unsupported(name) => {
-            return Err(format!("The {what} is {name}, which cannot be read here: send JPEG, PNG or WebP."))
+            return Err(format!(
+                "The {what} is {name}, which cannot be read here: send JPEG, PNG or WebP."
+            ))
         }
-        ImageFormatGuess::Unknown if bytes.is_empty() => return Err(format!("The {what} is empty.")),
-        ImageFormatGuess::Unknown => {
-            return Err(format!("The {what} is not an image (its bytes match no image format): send JPEG, PNG or WebP."))
+        ImageFormatGuess::Unknown if bytes.is_empty() => {
+            return Err(format!("The {what} is empty."))
         }
+        ImageFormatGuess::Unknown => return Err(format!(
+            "The {what} is not an image (its bytes match no image format): send JPEG, PNG or WebP."
+        )),
     };
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -58,9 +64,13 @@ pub fn decode_image(role: Role, bytes: &[u8]) -> Result<DynamicImage, String> {
     limits.max_alloc = Some(1 << 30);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits);
-    let broken = |e: image::ImageError| format!("The {what} could not be decoded ({e}): the file may be truncated or damaged.");
+    let broken = |e: image::ImageError| {
+        format!("The {what} could not be decoded ({e}): the file may be truncated or damaged.")
+    };
     let mut decoder = reader.into_decoder().map_err(broken)?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut decoded = DynamicImage::from_decoder(decoder).map_err(broken)?;
     decoded.apply_orientation(orientation);
     Ok(decoded)
@@ -72,18 +82,36 @@ mod tests {
 
     #[test]
     fn sniffs_by_bytes() {
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), ImageFormatGuess::Supported(ImageFormat::Jpeg));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), ImageFormatGuess::Supported(ImageFormat::Png));
-        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), ImageFormatGuess::Supported(ImageFormat::WebP));
-        assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0"), ImageFormatGuess::Unsupported("HEIC"));
+        assert_eq!(
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            ImageFormatGuess::Supported(ImageFormat::Jpeg)
+        );
+        assert_eq!(
+            sniff(b"\x89PNG\r\n\x1a\n...."),
+            ImageFormatGuess::Supported(ImageFormat::Png)
+        );
+        assert_eq!(
+            sniff(b"RIFF\0\0\0\0WEBPVP8 "),
+            ImageFormatGuess::Supported(ImageFormat::WebP)
+        );
+        assert_eq!(
+            sniff(b"\0\0\0\x18ftypheic\0\0"),
+            ImageFormatGuess::Unsupported("HEIC")
+        );
         assert_eq!(sniff(b"<html>"), ImageFormatGuess::Unknown);
     }
 
     #[test]
     fn says_what_went_wrong() {
-        assert!(decode_image(Role::Model, b"").unwrap_err().contains("empty"));
-        assert!(decode_image(Role::Garment, b"<html></html>").unwrap_err().contains("not an image"));
+        assert!(decode_image(Role::Model, b"")
+            .unwrap_err()
+            .contains("empty"));
+        assert!(decode_image(Role::Garment, b"<html></html>")
+            .unwrap_err()
+            .contains("not an image"));
         let truncated = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10];
-        assert!(decode_image(Role::Model, &truncated).unwrap_err().contains("could not be decoded"));
+        assert!(decode_image(Role::Model, &truncated)
+            .unwrap_err()
+            .contains("could not be decoded"));
     }
 }

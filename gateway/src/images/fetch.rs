@@ -46,34 +46,64 @@ impl ImageFetcher {
             .user_agent(concat!("tryon-gateway/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client's settings are valid");
-        ImageFetcher { client, policy, max_bytes, timeout }
+        ImageFetcher {
+            client,
+            policy,
+            max_bytes,
+            timeout,
+        }
     }
 
     /// The bytes of `value` (a URL or a data URL that already passed validation).
     pub async fn load(&self, role: Role, value: &str) -> Result<Vec<u8>, String> {
         let what = role.words();
-        let input = ImageInput::parse(if role == Role::Model { "model_image" } else { "garment_image" }, value)?;
+        let input = ImageInput::parse(
+            if role == Role::Model {
+                "model_image"
+            } else {
+                "garment_image"
+            },
+            value,
+        )?;
         match input.kind {
             ImageKind::DataUrl => {
-                let cleaned: String = input.payload.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+                let cleaned: String = input
+                    .payload
+                    .chars()
+                    .filter(|c| !c.is_ascii_whitespace())
+                    .collect();
                 // Padding is optional in the wild; the URL-safe alphabet shows up too.
-                let alphabet = if cleaned.contains(['-', '_']) { &alphabet::URL_SAFE } else { &alphabet::STANDARD };
+                let alphabet = if cleaned.contains(['-', '_']) {
+                    &alphabet::URL_SAFE
+                } else {
+                    &alphabet::STANDARD
+                };
                 GeneralPurpose::new(alphabet, LENIENT)
                     .decode(cleaned.trim_end_matches('='))
-                    .map_err(|e| format!("The {what}'s base64 payload is damaged ({e}): encode the file again."))
+                    .map_err(|e| {
+                        format!(
+                            "The {what}'s base64 payload is damaged ({e}): encode the file again."
+                        )
+                    })
             }
             ImageKind::Url => self.fetch(what, input.payload).await,
         }
     }
 
     async fn fetch(&self, what: &str, url: &str) -> Result<Vec<u8>, String> {
-        let parsed = reqwest::Url::parse(url).map_err(|e| format!("The {what} URL is not valid ({e})."))?;
+        let parsed =
+            reqwest::Url::parse(url).map_err(|e| format!("The {what} URL is not valid ({e})."))?;
         if let Some(ip) = literal_ip(&parsed) {
             if !self.policy.allows(ip) {
                 return Err(refused_message(what, ip));
             }
         }
-        let mut response = self.client.get(parsed).send().await.map_err(|e| self.explain(what, &e))?;
+        let mut response = self
+            .client
+            .get(parsed)
+            .send()
+            .await
+            .map_err(|e| self.explain(what, &e))?;
         let status = response.status();
         if !status.is_success() {
             let reason = status.canonical_reason().unwrap_or("");
@@ -89,13 +119,22 @@ impl ImageFetcher {
             .unwrap_or("")
             .to_ascii_lowercase();
         // Some storage serves images as octet-stream; the bytes are sniffed anyway.
-        if !(content_type.starts_with("image/") || content_type.starts_with("application/octet-stream")) {
-            let shown = if content_type.is_empty() { "no content type".to_owned() } else { content_type };
+        if !(content_type.starts_with("image/")
+            || content_type.starts_with("application/octet-stream"))
+        {
+            let shown = if content_type.is_empty() {
+                "no content type".to_owned()
+            } else {
+                content_type
+            };
             return Err(format!(
                 "The {what} URL serves {shown}, not an image: serve it with Content-Type image/jpeg or image/png."
             ));
         }
-        if response.content_length().is_some_and(|n| n as usize > self.max_bytes) {
+        if response
+            .content_length()
+            .is_some_and(|n| n as usize > self.max_bytes)
+        {
             return Err(self.too_large(what));
         }
         let mut bytes = Vec::new();
@@ -109,7 +148,10 @@ impl ImageFetcher {
     }
 
     fn too_large(&self, what: &str) -> String {
-        format!("The {what} is larger than {} MB: send a smaller photo.", self.max_bytes / (1 << 20))
+        format!(
+            "The {what} is larger than {} MB: send a smaller photo.",
+            self.max_bytes / (1 << 20)
+        )
     }
 
     fn explain(&self, what: &str, e: &reqwest::Error) -> String {
@@ -121,7 +163,10 @@ impl ImageFetcher {
             source = err.source();
         }
         if e.is_timeout() {
-            format!("The {what} URL did not answer within {} s.", self.timeout.as_secs_f64())
+            format!(
+                "The {what} URL did not answer within {} s.",
+                self.timeout.as_secs_f64()
+            )
         } else if e.is_redirect() {
             format!("The {what} URL redirects too often (more than {MAX_REDIRECTS} times).")
         } else if e.is_connect() {

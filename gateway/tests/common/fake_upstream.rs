@@ -47,16 +47,42 @@ pub async fn start() -> (String, Arc<Seen>) {
     (super::serve(router).await, seen)
 }
 
-async fn submit(State(seen): State<Arc<Seen>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+async fn submit(
+    State(seen): State<Arc<Seen>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     seen.authorizations.lock().unwrap().push(auth);
     let garment = body["garment_image"].as_str().unwrap_or("");
-    let scenario = garment.rsplit('/').next().unwrap_or("").trim_end_matches(".png").to_owned();
-    *seen.submits.lock().unwrap().entry(scenario.clone()).or_default() += 1;
+    let scenario = garment
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(".png")
+        .to_owned();
+    *seen
+        .submits
+        .lock()
+        .unwrap()
+        .entry(scenario.clone())
+        .or_default() += 1;
     let n = seen.counter.fetch_add(1, Ordering::SeqCst);
     match scenario.as_str() {
-        "badkey" => (StatusCode::UNAUTHORIZED, Json(json!({"error": "Unauthorized", "message": "bad key"}))).into_response(),
-        "busy" => (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "7")], Json(json!({"error": "ConcurrencyLimitExceeded", "message": "too many jobs"})))
+        "badkey" => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "Unauthorized", "message": "bad key"})),
+        )
+            .into_response(),
+        "busy" => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "7")],
+            Json(json!({"error": "ConcurrencyLimitExceeded", "message": "too many jobs"})),
+        )
             .into_response(),
         "slowsubmit" => {
             tokio::time::sleep(Duration::from_secs(3)).await;
@@ -76,8 +102,16 @@ async fn status(State(seen): State<Arc<Seen>>, Path(id): Path<String>) -> Respon
         *e
     };
     let scenario = id.rsplit_once('-').map(|(s, _)| s).unwrap_or("").to_owned();
-    let completed = || Json(json!({"id": id, "status": "completed", "output": ["https://cdn.example/tryons/1/output.webp"], "error": null}));
-    let failed = |name: &str| Json(json!({"id": id, "status": "failed", "error": {"name": name, "message": format!("upstream says {name}")}}));
+    let completed = || {
+        Json(
+            json!({"id": id, "status": "completed", "output": ["https://cdn.example/tryons/1/output.webp"], "error": null}),
+        )
+    };
+    let failed = |name: &str| {
+        Json(
+            json!({"id": id, "status": "failed", "error": {"name": name, "message": format!("upstream says {name}")}}),
+        )
+    };
     match scenario.as_str() {
         "ok" if reads == 1 => Json(json!({"jobId": id, "status": "processing"})).into_response(),
         "ok" => Json(json!({"jobId": id, "status": "completed", "output": ["https://cdn.example/tryons/1/output.webp"]})).into_response(),

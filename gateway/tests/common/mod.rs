@@ -45,20 +45,37 @@ impl TestGateway {
         let address = listener.local_addr().unwrap();
         let router = app(state.clone());
         tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         TestGateway {
             base: format!("http://{address}"),
             state,
-            http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
         }
     }
 
     /// A fresh session token for [`PAGE`].
     pub async fn token(&self) -> String {
-        let r = self.http.post(format!("{}/v1/sessions", self.base)).header("origin", PAGE).send().await.unwrap();
+        let r = self
+            .http
+            .post(format!("{}/v1/sessions", self.base))
+            .header("origin", PAGE)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "minting a token");
-        r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+        r.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// Submits `body` with `token`; returns the HTTP status and the JSON answer.
@@ -118,7 +135,10 @@ pub fn fixture(path: &str) -> Vec<u8> {
 
 /// A data URL for these bytes with this media type.
 pub fn data_url(media_type: &str, bytes: &[u8]) -> String {
-    format!("data:{media_type};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+    format!(
+        "data:{media_type};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
 }
 
 /// A request body: the fixture person and T-shirt, plus `extra` options.

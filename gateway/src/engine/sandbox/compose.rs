@@ -4,7 +4,9 @@
 
 use image::imageops;
 use image::{DynamicImage, GenericImageView, Rgba, RgbaImage};
-use tryon_protocol::{Category, ErrorName, GarmentPhotoType, TryOnRequest, PROCESSING_HEIGHT, PROCESSING_WIDTH};
+use tryon_protocol::{
+    Category, ErrorName, GarmentPhotoType, TryOnRequest, PROCESSING_HEIGHT, PROCESSING_WIDTH,
+};
 
 use super::font::{draw_text, text_width};
 
@@ -41,7 +43,11 @@ pub fn fit_model(model: &DynamicImage) -> Result<RgbaImage, Refusal> {
     if model.dimensions() == (w, h) {
         // What the widget sends: already prepared.
         let fitted = model.to_rgba8();
-        return if is_flat(&fitted) { Err(no_person()) } else { Ok(fitted) };
+        return if is_flat(&fitted) {
+            Err(no_person())
+        } else {
+            Ok(fitted)
+        };
     }
     let fitted = resize(&model.to_rgba8(), w, h, true);
     if is_flat(&fitted) {
@@ -60,16 +66,28 @@ fn no_person() -> Refusal {
 /// Resizes with a Lanczos3 filter (SIMD); `cover` crops the centre to the new aspect
 /// ratio first. Alpha is premultiplied while filtering, so cut-out edges stay clean.
 pub fn resize(source: &RgbaImage, width: u32, height: u32, cover: bool) -> RgbaImage {
-    use fast_image_resize::{images::Image, images::ImageRef, PixelType, ResizeAlg, ResizeOptions, Resizer};
-    let src = ImageRef::new(source.width(), source.height(), source.as_raw(), PixelType::U8x4)
-        .expect("an RGBA buffer matches its dimensions");
+    use fast_image_resize::{
+        images::Image, images::ImageRef, PixelType, ResizeAlg, ResizeOptions, Resizer,
+    };
+    let src = ImageRef::new(
+        source.width(),
+        source.height(),
+        source.as_raw(),
+        PixelType::U8x4,
+    )
+    .expect("an RGBA buffer matches its dimensions");
     let mut dst = Image::new(width, height, PixelType::U8x4);
-    let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(fast_image_resize::FilterType::Lanczos3));
+    let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(
+        fast_image_resize::FilterType::Lanczos3,
+    ));
     if cover {
         options = options.fit_into_destination(Some((0.5, 0.5)));
     }
-    Resizer::new().resize(&src, &mut dst, &options).expect("same pixel type on both sides");
-    RgbaImage::from_raw(width, height, dst.into_vec()).expect("the buffer has width × height pixels")
+    Resizer::new()
+        .resize(&src, &mut dst, &options)
+        .expect("same pixel type on both sides");
+    RgbaImage::from_raw(width, height, dst.into_vec())
+        .expect("the buffer has width × height pixels")
 }
 
 /// Whether an image is (nearly) one colour: nothing in it to find.
@@ -92,7 +110,10 @@ pub fn cut_out_garment(garment: &DynamicImage) -> Result<RgbaImage, Refusal> {
         // No alpha: treat the colour of the border as the backdrop and key it out.
         let backdrop = border_colour(&rgba);
         for p in rgba.pixels_mut() {
-            let d = (0..3).map(|c| (p[c] as i32 - backdrop[c] as i32).abs()).max().unwrap_or(0);
+            let d = (0..3)
+                .map(|c| (p[c] as i32 - backdrop[c] as i32).abs())
+                .max()
+                .unwrap_or(0);
             p[3] = ((d - 18).clamp(0, 30) * 255 / 30) as u8;
         }
     }
@@ -140,7 +161,9 @@ fn border_colour(img: &RgbaImage) -> [u8; 3] {
 fn body_region(category: Category, photo_type: GarmentPhotoType, garment: &RgbaImage) -> [f32; 4] {
     let resolved = match category {
         Category::Auto if photo_type == GarmentPhotoType::Model => Category::OnePieces,
-        Category::Auto if garment.height() as f32 >= 1.5 * garment.width() as f32 => Category::OnePieces,
+        Category::Auto if garment.height() as f32 >= 1.5 * garment.width() as f32 => {
+            Category::OnePieces
+        }
         Category::Auto => Category::Tops,
         other => other,
     };
@@ -165,7 +188,10 @@ pub fn compose(
     let (region_w, region_h) = ((r - l) * w, (b - t) * h);
     let fit = (region_w / garment.width() as f32).min(region_h / garment.height() as f32);
     let scale = fit * dice.between(0.90, 1.0);
-    let (gw, gh) = (((garment.width() as f32 * scale) as u32).max(1), ((garment.height() as f32 * scale) as u32).max(1));
+    let (gw, gh) = (
+        ((garment.width() as f32 * scale) as u32).max(1),
+        ((garment.height() as f32 * scale) as u32).max(1),
+    );
     let mut placed = resize(garment, gw, gh, false);
     let shade = dice.between(0.92, 1.08);
     for p in placed.pixels_mut() {
@@ -187,11 +213,22 @@ fn mark_as_preview(canvas: &mut RgbaImage, sample: u8, of: u8) {
     let frame = 12;
     for y in 0..h {
         let edge_row = y < frame || y >= h - frame;
-        let xs: Box<dyn Iterator<Item = u32>> =
-            if edge_row { Box::new(0..w) } else { Box::new((0..frame).chain(w - frame..w)) };
+        let xs: Box<dyn Iterator<Item = u32>> = if edge_row {
+            Box::new(0..w)
+        } else {
+            Box::new((0..frame).chain(w - frame..w))
+        };
         for x in xs {
             let stripe = ((x + y) / 16) % 2 == 0;
-            canvas.put_pixel(x, y, if stripe { Rgba([250, 204, 21, 255]) } else { Rgba([20, 20, 20, 255]) });
+            canvas.put_pixel(
+                x,
+                y,
+                if stripe {
+                    Rgba([250, 204, 21, 255])
+                } else {
+                    Rgba([20, 20, 20, 255])
+                },
+            );
         }
     }
     let banner = 118;
@@ -204,7 +241,21 @@ fn mark_as_preview(canvas: &mut RgbaImage, sample: u8, of: u8) {
         }
     }
     let title = "SANDBOX PREVIEW";
-    draw_text(canvas, title, (w - text_width(title, 6)) / 2, 26, 6, Rgba([250, 204, 21, 255]));
+    draw_text(
+        canvas,
+        title,
+        (w - text_width(title, 6)) / 2,
+        26,
+        6,
+        Rgba([250, 204, 21, 255]),
+    );
     let line = format!("NOT A REAL TRY-ON - SAMPLE {sample}/{of}");
-    draw_text(canvas, &line, (w - text_width(&line, 3)) / 2, 82, 3, Rgba([255, 255, 255, 255]));
+    draw_text(
+        canvas,
+        &line,
+        (w - text_width(&line, 3)) / 2,
+        82,
+        3,
+        Rgba([255, 255, 255, 255]),
+    );
 }

@@ -16,7 +16,10 @@ use std::time::{Duration, Instant};
 use image::ImageEncoder;
 use sha2::{Digest, Sha256};
 use tokio::sync::{watch, Semaphore};
-use tryon_protocol::{ApiError, ErrorName, JobStatus, Mode, OutputFormat, TryOnRequest, PROCESSING_HEIGHT, PROCESSING_WIDTH};
+use tryon_protocol::{
+    ApiError, ErrorName, JobStatus, Mode, OutputFormat, TryOnRequest, PROCESSING_HEIGHT,
+    PROCESSING_WIDTH,
+};
 
 use self::compose::{compose, cut_out_garment, fit_model, Dice, Refusal};
 use self::results::ResultStore;
@@ -76,7 +79,10 @@ impl Sandbox {
     pub fn submit(self: &Arc<Self>, request: TryOnRequest) -> String {
         let id = random_hex(12);
         let (state, _) = watch::channel(EngineStatus::running(JobStatus::Starting));
-        let job = Arc::new(Job { state, created: Instant::now() });
+        let job = Arc::new(Job {
+            state,
+            created: Instant::now(),
+        });
         {
             let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
             let ttl = self.settings.result_ttl;
@@ -90,7 +96,12 @@ impl Sandbox {
 
     /// The job's status, waiting for a change first when asked to.
     pub async fn status(&self, id: &str, wait: Option<Wait>) -> Option<EngineStatus> {
-        let job = self.jobs.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned()?;
+        let job = self
+            .jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()?;
         let mut rx = job.state.subscribe();
         let now = rx.borrow_and_update().clone();
         let Some(wait) = wait else { return Some(now) };
@@ -98,7 +109,8 @@ impl Sandbox {
         if now.status.is_terminal() || now.status != baseline {
             return Some(now);
         }
-        let changed = tokio::time::timeout_at(wait.until.into(), rx.wait_for(|s| s.status != baseline)).await;
+        let changed =
+            tokio::time::timeout_at(wait.until.into(), rx.wait_for(|s| s.status != baseline)).await;
         Some(match changed {
             Ok(Ok(s)) => s.clone(),
             _ => job.state.borrow().clone(),
@@ -119,7 +131,11 @@ impl Sandbox {
             set(EngineStatus::running(JobStatus::InQueue));
             // Only jobs holding a worker load and decode images: memory stays bounded
             // by the worker count, not by the queue length.
-            let _permit = self.workers.acquire().await.expect("the worker pool is never closed");
+            let _permit = self
+                .workers
+                .acquire()
+                .await
+                .expect("the worker pool is never closed");
             self.sleep_until(started, total.mul_f64(0.3)).await;
             set(EngineStatus::running(JobStatus::Processing));
             let (model, garment) = tokio::join!(
@@ -131,9 +147,16 @@ impl Sandbox {
             let garment = garment.map_err(|m| (ErrorName::ImageLoadError, m))?;
             total = self.latency(request.mode, Some(&model));
             let (render_request, engine) = (request.clone(), self.clone());
-            let images = tokio::task::spawn_blocking(move || render(&model, &garment, &render_request, &engine.garments))
-                .await
-                .unwrap_or_else(|_| Err((ErrorName::PipelineError, "The sandbox renderer crashed; retry.".into())))?;
+            let images = tokio::task::spawn_blocking(move || {
+                render(&model, &garment, &render_request, &engine.garments)
+            })
+            .await
+            .unwrap_or_else(|_| {
+                Err((
+                    ErrorName::PipelineError,
+                    "The sandbox renderer crashed; retry.".into(),
+                ))
+            })?;
             drop(_permit);
             self.sleep_until(started, total).await;
             if let Some((name, message)) = triggers::triggered_error(request.seed) {
@@ -141,13 +164,23 @@ impl Sandbox {
             }
             Ok(images
                 .into_iter()
-                .map(|bytes| format!("{RESULTS_PATH}/{}", self.results.put(bytes, request.output_format)))
+                .map(|bytes| {
+                    format!(
+                        "{RESULTS_PATH}/{}",
+                        self.results.put(bytes, request.output_format)
+                    )
+                })
                 .collect())
         }
         .await;
         let engine_ms = started.elapsed().as_millis() as u64;
         let finished = match outcome {
-            Ok(output) => EngineStatus { status: JobStatus::Completed, output: Some(output), error: None, engine_ms: Some(engine_ms) },
+            Ok(output) => EngineStatus {
+                status: JobStatus::Completed,
+                output: Some(output),
+                error: None,
+                engine_ms: Some(engine_ms),
+            },
             Err((name, message)) => EngineStatus {
                 status: JobStatus::Failed,
                 output: None,
@@ -155,7 +188,8 @@ impl Sandbox {
                 engine_ms: Some(engine_ms),
             },
         };
-        self.metrics.job_finished("sandbox", &finished, started.elapsed());
+        self.metrics
+            .job_finished("sandbox", &finished, started.elapsed());
         set(finished);
     }
 
@@ -192,10 +226,17 @@ const GARMENT_CACHE_SIZE: usize = 16;
 
 impl GarmentCache {
     fn cut_out(&self, digest: [u8; 32], garment: &[u8]) -> Result<Arc<image::RgbaImage>, Refusal> {
-        if let Some((_, hit)) = self.0.lock().unwrap_or_else(|p| p.into_inner()).iter().find(|(d, _)| *d == digest) {
+        if let Some((_, hit)) = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|(d, _)| *d == digest)
+        {
             return Ok(hit.clone());
         }
-        let decoded = decode_image(Role::Garment, garment).map_err(|m| (ErrorName::ImageLoadError, m))?;
+        let decoded =
+            decode_image(Role::Garment, garment).map_err(|m| (ErrorName::ImageLoadError, m))?;
         let cut = Arc::new(cut_out_garment(&decoded)?);
         let mut entries = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= GARMENT_CACHE_SIZE {
@@ -207,15 +248,24 @@ impl GarmentCache {
 }
 
 /// Decodes both images and renders `num_samples` distinct composites, encoded.
-fn render(model: &[u8], garment: &[u8], request: &TryOnRequest, garments: &GarmentCache) -> Result<Vec<Vec<u8>>, Refusal> {
-    let body = fit_model(&decode_image(Role::Model, model).map_err(|m| (ErrorName::ImageLoadError, m))?)?;
+fn render(
+    model: &[u8],
+    garment: &[u8],
+    request: &TryOnRequest,
+    garments: &GarmentCache,
+) -> Result<Vec<Vec<u8>>, Refusal> {
+    let body =
+        fit_model(&decode_image(Role::Model, model).map_err(|m| (ErrorName::ImageLoadError, m))?)?;
     let garment_digest: [u8; 32] = Sha256::digest(garment).into();
     let cut = garments.cut_out(garment_digest, garment)?;
     // Same inputs and options, same pictures: the dice are seeded from all of them.
     let mut hasher = Sha256::new();
     hasher.update(model);
     hasher.update(garment_digest);
-    hasher.update(serde_json::to_vec(&(request.category, request.garment_photo_type, request.seed)).unwrap_or_default());
+    hasher.update(
+        serde_json::to_vec(&(request.category, request.garment_photo_type, request.seed))
+            .unwrap_or_default(),
+    );
     let digest = hasher.finalize();
     let mut dice = Dice::new(u64::from_le_bytes(digest[..8].try_into().expect("8 bytes")));
     (1..=request.num_samples)
@@ -241,10 +291,20 @@ fn encode(picture: image::RgbaImage, format: OutputFormat) -> Result<Vec<u8>, Re
             let mut encoder = jpeg_encoder::Encoder::new(&mut out, 88);
             encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
             encoder
-            .encode(&picture, width as u16, height as u16, jpeg_encoder::ColorType::Rgba)
-            .map_err(|e| e.to_string())
+                .encode(
+                    &picture,
+                    width as u16,
+                    height as u16,
+                    jpeg_encoder::ColorType::Rgba,
+                )
+                .map_err(|e| e.to_string())
         }
     }
-    .map_err(|e| (ErrorName::PipelineError, format!("The sandbox could not encode the result ({e}); retry.")))?;
+    .map_err(|e| {
+        (
+            ErrorName::PipelineError,
+            format!("The sandbox could not encode the result ({e}); retry."),
+        )
+    })?;
     Ok(out)
 }

@@ -37,7 +37,11 @@ struct Inner {
 impl ResultStore {
     /// Results kept `ttl`, at most `max_bytes` in all (oldest dropped first).
     pub fn new(ttl: Duration, max_bytes: usize) -> Self {
-        ResultStore { ttl, max_bytes, inner: Mutex::new(Inner::default()) }
+        ResultStore {
+            ttl,
+            max_bytes,
+            inner: Mutex::new(Inner::default()),
+        }
     }
 
     /// Stores an image and returns its name (128 random bits plus the extension).
@@ -48,7 +52,14 @@ impl ResultStore {
         let now = Instant::now();
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.bytes += bytes.len();
-        inner.items.insert(name.clone(), StoredResult { bytes: bytes.into(), format, expires: now + self.ttl });
+        inner.items.insert(
+            name.clone(),
+            StoredResult {
+                bytes: bytes.into(),
+                format,
+                expires: now + self.ttl,
+            },
+        );
         inner.order.push_back(name.clone());
         // Oldest first: expired ones, then any over the budget.
         while let Some(oldest) = inner.order.front().cloned() {
@@ -67,6 +78,10 @@ impl ResultStore {
     /// The image stored under `name`, unless it expired.
     pub fn get(&self, name: &str) -> Option<StoredResult> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner.items.get(name).filter(|r| r.expires > Instant::now()).cloned()
+        inner
+            .items
+            .get(name)
+            .filter(|r| r.expires > Instant::now())
+            .cloned()
     }
 }

@@ -24,5 +24,8 @@ pub fn triggered_error(seed: u32) -> Option<(ErrorName, &'static str)> {
 
 /// The table of trigger seeds, for `--help`-style listings and docs.
 pub fn table() -> Vec<(u32, String)> {
-    (0..6).map(|i| FIRST_TRIGGER_SEED + i).filter_map(|s| triggered_error(s).map(|(n, _)| (s, n.to_string()))).collect()
+    (0..6)
+        .map(|i| FIRST_TRIGGER_SEED + i)
+        .filter_map(|s| triggered_error(s).map(|(n, _)| (s, n.to_string())))
+        .collect()
 }
