@@ -46,17 +46,7 @@ pub fn decode_image(role: Role, bytes: &[u8]) -> Result<DynamicImage, String> {
     let what = role.words();
     let format = match sniff(bytes) {
         ImageFormatGuess::Supported(f) => f,
-        ImageFormatGuess::Unsupported(name) => {
-            return Err(format!(
-                "The {what} is {name}, which cannot be read here: send JPEG, PNG or WebP."
-            ))
-        }
-        ImageFormatGuess::Unknown if bytes.is_empty() => {
-            return Err(format!("The {what} is empty."))
-        }
-        ImageFormatGuess::Unknown => return Err(format!(
-            "The {what} is not an image (its bytes match no image format): send JPEG, PNG or WebP."
-        )),
+        guess => return Err(unreadable(what, guess, bytes.is_empty())),
     };
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -74,6 +64,19 @@ pub fn decode_image(role: Role, bytes: &[u8]) -> Result<DynamicImage, String> {
     let mut decoded = DynamicImage::from_decoder(decoder).map_err(broken)?;
     decoded.apply_orientation(orientation);
     Ok(decoded)
+}
+
+/// Why bytes that are not a supported image cannot be read, in words.
+fn unreadable(what: &str, guess: ImageFormatGuess, empty: bool) -> String {
+    match guess {
+        _ if empty => format!("The {what} is empty."),
+        ImageFormatGuess::Unsupported(name) => {
+            format!("The {what} is {name}, which cannot be read here: send JPEG, PNG or WebP.")
+        }
+        _ => format!(
+            "The {what} is not an image (its bytes match no image format): send JPEG, PNG or WebP."
+        ),
+    }
 }
 
 #[cfg(test)]
