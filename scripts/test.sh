@@ -11,11 +11,11 @@ step "format"
 cargo fmt --all -- --check
 
 step "lints (host and wasm32)"
-cargo clippy -p tryon-protocol -p tryon-gateway --all-targets -- -D warnings
+cargo clippy -p tryon-protocol -p tryon-resize -p tryon-gateway --all-targets -- -D warnings
 cargo clippy -p tryon-widget --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "host tests: wire contract and gateway"
-cargo test -p tryon-protocol -p tryon-gateway
+cargo test -p tryon-protocol -p tryon-resize -p tryon-gateway
 
 step "browser tests: the widget in headless Chromium"
 cargo test -p tryon-widget --target wasm32-unknown-unknown

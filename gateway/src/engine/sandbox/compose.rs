@@ -63,31 +63,13 @@ fn no_person() -> Refusal {
     )
 }
 
-/// Resizes with a Lanczos3 filter (SIMD); `cover` crops the centre to the new aspect
-/// ratio first. Alpha is premultiplied while filtering, so cut-out edges stay clean.
-pub fn resize(source: &RgbaImage, width: u32, height: u32, cover: bool) -> RgbaImage {
-    use fast_image_resize::{
-        images::Image, images::ImageRef, PixelType, ResizeAlg, ResizeOptions, Resizer,
-    };
-    let src = ImageRef::new(
-        source.width(),
-        source.height(),
-        source.as_raw(),
-        PixelType::U8x4,
-    )
-    .expect("an RGBA buffer matches its dimensions");
-    let mut dst = Image::new(width, height, PixelType::U8x4);
-    let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(
-        fast_image_resize::FilterType::Lanczos3,
-    ));
-    if cover {
-        options = options.fit_into_destination(Some((0.5, 0.5)));
-    }
-    Resizer::new()
-        .resize(&src, &mut dst, &options)
-        .expect("same pixel type on both sides");
-    RgbaImage::from_raw(width, height, dst.into_vec())
-        .expect("the buffer has width × height pixels")
+/// Resizes with Lanczos3; `cover` crops the centre to the new aspect ratio first.
+/// Alpha is premultiplied while filtering, so cut-out edges stay clean.
+fn resize(source: &RgbaImage, width: u32, height: u32, cover: bool) -> RgbaImage {
+    let (sw, sh) = source.dimensions();
+    let crop = cover.then(|| tryon_resize::Crop::centred(sw, sh, width, height));
+    let pixels = tryon_resize::resize_rgba(source.as_raw(), sw, sh, crop, width, height, !cover);
+    RgbaImage::from_raw(width, height, pixels).expect("the buffer has width × height pixels")
 }
 
 /// Whether an image is (nearly) one colour: nothing in it to find.
