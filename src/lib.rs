@@ -1,33 +1,21 @@
 //! The virtual try-on widget: a Leptos (CSR) component compiled to WebAssembly.
 //!
-//! At this stage the widget mounts a placeholder that shows the try-on contract it
-//! speaks; capture, photo preparation and results come next (see the issues).
+//! A shopper gives a photo (file, drop, paste or camera), frames it 2:3, and sees the
+//! garment on themselves inline. The photo is prepared in the browser (orientation,
+//! crop, 864×1296 JPEG); a short-lived session token from the merchant's gateway
+//! authorises the try-on; results, progress and every failure are shown in place.
 
-use leptos::prelude::*;
-use tryon_protocol::{Mode, PROCESSING_HEIGHT, PROCESSING_WIDTH};
+pub mod camera;
+pub mod events;
+pub mod i18n;
+pub mod job;
+pub mod mount;
+pub mod net;
+pub mod options;
+pub mod photo;
+pub mod remembered;
+pub mod session;
+pub mod ui;
 
-/// The try-on widget as it stands: a card that names the product and what it will do.
-#[component]
-pub fn TryOnWidget(
-    /// The product's name, shown on the card.
-    #[prop(into)]
-    product_name: String,
-) -> impl IntoView {
-    let (open, set_open) = signal(false);
-    let (typical, _) = Mode::default().typical_seconds();
-    view! {
-        <section class="tryon" data-testid="tryon-widget">
-            <h2>{product_name}</h2>
-            <button data-testid="tryon-open" on:click=move |_| set_open.update(|o| *o = !*o)>
-                "Try it on"
-            </button>
-            <Show when=move || open.get()>
-                <p data-testid="tryon-status">
-                    {format!(
-                        "Your photo is prepared at {PROCESSING_WIDTH}×{PROCESSING_HEIGHT}; a try-on takes about {typical:.0} s."
-                    )}
-                </p>
-            </Show>
-        </section>
-    }
-}
+pub use options::WidgetOptions;
+pub use ui::TryOnWidget;

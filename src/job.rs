@@ -1,0 +1,200 @@
+//! One try-on: submit, then wait for the result by long-polling where the gateway
+//! offers it (else polling with backoff and jitter), riding out network blips and
+//! token expiry, within a total time limit, until done or cancelled.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use tryon_protocol::{ApiError, ErrorName, JobStatus, StatusResponse, SubmitResponse, TryOnRequest, STATUS_PATH, SUBMIT_PATH};
+
+use crate::net::{call, now_ms, online, sleep, NetError};
+use crate::session::Session;
+
+/// What the shopper is told while waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The photo is being sent.
+    Uploading,
+    /// Accepted, waiting for a worker.
+    Queued,
+    /// Being generated.
+    Generating,
+    /// The connection dropped; retrying.
+    Reconnecting,
+}
+
+/// How a try-on ended without results.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobError {
+    /// The job ran and failed (a contract runtime error, or an unknown name).
+    Failed {
+        /// The error.
+        error: ApiError,
+        /// The job id, for support.
+        job_id: Option<String>,
+    },
+    /// The service could not be reached or refused the request.
+    Service(NetError),
+    /// The total time limit passed.
+    TimedOut {
+        /// The job id, for support.
+        job_id: Option<String>,
+    },
+    /// The shopper cancelled.
+    Cancelled,
+}
+
+/// A flag the UI sets to stop waiting.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Rc<Cell<bool>>);
+
+impl Cancel {
+    /// Asks the job to stop.
+    pub fn cancel(&self) {
+        self.0.set(true);
+    }
+
+    /// Whether it was asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.get()
+    }
+}
+
+/// Seconds the gateway may hold a long-poll.
+const LONG_POLL_SECONDS: u32 = 25;
+/// Plain polling starts at this interval (ms) and backs off to `MAX_POLL_MS`.
+const FIRST_POLL_MS: f64 = 1000.0;
+const MAX_POLL_MS: f64 = 5000.0;
+
+/// A little randomness so many widgets do not poll in step.
+fn jitter(ms: f64) -> f64 {
+    ms * (0.8 + 0.4 * js_sys::Math::random())
+}
+
+/// Runs a try-on; `on_stage` hears every change of stage, `on_submitted` the job id.
+pub async fn run(
+    api_base: &str,
+    session: &Session,
+    request: &TryOnRequest,
+    max_wait_seconds: u32,
+    cancel: &Cancel,
+    on_stage: &dyn Fn(Stage),
+    on_submitted: &dyn Fn(&str),
+) -> Result<Vec<String>, JobError> {
+    let deadline = now_ms() + max_wait_seconds as f64 * 1000.0;
+    on_stage(Stage::Uploading);
+    let body = serde_json::to_string(request).expect("a request always serialises");
+    let id = submit(api_base, session, &body).await?;
+    on_submitted(&id);
+    on_stage(Stage::Queued);
+
+    let mut since = JobStatus::Starting;
+    let mut long_poll = true;
+    let mut poll_delay = FIRST_POLL_MS;
+    let mut failures = 0u32;
+    loop {
+        if cancel.is_cancelled() {
+            return Err(JobError::Cancelled);
+        }
+        if now_ms() > deadline {
+            return Err(JobError::TimedOut { job_id: Some(id) });
+        }
+        let token = session.token().await.map_err(JobError::Service)?;
+        let url = if long_poll {
+            format!("{api_base}{STATUS_PATH}/{id}?wait={LONG_POLL_SECONDS}&since={since}")
+        } else {
+            format!("{api_base}{STATUS_PATH}/{id}")
+        };
+        let asked = now_ms();
+        match call("GET", &url, Some(&token), None, None).await {
+            Ok(text) => {
+                failures = 0;
+                let status: StatusResponse = match serde_json::from_str(&text) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        sleep(jitter(poll_delay)).await;
+                        continue;
+                    }
+                };
+                match &status.status {
+                    JobStatus::Completed => return Ok(status.output.unwrap_or_default()),
+                    s if s.is_terminal() => {
+                        let error = status.error.unwrap_or_else(|| ApiError::new(ErrorName::Other(s.to_string()), ""));
+                        return Err(JobError::Failed { error, job_id: Some(id) });
+                    }
+                    JobStatus::Starting | JobStatus::InQueue => on_stage(Stage::Queued),
+                    _ => on_stage(Stage::Generating),
+                }
+                // An unchanged status answered at once: this server does not long-poll.
+                if long_poll && status.status == since && now_ms() - asked < 1000.0 {
+                    long_poll = false;
+                }
+                if !long_poll {
+                    sleep(jitter(poll_delay)).await;
+                    poll_delay = (poll_delay * 1.5).min(MAX_POLL_MS);
+                }
+                since = status.status;
+            }
+            Err(e) if e.name().is_some_and(|n| n.is_token_problem()) => {
+                session.renew().await.map_err(JobError::Service)?;
+            }
+            Err(NetError::Http { status: 404, error, .. }) => {
+                return Err(JobError::Failed { error, job_id: Some(id) });
+            }
+            Err(NetError::Http { status, retry_after, .. }) if status >= 500 || status == 429 => {
+                failures += 1;
+                on_stage(Stage::Reconnecting);
+                let backoff = retry_after.map(|s| s * 1000.0).unwrap_or_else(|| backoff_ms(failures));
+                sleep(jitter(backoff)).await;
+            }
+            Err(NetError::Unreachable) => {
+                failures += 1;
+                on_stage(Stage::Reconnecting);
+                sleep(jitter(backoff_ms(failures))).await;
+            }
+            Err(other) => return Err(JobError::Service(other)),
+        }
+    }
+}
+
+fn backoff_ms(failures: u32) -> f64 {
+    (500.0 * 2f64.powi(failures.min(5) as i32)).min(8000.0)
+}
+
+/// Submits once; renews the token and submits again only when the gateway said
+/// the token was the problem (so the job was not created). A network failure is
+/// retried only while the browser is offline, when the request cannot have left.
+async fn submit(api_base: &str, session: &Session, body: &str) -> Result<String, JobError> {
+    let url = format!("{api_base}{SUBMIT_PATH}");
+    let mut renewed = false;
+    let mut offline_waits = 0;
+    loop {
+        let token = session.token().await.map_err(JobError::Service)?;
+        match call("POST", &url, Some(&token), Some(body), None).await {
+            Ok(text) => {
+                let answer: SubmitResponse = serde_json::from_str(&text).map_err(|_| {
+                    JobError::Service(NetError::Http {
+                        status: 502,
+                        error: ApiError::new(ErrorName::Other("BadSubmitAnswer".into()), "The service's answer was unreadable."),
+                        retry_after: None,
+                    })
+                })?;
+                return match (answer.id, answer.error) {
+                    (Some(id), None) if !id.is_empty() => Ok(id),
+                    (_, Some(error)) => Err(JobError::Failed { error, job_id: None }),
+                    _ => Err(JobError::Failed { error: ApiError::new(ErrorName::PipelineError, "No job id."), job_id: None }),
+                };
+            }
+            Err(e) if !renewed && e.name().is_some_and(|n| n.is_token_problem()) => {
+                renewed = true;
+                session.renew().await.map_err(JobError::Service)?;
+            }
+            Err(NetError::Unreachable) if !online() && offline_waits < 30 => {
+                offline_waits += 1;
+                sleep(1000.0).await;
+            }
+            Err(NetError::Http { status: 400, error, .. }) => return Err(JobError::Failed { error, job_id: None }),
+            Err(e) => return Err(JobError::Service(e)),
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Calls to the gateway with the browser's `fetch`, and the timers the widget waits on.
+
+use js_sys::Promise;
+use tryon_protocol::{ApiError, ErrorBody, ErrorName};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, RequestInit, Response};
+
+/// Why a call did not return a 2xx answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NetError {
+    /// No answer at all: offline, DNS, CORS refusal, connection reset.
+    Unreachable,
+    /// Stopped on purpose.
+    Aborted,
+    /// An answer with an error status and the gateway's error object.
+    Http {
+        /// HTTP status.
+        status: u16,
+        /// The error object (a stand-in when the body had none).
+        error: ApiError,
+        /// `Retry-After`, in seconds.
+        retry_after: Option<f64>,
+    },
+}
+
+impl NetError {
+    /// The error's name, when the server gave one.
+    pub fn name(&self) -> Option<&ErrorName> {
+        match self {
+            NetError::Http { error, .. } => Some(&error.name),
+            _ => None,
+        }
+    }
+}
+
+/// `fetch(url, {method, headers, body})` → the body text of a 2xx answer.
+pub async fn call(
+    method: &str,
+    url: &str,
+    bearer: Option<&str>,
+    json_body: Option<&str>,
+    abort: Option<&AbortSignal>,
+) -> Result<String, NetError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(|_| NetError::Unreachable)?;
+    if let Some(token) = bearer {
+        let _ = headers.set("Authorization", &format!("Bearer {token}"));
+    }
+    if let Some(body) = json_body {
+        let _ = headers.set("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&headers);
+    if let Some(signal) = abort {
+        init.set_signal(Some(signal));
+    }
+    let window = web_sys::window().ok_or(NetError::Unreachable)?;
+    let response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
+        Ok(r) => r.unchecked_into::<Response>(),
+        Err(_) if abort.is_some_and(|s| s.aborted()) => return Err(NetError::Aborted),
+        Err(_) => return Err(NetError::Unreachable),
+    };
+    let status = response.status();
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    if (200..300).contains(&status) {
+        return Ok(text);
+    }
+    let retry_after = response.headers().get("retry-after").ok().flatten().and_then(|v| v.trim().parse().ok());
+    let error = serde_json::from_str::<ErrorBody>(&text).map(|b| b.error).unwrap_or_else(|_| {
+        ApiError::new(ErrorName::Other(format!("Http{status}")), format!("The server answered {status}."))
+    });
+    Err(NetError::Http { status, error, retry_after })
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Waits `ms` milliseconds.
+pub async fn sleep(ms: f64) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.max(0.0) as i32);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Whether the browser thinks it is online.
+pub fn online() -> bool {
+    web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true)
+}

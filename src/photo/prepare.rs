@@ -1,0 +1,188 @@
+//! The browser side of photo preparation.
+//!
+//! The browser decodes (applying EXIF orientation; we never rotate by hand) and, in
+//! one step, crops and pre-shrinks to about twice the target; a Lanczos3 pass in wasm
+//! (`tryon-resize`, SIMD, speed-optimised) makes the final 864×1296; the browser's
+//! encoder writes the JPEG. Only one full-size decoded copy is ever held (the
+//! `ImageBitmap` of [`DecodedPhoto`]); canvases are emptied as soon as they are read.
+
+use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::{Clamped, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap, ImageBitmapOptions, ImageData, ResizeQuality};
+
+use super::{sniff, CropFrame, PhotoFormat};
+
+/// JPEG quality of the upload.
+const JPEG_QUALITY: f64 = 0.9;
+
+/// Why a photo cannot be used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PhotoError {
+    /// A known format this browser cannot decode (HEIC outside Safari).
+    Unsupported(PhotoFormat),
+    /// Not an image, or a damaged one.
+    NotAPhoto,
+    /// The browser failed along the way (out of memory, canvas refused).
+    Browser(String),
+}
+
+/// A decoded photo, upright, waiting to be framed.
+pub struct DecodedPhoto {
+    /// The pixels, decoded once by the browser.
+    pub bitmap: ImageBitmap,
+    /// Upright width.
+    pub width: u32,
+    /// Upright height.
+    pub height: u32,
+    /// What the bytes said it was.
+    pub format: PhotoFormat,
+}
+
+impl Drop for DecodedPhoto {
+    fn drop(&mut self) {
+        // Frees the decoded pixels now, not when the garbage collector gets to it.
+        self.bitmap.close();
+    }
+}
+
+/// The upload: a JPEG and an object URL for showing it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedPhoto {
+    /// The JPEG.
+    pub blob: Blob,
+    /// Its width (864 unless the photo was smaller).
+    pub width: u32,
+    /// Its height.
+    pub height: u32,
+    /// An object URL of the JPEG for previews (revoke with [`PreparedPhoto::release`]).
+    pub object_url: String,
+}
+
+impl PreparedPhoto {
+    /// Revokes the object URL.
+    pub fn release(&self) {
+        let _ = web_sys::Url::revoke_object_url(&self.object_url);
+    }
+
+    /// A prepared photo from a JPEG blob of known size (e.g. a remembered photo).
+    pub fn from_blob(blob: Blob, width: u32, height: u32) -> Result<Self, PhotoError> {
+        let object_url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+        Ok(PreparedPhoto { blob, width, height, object_url })
+    }
+}
+
+fn js_error(e: JsValue) -> PhotoError {
+    PhotoError::Browser(e.as_string().or_else(|| js_sys::Error::from(e).message().as_string()).unwrap_or_default())
+}
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("the widget runs in a window")
+}
+
+/// Sniffs and decodes a file the shopper gave.
+pub async fn open_photo(file: &Blob) -> Result<DecodedPhoto, PhotoError> {
+    let head = JsFuture::from(file.slice_with_i32_and_i32(0, 32).map_err(js_error)?.array_buffer()).await.map_err(js_error)?;
+    let format = sniff(&Uint8Array::new(&head).to_vec());
+    match format {
+        PhotoFormat::Heic => {
+            // Safari decodes HEIC; everyone else fails below. Try before refusing.
+        }
+        PhotoFormat::Unknown => return Err(PhotoError::NotAPhoto),
+        _ => {}
+    }
+    let promise = window().create_image_bitmap_with_blob(file).map_err(js_error)?;
+    let bitmap: ImageBitmap = match JsFuture::from(promise).await {
+        Ok(b) => b.unchecked_into(),
+        Err(_) if format == PhotoFormat::Heic || format == PhotoFormat::Avif => return Err(PhotoError::Unsupported(format)),
+        Err(_) => return Err(PhotoError::NotAPhoto),
+    };
+    let (width, height) = (bitmap.width(), bitmap.height());
+    if width == 0 || height == 0 {
+        bitmap.close();
+        return Err(PhotoError::NotAPhoto);
+    }
+    Ok(DecodedPhoto { bitmap, width, height, format })
+}
+
+fn canvas(width: u32, height: u32) -> Result<(HtmlCanvasElement, CanvasRenderingContext2d), PhotoError> {
+    let canvas: HtmlCanvasElement = window().document().expect("a document").create_element("canvas").map_err(js_error)?.unchecked_into();
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let context = canvas
+        .get_context("2d")
+        .map_err(js_error)?
+        .ok_or_else(|| PhotoError::Browser("no 2d canvas".into()))?
+        .unchecked_into::<CanvasRenderingContext2d>();
+    Ok((canvas, context))
+}
+
+/// Empties a canvas: Safari keeps canvas memory until the size is zero.
+fn release(canvas: &HtmlCanvasElement) {
+    canvas.set_width(0);
+    canvas.set_height(0);
+}
+
+/// Crops `photo` to `frame` and makes the upload (864×1296 JPEG, or smaller, never upscaled).
+pub async fn prepare(photo: &DecodedPhoto, frame: CropFrame) -> Result<PreparedPhoto, PhotoError> {
+    let (tw, th) = frame.output_size();
+    let (sx, sy) = (frame.x.round() as i32, frame.y.round() as i32);
+    let (sw, sh) = ((frame.width.round() as i32).max(1), (frame.height().round() as i32).max(1));
+    // Pre-shrink in the browser to about twice the target: cheap, and it spares wasm
+    // the copy of a 48 MB frame; the final Lanczos3 pass decides the quality.
+    let (pw, ph) = if sw as u32 > 2 * tw { (2 * tw, 2 * th) } else { (sw as u32, sh as u32) };
+    let options = ImageBitmapOptions::new();
+    options.set_resize_width(pw);
+    options.set_resize_height(ph);
+    options.set_resize_quality(ResizeQuality::Medium);
+    let promise = window()
+        .create_image_bitmap_with_image_bitmap_and_a_sx_and_a_sy_and_a_sw_and_a_sh_and_a_options(&photo.bitmap, sx, sy, sw, sh, &options)
+        .map_err(js_error)?;
+    let shrunk: ImageBitmap = JsFuture::from(promise).await.map_err(js_error)?.unchecked_into();
+    let (read_canvas, read_context) = canvas(pw, ph)?;
+    read_context.draw_image_with_image_bitmap(&shrunk, 0.0, 0.0).map_err(js_error)?;
+    shrunk.close();
+    let pixels = read_context.get_image_data(0.0, 0.0, pw as f64, ph as f64).map_err(js_error)?.data().0;
+    release(&read_canvas);
+    let pixels = if (pw, ph) == (tw, th) { pixels } else { tryon_resize::resize_rgba(&pixels, pw, ph, None, tw, th, false) };
+    let (out_canvas, out_context) = canvas(tw, th)?;
+    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), tw, th).map_err(js_error)?;
+    out_context.put_image_data(&image, 0.0, 0.0).map_err(js_error)?;
+    drop(pixels);
+    let blob = to_jpeg(&out_canvas).await;
+    release(&out_canvas);
+    PreparedPhoto::from_blob(blob?, tw, th)
+}
+
+/// The canvas as a JPEG blob, by the browser's encoder.
+pub async fn to_jpeg(canvas: &HtmlCanvasElement) -> Result<Blob, PhotoError> {
+    let mut failure = None;
+    let promise = Promise::new(&mut |resolve, reject| {
+        let callback = wasm_bindgen::closure::Closure::once_into_js(move |blob: JsValue| {
+            if blob.is_null() {
+                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("the browser could not encode the photo"));
+            } else {
+                let _ = resolve.call1(&JsValue::NULL, &blob);
+            }
+        });
+        if let Err(e) = canvas.to_blob_with_type_and_encoder_options(callback.unchecked_ref(), "image/jpeg", &JsValue::from_f64(JPEG_QUALITY)) {
+            failure = Some(e);
+        }
+    });
+    if let Some(e) = failure {
+        return Err(js_error(e));
+    }
+    Ok(JsFuture::from(promise).await.map_err(js_error)?.unchecked_into())
+}
+
+/// A `data:image/jpeg;base64,…` URL of a blob, built only for the request body.
+pub async fn data_url(blob: &Blob) -> Result<String, PhotoError> {
+    let reader = web_sys::FileReader::new().map_err(js_error)?;
+    let done = Promise::new(&mut |resolve, reject| {
+        reader.set_onload(Some(resolve.unchecked_ref()));
+        reader.set_onerror(Some(reject.unchecked_ref()));
+    });
+    reader.read_as_data_url(blob).map_err(js_error)?;
+    JsFuture::from(done).await.map_err(js_error)?;
+    reader.result().map_err(js_error)?.as_string().ok_or_else(|| PhotoError::Browser("no data URL".into()))
+}

@@ -1,0 +1,68 @@
+//! The shopper's session token: fetched on first use, renewed before it expires
+//! (also in the middle of a job), for the same session so a running job stays readable.
+
+use std::cell::RefCell;
+
+use tryon_protocol::SessionResponse;
+
+use crate::net::{call, now_ms, NetError};
+
+/// Renew when less than this is left (ms), or a fifth of the lifetime if shorter.
+const RENEW_MARGIN_MS: f64 = 60_000.0;
+
+#[derive(Debug, Clone)]
+struct Current {
+    token: String,
+    /// When to renew, by the browser's clock (computed from `expires_in`, so a wrong
+    /// clock on the shopper's device does not matter).
+    renew_at: f64,
+}
+
+/// The token source of one widget.
+pub struct Session {
+    url: String,
+    current: RefCell<Option<Current>>,
+}
+
+impl Session {
+    /// Tokens from the session endpoint at `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Session { url: url.into(), current: RefCell::new(None) }
+    }
+
+    /// A token good for at least a minute more.
+    pub async fn token(&self) -> Result<String, NetError> {
+        let current = self.current.borrow().clone();
+        match current {
+            Some(c) if now_ms() < c.renew_at => Ok(c.token),
+            _ => self.renew().await,
+        }
+    }
+
+    /// A new token now, continuing the current session when there is one.
+    pub async fn renew(&self) -> Result<String, NetError> {
+        let old = self.current.borrow().as_ref().map(|c| c.token.clone());
+        let answer = match call("POST", &self.url, old.as_deref(), None, None).await {
+            // The old token could not be renewed (too old, secret rotated): start afresh.
+            Err(NetError::Http { status: 401, .. }) if old.is_some() => call("POST", &self.url, None, None, None).await?,
+            other => other?,
+        };
+        let minted: SessionResponse = serde_json::from_str(&answer).map_err(|_| NetError::Http {
+            status: 502,
+            error: tryon_protocol::ApiError::new(
+                tryon_protocol::ErrorName::Other("BadSessionAnswer".into()),
+                "The session endpoint did not answer with a token.",
+            ),
+            retry_after: None,
+        })?;
+        let lifetime_ms = minted.expires_in as f64 * 1000.0;
+        let margin = RENEW_MARGIN_MS.min(lifetime_ms / 5.0);
+        *self.current.borrow_mut() = Some(Current { token: minted.token.clone(), renew_at: now_ms() + lifetime_ms - margin });
+        Ok(minted.token)
+    }
+
+    /// Forgets the token (e.g. when the widget closes).
+    pub fn clear(&self) {
+        self.current.borrow_mut().take();
+    }
+}

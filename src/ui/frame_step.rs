@@ -1,0 +1,93 @@
+//! Framing: the photo with a 2:3 frame the shopper drags (pointer) or moves and
+//! resizes with the keyboard; the default is the largest centred frame.
+
+use leptos::prelude::*;
+
+use super::state::Widget;
+use crate::i18n::Key;
+
+/// The framing step.
+#[component]
+pub fn FrameStep() -> impl IntoView {
+    let w = expect_context::<Widget>();
+    let stage: NodeRef<leptos::html::Div> = NodeRef::new();
+    // Where a drag started: pointer position and the frame's origin then.
+    let drag = RwSignal::new(None::<(f64, f64, f64, f64)>);
+
+    let style = move || {
+        w.frame
+            .get()
+            .map(|f| {
+                let (l, t, wd, h) = f.as_fractions();
+                format!("left:{:.3}%;top:{:.3}%;width:{:.3}%;height:{:.3}%", l * 100.0, t * 100.0, wd * 100.0, h * 100.0)
+            })
+            .unwrap_or_default()
+    };
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        if let Some(next) = w.frame.get_untracked().and_then(|f| f.after_key(&ev.key(), ev.shift_key())) {
+            ev.prevent_default();
+            w.frame.set(Some(next));
+        } else if ev.key() == "Enter" {
+            ev.prevent_default();
+            w.confirm_frame();
+        }
+    };
+    let on_down = move |ev: web_sys::PointerEvent| {
+        if let Some(f) = w.frame.get_untracked() {
+            ev.prevent_default();
+            let _ = web_sys::Element::set_pointer_capture(&event_target::<web_sys::Element>(&ev), ev.pointer_id());
+            drag.set(Some((ev.client_x() as f64, ev.client_y() as f64, f.x, f.y)));
+        }
+    };
+    let on_move = move |ev: web_sys::PointerEvent| {
+        let (Some((x0, y0, fx, fy)), Some(f), Some(el)) = (drag.get_untracked(), w.frame.get_untracked(), stage.get_untracked()) else {
+            return;
+        };
+        // Screen pixels to photo pixels.
+        let rect = el.get_bounding_client_rect();
+        let scale = f.photo_width / rect.width().max(1.0);
+        let moved = ev.client_x() as f64 - x0;
+        let moved_y = ev.client_y() as f64 - y0;
+        let origin = crate::photo::CropFrame { x: fx, y: fy, ..f };
+        w.frame.set(Some(origin.moved(moved * scale, moved_y * scale)));
+    };
+    let on_wheel = move |ev: web_sys::WheelEvent| {
+        if let Some(f) = w.frame.get_untracked() {
+            ev.prevent_default();
+            w.frame.set(Some(f.scaled(if ev.delta_y() > 0.0 { 1.0 / 1.05 } else { 1.05 })));
+        }
+    };
+
+    view! {
+        <div class="tryon__step tryon__step--frame" data-testid="tryon-frame-step">
+            <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::CropTitle)}</h2>
+            <p class="tryon__hint" id="tryon-crop-hint">{w.t(Key::CropHint)}</p>
+            <div class="tryon__stage" node_ref=stage>
+                <img class="tryon__source" alt=w.t(Key::YourPhoto) src=move || w.source_url.get().unwrap_or_default() draggable="false" />
+                <div
+                    class="tryon__frame"
+                    style=style
+                    tabindex="0"
+                    role="group"
+                    aria-roledescription="crop frame"
+                    aria-label=w.t(Key::CropFrameLabel)
+                    aria-describedby="tryon-crop-hint"
+                    data-testid="tryon-frame"
+                    on:keydown=on_key
+                    on:pointerdown=on_down
+                    on:pointermove=on_move
+                    on:pointerup=move |_| drag.set(None)
+                    on:pointercancel=move |_| drag.set(None)
+                    on:wheel=on_wheel
+                ></div>
+            </div>
+            <Show when=move || w.warning.get().is_some()>
+                <p class="tryon__warning" role="status" data-testid="tryon-small-warning">{move || w.warning.get().unwrap_or_default()}</p>
+            </Show>
+            <div class="tryon__actions">
+                <button class="tryon__primary" data-testid="tryon-use-photo" on:click=move |_| w.confirm_frame()>{w.t(Key::UsePhoto)}</button>
+                <button class="tryon__link" on:click=move |_| w.start_over()>{w.t(Key::Back)}</button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,143 @@
+//! The widget's view: a "Try it on" button and, once opened, an inline panel that
+//! walks the shopper through the steps. Each step is its own component.
+
+mod camera_step;
+mod frame_step;
+mod results_step;
+mod start_step;
+pub mod state;
+mod working_step;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::i18n::Key;
+use crate::options::{Theme, WidgetOptions};
+use state::{FailureKind, Step, Widget};
+
+/// The stylesheet, injected with the widget (inside its shadow root when embedded).
+pub const STYLES: &str = include_str!("widget.css");
+
+/// The try-on widget.
+#[component]
+pub fn TryOnWidget(
+    /// The merchant's options (already checked).
+    options: WidgetOptions,
+    /// The element events are dispatched on (the host element when embedded).
+    #[prop(optional)]
+    host: Option<web_sys::EventTarget>,
+    /// Open the panel at once (the loader does when the shopper clicked).
+    #[prop(optional)]
+    start_open: bool,
+) -> impl IntoView {
+    let theme = match options.theme {
+        Theme::Auto => "tryon",
+        Theme::Light => "tryon tryon--light",
+        Theme::Dark => "tryon tryon--dark",
+    };
+    let lang = options.locale.tag();
+    let w = Widget::new(options, host);
+    provide_context(w);
+    if start_open {
+        w.open_panel();
+    }
+    let open_button: NodeRef<leptos::html::Button> = NodeRef::new();
+    let panel: NodeRef<leptos::html::Section> = NodeRef::new();
+
+    // Focus follows the flow: the heading of each new step, and back to the
+    // "Try it on" button when the panel closes.
+    Effect::new(move |was_open: Option<bool>| {
+        let is_open = w.open.get();
+        let _ = w.step.get();
+        request_animation_frame(move || {
+            if is_open {
+                if let Some(heading) = panel.get_untracked().and_then(|p| p.query_selector("[data-step-heading]").ok().flatten()) {
+                    let _ = heading.unchecked_into::<web_sys::HtmlElement>().focus();
+                }
+            } else if was_open == Some(true) {
+                if let Some(b) = open_button.get_untracked() {
+                    let _ = b.focus();
+                }
+            }
+        });
+        is_open
+    });
+
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            w.close_panel();
+        }
+    };
+
+    view! {
+        <div class=theme lang=lang part="root" data-testid="tryon-root">
+            <style>{STYLES}</style>
+            <button
+                class="tryon__open"
+                part="open-button"
+                node_ref=open_button
+                data-testid="tryon-open"
+                aria-expanded=move || w.open.get().to_string()
+                on:click=move |_| if w.open.get_untracked() { w.close_panel() } else { w.open_panel() }
+            >
+                {w.t(Key::OpenButton)}
+            </button>
+            <Show when=move || w.open.get()>
+                <section
+                    class="tryon__panel"
+                    part="panel"
+                    node_ref=panel
+                    aria-label=w.t(Key::StartTitle)
+                    data-testid="tryon-panel"
+                    on:keydown=on_keydown
+                >
+                    <button class="tryon__close" data-testid="tryon-close" aria-label=w.t(Key::Close) on:click=move |_| w.close_panel()>
+                        "×"
+                    </button>
+                    {move || match w.step.get() {
+                        Step::Start => view! { <start_step::StartStep/> }.into_any(),
+                        Step::Camera => view! { <camera_step::CameraStep/> }.into_any(),
+                        Step::Frame => view! { <frame_step::FrameStep/> }.into_any(),
+                        Step::Working => view! { <working_step::WorkingStep/> }.into_any(),
+                        Step::Results => view! { <results_step::ResultsStep/> }.into_any(),
+                        Step::Failed => view! { <FailedStep/> }.into_any(),
+                    }}
+                </section>
+            </Show>
+        </div>
+    }
+}
+
+/// A failed try-on: what happened and what to do.
+#[component]
+fn FailedStep() -> impl IntoView {
+    let w = expect_context::<Widget>();
+    let failure = w.failure.get_untracked();
+    let kind = failure.as_ref().map(|f| f.kind).unwrap_or(FailureKind::Generic);
+    let id = failure.as_ref().and_then(|f| f.job_id.clone()).unwrap_or_else(|| "—".into());
+    let name = failure.as_ref().map(|f| f.name.clone()).unwrap_or_default();
+    let message = w.tf(kind.key(), &[("id", &id)]);
+    let pose = kind == FailureKind::Pose;
+    view! {
+        <div class="tryon__step tryon__step--failed" data-testid="tryon-failed" data-error=name>
+            <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::TryAgain)}</h2>
+            <p class="tryon__error" role="alert" data-testid="tryon-error-message">{message}</p>
+            <Show when=move || pose>
+                <ul class="tryon__tips" aria-label=w.t(Key::PhotoTips)>
+                    <li>{w.t(Key::GuideOnePerson)}</li>
+                    <li>{w.t(Key::GuideFacing)}</li>
+                    <li>{w.t(Key::GuideLight)}</li>
+                    <li>{w.t(Key::GuideFramed)}</li>
+                </ul>
+            </Show>
+            <div class="tryon__actions">
+                <Show when=move || !pose && kind != FailureKind::Moderation>
+                    <button class="tryon__primary" data-testid="tryon-retry" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button>
+                </Show>
+                <button class=if pose { "tryon__primary" } else { "tryon__secondary" } data-testid="tryon-another" on:click=move |_| w.start_over()>
+                    {if pose { w.t(Key::Retake) } else { w.t(Key::TryAnotherPhoto) }}
+                </button>
+            </div>
+        </div>
+    }
+}

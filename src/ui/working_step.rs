@@ -1,0 +1,48 @@
+//! Waiting: the stage (sending, queued, generating), an estimate from the mode's
+//! typical time, announced politely to screen readers, and a way to cancel.
+
+use leptos::prelude::*;
+
+use super::state::Widget;
+use crate::i18n::Key;
+use crate::job::Stage;
+use crate::net::now_ms;
+
+/// The waiting step.
+#[component]
+pub fn WorkingStep() -> impl IntoView {
+    let w = expect_context::<Widget>();
+    let now = RwSignal::new(now_ms());
+    if let Ok(handle) = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_millis(1000)) {
+        on_cleanup(move || handle.clear());
+    }
+    let (low, high) = w.options.with_value(|o| o.mode.typical_seconds());
+    let typical = (low + high) / 2.0;
+    let stage_text = move || match w.stage.get() {
+        Stage::Uploading => w.t(Key::StageUploading),
+        Stage::Queued => w.t(Key::StageQueued),
+        Stage::Generating => w.t(Key::StageGenerating),
+        Stage::Reconnecting => w.t(Key::Reconnecting),
+    };
+    let elapsed = move || (now.get() - w.started_at.get()) / 1000.0;
+    let left = move || (typical - elapsed()).ceil().max(1.0) as u32;
+    let fraction = move || (elapsed() / typical).clamp(0.02, 0.95);
+    // Announce the stage, not every tick of the estimate.
+    view! {
+        <div class="tryon__step tryon__step--working" data-testid="tryon-working">
+            <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::StartTitle)}</h2>
+            <Show when=move || w.prepared.with(|p| p.is_some())>
+                <img class="tryon__thumb" alt=w.t(Key::YourPhoto) src=move || w.prepared.with(|p| p.as_ref().map(|p| p.object_url.clone()).unwrap_or_default()) />
+            </Show>
+            <p class="tryon__stage-text" role="status" aria-live="polite" data-testid="tryon-stage">{stage_text}</p>
+            <div class="tryon__progress" role="progressbar" aria-valuemin="0" aria-valuemax="100"
+                aria-valuenow=move || ((fraction() * 100.0) as u32).to_string()>
+                <div class="tryon__progress-bar" style=move || format!("width:{:.0}%", fraction() * 100.0)></div>
+            </div>
+            <p class="tryon__hint" aria-hidden="true">{move || w.tf(Key::Estimate, &[("seconds", &left().to_string())])}</p>
+            <div class="tryon__actions">
+                <button class="tryon__secondary" data-testid="tryon-cancel" on:click=move |_| w.cancel_job()>{w.t(Key::Cancel)}</button>
+            </div>
+        </div>
+    }
+}
