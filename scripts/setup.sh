@@ -20,6 +20,7 @@ apt_missing=()
 command -v chromium >/dev/null || apt_missing+=(chromium)
 command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
 command -v ffmpeg >/dev/null || apt_missing+=(ffmpeg)
+command -v curl >/dev/null || apt_missing+=(curl)
 if ((${#apt_missing[@]})); then
   say "installing ${apt_missing[*]} from apt"
   export DEBIAN_FRONTEND=noninteractive

@@ -17,7 +17,25 @@ cargo clippy -p tryon-widget --target wasm32-unknown-unknown --all-targets -- -D
 step "host tests: wire contract and gateway"
 cargo test -p tryon-protocol -p tryon-resize -p tryon-gateway
 
-step "browser tests: the widget in headless Chromium"
+step "browser tests: the widget in headless Chromium, against real gateways"
+# Two sandbox gateways on loopback: a fast one, and one with 2 s tokens and slow jobs
+# (token renewal in the middle of a job). Fixed ports keep the test build cached.
+export TRYON_TEST_GATEWAY="http://127.0.0.1:${TRYON_TEST_PORT:-18787}"
+export TRYON_TEST_SLOW_GATEWAY="http://127.0.0.1:${TRYON_TEST_SLOW_PORT:-18788}"
+cargo build -p tryon-gateway
+gateways=()
+trap 'kill "${gateways[@]}" 2>/dev/null || true' EXIT
+start_gateway() {
+  local url=$1; shift
+  TRYON_ALLOWED_ORIGINS='*' TRYON_MINT_RATE_PER_MINUTE=0 RUST_LOG=warn \
+    target/debug/tryon-gateway --listen "${url#http://}" --engine sandbox "$@" &
+  gateways+=($!)
+  for _ in $(seq 100); do curl -sf "$url/healthz" >/dev/null && return; sleep 0.1; done
+  echo "the test gateway at $url did not start" >&2
+  exit 1
+}
+start_gateway "$TRYON_TEST_GATEWAY" --sandbox-latency-scale 0.05
+start_gateway "$TRYON_TEST_SLOW_GATEWAY" --sandbox-latency-scale 0.8 --token-ttl-seconds 2
 cargo test -p tryon-widget --target wasm32-unknown-unknown
 
 step "demo page builds (release, wasm-opt)"

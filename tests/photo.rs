@@ -1,7 +1,6 @@
 //! The photo pipeline in headless Chromium with real files from shared/fixtures.
 
 use tryon_widget::photo::{self, CropFrame, PhotoError, PhotoFormat};
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -11,12 +10,12 @@ const PNG_NAMED_JPG: &[u8] = include_bytes!("../../shared/fixtures/bad/plants-1.
 const HEIC: &[u8] = include_bytes!("../../shared/fixtures/bad/IMG_2682.heic");
 const PERSON: &[u8] = include_bytes!("../../shared/fixtures/people/business-person.png");
 
-/// A File as the file picker would give it, with a name that may lie.
-fn file(bytes: &[u8], name: &str, mime: &str) -> web_sys::Blob {
+/// A file as the picker would give it, with a type that may lie (the name is not used).
+fn file(bytes: &[u8], _name: &str, mime: &str) -> web_sys::Blob {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    web_sys::File::new_with_u8_array_sequence_and_options(&parts, name, &options.unchecked_into()).unwrap().into()
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).unwrap()
 }
 
 async fn decoded_size(blob: &web_sys::Blob) -> (u32, u32) {

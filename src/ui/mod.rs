@@ -49,13 +49,15 @@ pub fn TryOnWidget(
     Effect::new(move |was_open: Option<bool>| {
         let is_open = w.open.get();
         let _ = w.step.get();
+        // After the step has rendered; by then the widget may also have been removed.
         request_animation_frame(move || {
             if is_open {
-                if let Some(heading) = panel.get_untracked().and_then(|p| p.query_selector("[data-step-heading]").ok().flatten()) {
+                let heading = panel.try_get_untracked().flatten().and_then(|p| p.query_selector("[data-step-heading]").ok().flatten());
+                if let Some(heading) = heading {
                     let _ = heading.unchecked_into::<web_sys::HtmlElement>().focus();
                 }
             } else if was_open == Some(true) {
-                if let Some(b) = open_button.get_untracked() {
+                if let Some(b) = open_button.try_get_untracked().flatten() {
                     let _ = b.focus();
                 }
             }
