@@ -12,10 +12,12 @@ cargo fmt --all -- --check
 
 step "lints (host and wasm32)"
 cargo clippy -p tryon-protocol -p tryon-resize -p tryon-gateway --all-targets -- -D warnings
+cargo clippy -p tryon-widget --lib -- -D warnings
 cargo clippy -p tryon-widget --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "host tests: wire contract and gateway"
 cargo test -p tryon-protocol -p tryon-resize -p tryon-gateway
+cargo test -p tryon-widget --lib
 
 step "browser tests: the widget in headless Chromium, against real gateways"
 # Two sandbox gateways on loopback: a fast one, and one with 2 s tokens and slow jobs

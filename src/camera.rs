@@ -52,11 +52,16 @@ pub async fn open(facing: Facing) -> Result<MediaStream, String> {
     let constraints = MediaStreamConstraints::new();
     constraints.set_video(&video);
     constraints.set_audio(&JsValue::FALSE);
-    let promise = devices.get_user_media_with_constraints(&constraints).map_err(|_| "the camera could not start".to_owned())?;
+    let promise = devices
+        .get_user_media_with_constraints(&constraints)
+        .map_err(|_| "the camera could not start".to_owned())?;
     match JsFuture::from(promise).await {
         Ok(stream) => Ok(stream.unchecked_into()),
         Err(e) => {
-            let name = js_sys::Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_default();
+            let name = js_sys::Reflect::get(&e, &"name".into())
+                .ok()
+                .and_then(|n| n.as_string())
+                .unwrap_or_default();
             Err(match name.as_str() {
                 "NotAllowedError" | "SecurityError" => "permission was refused".to_owned(),
                 "NotFoundError" | "OverconstrainedError" => "no camera was found".to_owned(),
@@ -78,11 +83,17 @@ pub fn stop(stream: &MediaStream) {
 pub async fn capture(video: &HtmlVideoElement) -> Result<Blob, PhotoError> {
     let (w, h) = (video.video_width(), video.video_height());
     if w == 0 || h == 0 {
-        return Err(PhotoError::Browser("the camera has not delivered a picture yet".into()));
+        return Err(PhotoError::Browser(
+            "the camera has not delivered a picture yet".into(),
+        ));
     }
-    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| PhotoError::Browser("no document".into()))?;
-    let canvas: web_sys::HtmlCanvasElement =
-        document.create_element("canvas").map_err(|_| PhotoError::Browser("no canvas".into()))?.unchecked_into();
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| PhotoError::Browser("no document".into()))?;
+    let canvas: web_sys::HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(|_| PhotoError::Browser("no canvas".into()))?
+        .unchecked_into();
     canvas.set_width(w);
     canvas.set_height(h);
     let context: web_sys::CanvasRenderingContext2d = canvas
@@ -91,7 +102,9 @@ pub async fn capture(video: &HtmlVideoElement) -> Result<Blob, PhotoError> {
         .flatten()
         .ok_or_else(|| PhotoError::Browser("no 2d canvas".into()))?
         .unchecked_into();
-    context.draw_image_with_html_video_element(video, 0.0, 0.0).map_err(|_| PhotoError::Browser("capture failed".into()))?;
+    context
+        .draw_image_with_html_video_element(video, 0.0, 0.0)
+        .map_err(|_| PhotoError::Browser("capture failed".into()))?;
     let blob = crate::photo::to_jpeg(&canvas).await;
     canvas.set_width(0);
     canvas.set_height(0);

@@ -23,7 +23,11 @@ impl Locale {
 
     /// `de`, `de-AT`, `fr_CA`… → the locale; `None` for a language not translated.
     pub fn parse(tag: &str) -> Option<Locale> {
-        let lang = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        let lang = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         Some(match lang.as_str() {
             "en" => Locale::En,
             "de" => Locale::De,
@@ -109,6 +113,8 @@ strings! {
     TakePhoto = "takePhoto" { en: "Use the camera", de: "Kamera verwenden", fr: "Utiliser la caméra", es: "Usar la cámara" }
     /// Drop and paste hint.
     DropHint = "dropHint" { en: "or drop or paste a photo here", de: "oder ein Foto hierher ziehen oder einfügen", fr: "ou déposez ou collez une photo ici", es: "o arrastra o pega una foto aquí" }
+    /// Uses the merchant's sample photo.
+    UseSamplePhoto = "useSamplePhoto" { en: "Use a sample photo", de: "Beispielfoto verwenden", fr: "Utiliser une photo d'exemple", es: "Usar una foto de ejemplo" }
     /// Uses the remembered photo.
     UseSavedPhoto = "useSavedPhoto" { en: "Use my saved photo", de: "Mein gespeichertes Foto verwenden", fr: "Utiliser ma photo enregistrée", es: "Usar mi foto guardada" }
     /// Deletes the remembered photo.
@@ -264,7 +270,10 @@ pub struct Strings {
 impl Strings {
     /// Strings in `locale`, with `overrides` by key name.
     pub fn new(locale: Locale, overrides: BTreeMap<String, String>) -> Self {
-        Strings { locale: Some(locale), overrides }
+        Strings {
+            locale: Some(locale),
+            overrides,
+        }
     }
 
     /// The text for `key`.
@@ -277,7 +286,9 @@ impl Strings {
 
     /// The text for `key` with `{name}` placeholders filled in.
     pub fn fill(&self, key: Key, values: &[(&str, &str)]) -> String {
-        values.iter().fold(self.get(key), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+        values.iter().fold(self.get(key), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), value)
+        })
     }
 
     /// The locale.
@@ -297,8 +308,20 @@ mod tests {
             for locale in [Locale::De, Locale::Fr, Locale::Es] {
                 let text = key.text(locale);
                 assert!(!text.is_empty(), "{key:?} {locale:?}");
-                for placeholder in ["{seconds}", "{id}", "{reason}", "{format}", "{width}", "{product}", "{n}"] {
-                    assert_eq!(en.contains(placeholder), text.contains(placeholder), "{key:?} {locale:?} {placeholder}");
+                for placeholder in [
+                    "{seconds}",
+                    "{id}",
+                    "{reason}",
+                    "{format}",
+                    "{width}",
+                    "{product}",
+                    "{n}",
+                ] {
+                    assert_eq!(
+                        en.contains(placeholder),
+                        text.contains(placeholder),
+                        "{key:?} {locale:?} {placeholder}"
+                    );
                 }
             }
         }

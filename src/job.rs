@@ -5,7 +5,10 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use tryon_protocol::{ApiError, ErrorName, JobStatus, StatusResponse, SubmitResponse, TryOnRequest, STATUS_PATH, SUBMIT_PATH};
+use tryon_protocol::{
+    ApiError, ErrorName, JobStatus, StatusResponse, SubmitResponse, TryOnRequest, STATUS_PATH,
+    SUBMIT_PATH,
+};
 
 use crate::net::{call, now_ms, online, sleep, NetError};
 use crate::session::Session;
@@ -119,8 +122,13 @@ pub async fn run(
                 match &status.status {
                     JobStatus::Completed => return Ok(status.output.unwrap_or_default()),
                     s if s.is_terminal() => {
-                        let error = status.error.unwrap_or_else(|| ApiError::new(ErrorName::Other(s.to_string()), ""));
-                        return Err(JobError::Failed { error, job_id: Some(id) });
+                        let error = status
+                            .error
+                            .unwrap_or_else(|| ApiError::new(ErrorName::Other(s.to_string()), ""));
+                        return Err(JobError::Failed {
+                            error,
+                            job_id: Some(id),
+                        });
                     }
                     JobStatus::Starting | JobStatus::InQueue => on_stage(Stage::Queued),
                     _ => on_stage(Stage::Generating),
@@ -138,13 +146,24 @@ pub async fn run(
             Err(e) if e.name().is_some_and(|n| n.is_token_problem()) => {
                 session.renew().await.map_err(JobError::Service)?;
             }
-            Err(NetError::Http { status: 404, error, .. }) => {
-                return Err(JobError::Failed { error, job_id: Some(id) });
+            Err(NetError::Http {
+                status: 404, error, ..
+            }) => {
+                return Err(JobError::Failed {
+                    error,
+                    job_id: Some(id),
+                });
             }
-            Err(NetError::Http { status, retry_after, .. }) if status >= 500 || status == 429 => {
+            Err(NetError::Http {
+                status,
+                retry_after,
+                ..
+            }) if status >= 500 || status == 429 => {
                 failures += 1;
                 on_stage(Stage::Reconnecting);
-                let backoff = retry_after.map(|s| s * 1000.0).unwrap_or_else(|| backoff_ms(failures));
+                let backoff = retry_after
+                    .map(|s| s * 1000.0)
+                    .unwrap_or_else(|| backoff_ms(failures));
                 sleep(jitter(backoff)).await;
             }
             Err(NetError::Unreachable) => {
@@ -175,14 +194,23 @@ async fn submit(api_base: &str, session: &Session, body: &str) -> Result<String,
                 let answer: SubmitResponse = serde_json::from_str(&text).map_err(|_| {
                     JobError::Service(NetError::Http {
                         status: 502,
-                        error: ApiError::new(ErrorName::Other("BadSubmitAnswer".into()), "The service's answer was unreadable."),
+                        error: ApiError::new(
+                            ErrorName::Other("BadSubmitAnswer".into()),
+                            "The service's answer was unreadable.",
+                        ),
                         retry_after: None,
                     })
                 })?;
                 return match (answer.id, answer.error) {
                     (Some(id), None) if !id.is_empty() => Ok(id),
-                    (_, Some(error)) => Err(JobError::Failed { error, job_id: None }),
-                    _ => Err(JobError::Failed { error: ApiError::new(ErrorName::PipelineError, "No job id."), job_id: None }),
+                    (_, Some(error)) => Err(JobError::Failed {
+                        error,
+                        job_id: None,
+                    }),
+                    _ => Err(JobError::Failed {
+                        error: ApiError::new(ErrorName::PipelineError, "No job id."),
+                        job_id: None,
+                    }),
                 };
             }
             Err(e) if !renewed && e.name().is_some_and(|n| n.is_token_problem()) => {
@@ -193,7 +221,14 @@ async fn submit(api_base: &str, session: &Session, body: &str) -> Result<String,
                 offline_waits += 1;
                 sleep(1000.0).await;
             }
-            Err(NetError::Http { status: 400, error, .. }) => return Err(JobError::Failed { error, job_id: None }),
+            Err(NetError::Http {
+                status: 400, error, ..
+            }) => {
+                return Err(JobError::Failed {
+                    error,
+                    job_id: None,
+                })
+            }
             Err(e) => return Err(JobError::Service(e)),
         }
     }

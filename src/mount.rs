@@ -21,7 +21,10 @@ pub fn options_from_js(value: &JsValue) -> Result<WidgetOptions, OptionError> {
             if key == "strings" && v.is_object() {
                 for inner in js_sys::Object::entries(v.unchecked_ref()).iter() {
                     let inner: js_sys::Array = inner.unchecked_into();
-                    pairs.push((format!("strings.{}", inner.get(0).as_string().unwrap_or_default()), js_text(&inner.get(1))));
+                    pairs.push((
+                        format!("strings.{}", inner.get(0).as_string().unwrap_or_default()),
+                        js_text(&inner.get(1)),
+                    ));
                 }
             } else if !v.is_undefined() && !v.is_null() {
                 pairs.push((key, js_text(&v)));
@@ -97,7 +100,12 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsVal
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
     };
     root.set_inner_html("");
-    let container: HtmlElement = web_sys::window().unwrap().document().unwrap().create_element("div")?.unchecked_into();
+    let container: HtmlElement = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .create_element("div")?
+        .unchecked_into();
     root.append_child(&container)?;
     let target: web_sys::EventTarget = host.clone().into();
     // Calls from JS arrive as counters the widget reacts to.
@@ -118,5 +126,9 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsVal
         });
         view.into_any()
     });
-    Ok(MountedWidget { handle: Some(handle), open, close })
+    Ok(MountedWidget {
+        handle: Some(handle),
+        open,
+        close,
+    })
 }

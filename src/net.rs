@@ -64,17 +64,35 @@ pub async fn call(
     };
     let status = response.status();
     let text = match response.text() {
-        Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_string()).unwrap_or_default(),
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default(),
         Err(_) => String::new(),
     };
     if (200..300).contains(&status) {
         return Ok(text);
     }
-    let retry_after = response.headers().get("retry-after").ok().flatten().and_then(|v| v.trim().parse().ok());
-    let error = serde_json::from_str::<ErrorBody>(&text).map(|b| b.error).unwrap_or_else(|_| {
-        ApiError::new(ErrorName::Other(format!("Http{status}")), format!("The server answered {status}."))
-    });
-    Err(NetError::Http { status, error, retry_after })
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse().ok());
+    let error = serde_json::from_str::<ErrorBody>(&text)
+        .map(|b| b.error)
+        .unwrap_or_else(|_| {
+            ApiError::new(
+                ErrorName::Other(format!("Http{status}")),
+                format!("The server answered {status}."),
+            )
+        });
+    Err(NetError::Http {
+        status,
+        error,
+        retry_after,
+    })
 }
 
 /// Milliseconds since the epoch.
@@ -86,7 +104,10 @@ pub fn now_ms() -> f64 {
 pub async fn sleep(ms: f64) {
     let promise = Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.max(0.0) as i32);
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                ms.max(0.0) as i32,
+            );
         }
     });
     let _ = JsFuture::from(promise).await;
@@ -94,5 +115,7 @@ pub async fn sleep(ms: f64) {
 
 /// Whether the browser thinks it is online.
 pub fn online() -> bool {
-    web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true)
+    web_sys::window()
+        .map(|w| w.navigator().on_line())
+        .unwrap_or(true)
 }

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use tryon_protocol::{Category, GarmentPhotoType, Mode, ModerationLevel, OutputFormat, TryOnRequest, MAX_NUM_SAMPLES};
+use tryon_protocol::{
+    Category, GarmentPhotoType, Mode, ModerationLevel, OutputFormat, TryOnRequest, MAX_NUM_SAMPLES,
+};
 
 use crate::i18n::Locale;
 
@@ -32,6 +34,8 @@ pub struct WidgetOptions {
     pub garment_selector: Option<String>,
     /// The product's name, for labels.
     pub product_name: String,
+    /// A sample photo URL for visitors without a photo of their own ("Use a sample photo").
+    pub sample_photo: Option<String>,
     /// Garment category.
     pub category: Category,
     /// Speed/quality trade-off.
@@ -69,7 +73,11 @@ pub struct OptionError {
 
 impl std::fmt::Display for OptionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "try-on widget: option `{}`: {}", self.option, self.message)
+        write!(
+            f,
+            "try-on widget: option `{}`: {}",
+            self.option, self.message
+        )
     }
 }
 
@@ -82,6 +90,7 @@ impl Default for WidgetOptions {
             garment_image: None,
             garment_selector: None,
             product_name: String::new(),
+            sample_photo: None,
             category: defaults.category,
             mode: defaults.mode,
             num_samples: defaults.num_samples,
@@ -105,6 +114,7 @@ pub const OPTION_NAMES: &[&str] = &[
     "garmentImage",
     "garmentSelector",
     "productName",
+    "samplePhoto",
     "category",
     "mode",
     "numSamples",
@@ -147,13 +157,25 @@ impl WidgetOptions {
         let mut o = WidgetOptions::default();
         for (raw_name, value) in pairs {
             let (raw_name, value) = (raw_name.as_ref(), value.as_ref().trim());
-            let err = |message: String| OptionError { option: raw_name.to_owned(), message };
-            if let Some(key) = raw_name.strip_prefix("strings.").or_else(|| raw_name.strip_prefix("string-")) {
+            let err = |message: String| OptionError {
+                option: raw_name.to_owned(),
+                message,
+            };
+            if let Some(key) = raw_name
+                .strip_prefix("strings.")
+                .or_else(|| raw_name.strip_prefix("string-"))
+            {
                 o.strings.insert(camel_case(key), value.to_owned());
                 continue;
             }
             let name = camel_case(raw_name);
-            let named = |e: tryon_protocol::UnknownValue| err(format!("`{}` is not accepted: use one of {}", e.value, e.accepted.join(", ")));
+            let named = |e: tryon_protocol::UnknownValue| {
+                err(format!(
+                    "`{}` is not accepted: use one of {}",
+                    e.value,
+                    e.accepted.join(", ")
+                ))
+            };
             match name.as_str() {
                 // The marker attribute `data-tryon` itself.
                 "tryon" | "" => {}
@@ -162,6 +184,7 @@ impl WidgetOptions {
                 "garmentImage" => o.garment_image = non_empty(value),
                 "garmentSelector" => o.garment_selector = non_empty(value),
                 "productName" => o.product_name = value.to_owned(),
+                "samplePhoto" => o.sample_photo = non_empty(value),
                 "category" => o.category = value.parse().map_err(named)?,
                 "mode" => o.mode = value.parse().map_err(named)?,
                 "outputFormat" => o.output_format = value.parse().map_err(named)?,
@@ -209,7 +232,10 @@ impl WidgetOptions {
             if crate::i18n::Key::from_name(key).is_none() {
                 return Err(OptionError {
                     option: format!("strings.{key}"),
-                    message: format!("unknown string: the keys are {}", crate::i18n::Key::names().join(", ")),
+                    message: format!(
+                        "unknown string: the keys are {}",
+                        crate::i18n::Key::names().join(", ")
+                    ),
                 });
             }
         }
@@ -286,15 +312,25 @@ mod tests {
         assert_eq!(o.locale, Locale::De);
         assert_eq!(o.theme, Theme::Dark);
         assert_eq!(o.strings["startTitle"], "Anprobieren!");
-        let r = o.request("data:image/jpeg;base64,AAAA".into(), "https://shop.example/tee.png".into());
-        assert_eq!((r.seed, r.segmentation_free, r.output_format), (4000000001, false, OutputFormat::Jpeg));
+        let r = o.request(
+            "data:image/jpeg;base64,AAAA".into(),
+            "https://shop.example/tee.png".into(),
+        );
+        assert_eq!(
+            (r.seed, r.segmentation_free, r.output_format),
+            (4000000001, false, OutputFormat::Jpeg)
+        );
     }
 
     #[test]
     fn wrong_options_name_the_option_and_the_accepted_values() {
         let e = parse(&[("garmentImage", "x"), ("mode", "fast")]).unwrap_err();
         assert_eq!(e.option, "mode");
-        assert!(e.message.contains("performance, balanced, quality"), "{}", e.message);
+        assert!(
+            e.message.contains("performance, balanced, quality"),
+            "{}",
+            e.message
+        );
         let e = parse(&[("garmentImage", "x"), ("numSamples", "9")]).unwrap_err();
         assert!(e.message.contains("1 to 4"));
         let e = parse(&[("garmentImage", "x"), ("colour", "red")]).unwrap_err();

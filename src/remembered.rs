@@ -11,7 +11,11 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// The remembered photo, as a JPEG data URL.
 pub fn load() -> Option<String> {
-    storage()?.get_item(KEY).ok().flatten().filter(|v| v.starts_with("data:image/jpeg;base64,"))
+    storage()?
+        .get_item(KEY)
+        .ok()
+        .flatten()
+        .filter(|v| v.starts_with("data:image/jpeg;base64,"))
 }
 
 /// Remembers the photo (a JPEG data URL); false if the browser refused.

@@ -27,7 +27,10 @@ pub struct Session {
 impl Session {
     /// Tokens from the session endpoint at `url`.
     pub fn new(url: impl Into<String>) -> Self {
-        Session { url: url.into(), current: RefCell::new(None) }
+        Session {
+            url: url.into(),
+            current: RefCell::new(None),
+        }
     }
 
     /// A token good for at least a minute more.
@@ -44,20 +47,26 @@ impl Session {
         let old = self.current.borrow().as_ref().map(|c| c.token.clone());
         let answer = match call("POST", &self.url, old.as_deref(), None, None).await {
             // The old token could not be renewed (too old, secret rotated): start afresh.
-            Err(NetError::Http { status: 401, .. }) if old.is_some() => call("POST", &self.url, None, None, None).await?,
+            Err(NetError::Http { status: 401, .. }) if old.is_some() => {
+                call("POST", &self.url, None, None, None).await?
+            }
             other => other?,
         };
-        let minted: SessionResponse = serde_json::from_str(&answer).map_err(|_| NetError::Http {
-            status: 502,
-            error: tryon_protocol::ApiError::new(
-                tryon_protocol::ErrorName::Other("BadSessionAnswer".into()),
-                "The session endpoint did not answer with a token.",
-            ),
-            retry_after: None,
-        })?;
+        let minted: SessionResponse =
+            serde_json::from_str(&answer).map_err(|_| NetError::Http {
+                status: 502,
+                error: tryon_protocol::ApiError::new(
+                    tryon_protocol::ErrorName::Other("BadSessionAnswer".into()),
+                    "The session endpoint did not answer with a token.",
+                ),
+                retry_after: None,
+            })?;
         let lifetime_ms = minted.expires_in as f64 * 1000.0;
         let margin = RENEW_MARGIN_MS.min(lifetime_ms / 5.0);
-        *self.current.borrow_mut() = Some(Current { token: minted.token.clone(), renew_at: now_ms() + lifetime_ms - margin });
+        *self.current.borrow_mut() = Some(Current {
+            token: minted.token.clone(),
+            renew_at: now_ms() + lifetime_ms - margin,
+        });
         Ok(minted.token)
     }
 

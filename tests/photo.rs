@@ -5,7 +5,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const PHONE_12MP_ORIENTATION_6: &[u8] = include_bytes!("../../shared/fixtures/bad/Xiaomi_Mi_9T_KeyError.jpg");
+const PHONE_12MP_ORIENTATION_6: &[u8] =
+    include_bytes!("../../shared/fixtures/bad/Xiaomi_Mi_9T_KeyError.jpg");
 const PNG_NAMED_JPG: &[u8] = include_bytes!("../../shared/fixtures/bad/plants-1.jpg");
 const HEIC: &[u8] = include_bytes!("../../shared/fixtures/bad/IMG_2682.heic");
 const PERSON: &[u8] = include_bytes!("../../shared/fixtures/people/business-person.png");
@@ -27,7 +28,11 @@ async fn decoded_size(blob: &web_sys::Blob) -> (u32, u32) {
 async fn a_12mp_orientation_6_phone_photo_comes_out_portrait_864_by_1296() {
     let blob = file(PHONE_12MP_ORIENTATION_6, "IMG_1234.jpg", "image/jpeg");
     let decoded = photo::open_photo(&blob).await.unwrap();
-    assert_eq!((decoded.width, decoded.height), (3000, 4000), "EXIF orientation 6 applied by the browser");
+    assert_eq!(
+        (decoded.width, decoded.height),
+        (3000, 4000),
+        "EXIF orientation 6 applied by the browser"
+    );
     assert_eq!(decoded.format, PhotoFormat::Jpeg);
     let frame = CropFrame::largest_centred(decoded.width, decoded.height);
     let prepared = photo::prepare(&decoded, frame).await.unwrap();
@@ -36,7 +41,11 @@ async fn a_12mp_orientation_6_phone_photo_comes_out_portrait_864_by_1296() {
     // The JPEG itself is portrait 864×1296 when decoded again.
     assert_eq!(decoded_size(&prepared.blob).await, (864, 1296));
     let url = photo::data_url(&prepared.blob).await.unwrap();
-    assert!(url.starts_with("data:image/jpeg;base64,/9j/"), "{}", &url[..40]);
+    assert!(
+        url.starts_with("data:image/jpeg;base64,/9j/"),
+        "{}",
+        &url[..40]
+    );
     assert!(url.len() < 400 * 1024, "payload {} bytes", url.len());
     assert!(prepared.object_url.starts_with("blob:"));
     prepared.release();
@@ -48,7 +57,9 @@ async fn a_png_named_jpg_is_read_by_its_bytes() {
     let decoded = photo::open_photo(&blob).await.unwrap();
     assert_eq!(decoded.format, PhotoFormat::Png);
     assert_eq!((decoded.width, decoded.height), (987, 1481));
-    let prepared = photo::prepare(&decoded, CropFrame::largest_centred(987, 1481)).await.unwrap();
+    let prepared = photo::prepare(&decoded, CropFrame::largest_centred(987, 1481))
+        .await
+        .unwrap();
     assert_eq!((prepared.width, prepared.height), (864, 1296));
 }
 
@@ -61,7 +72,10 @@ async fn heic_gets_the_format_message() {
         Ok(_) => panic!("Chromium cannot decode HEIC"),
     }
     let text = file(b"just some text, not a photo", "notes.jpg", "image/jpeg");
-    assert!(matches!(photo::open_photo(&text).await, Err(PhotoError::NotAPhoto)));
+    assert!(matches!(
+        photo::open_photo(&text).await,
+        Err(PhotoError::NotAPhoto)
+    ));
 }
 
 #[wasm_bindgen_test]
@@ -83,9 +97,15 @@ async fn the_crop_frame_decides_what_is_uploaded() {
     let blob = file(PERSON, "me.png", "image/png");
     let decoded = photo::open_photo(&blob).await.unwrap();
     let centred = CropFrame::largest_centred(decoded.width, decoded.height);
-    let left = (0..20).fold(centred.scaled(0.4), |f, _| f.after_key("ArrowLeft", true).unwrap());
+    let left = (0..20).fold(centred.scaled(0.4), |f, _| {
+        f.after_key("ArrowLeft", true).unwrap()
+    });
     assert_eq!(left.x, 0.0);
-    let a = photo::data_url(&photo::prepare(&decoded, centred).await.unwrap().blob).await.unwrap();
-    let b = photo::data_url(&photo::prepare(&decoded, left).await.unwrap().blob).await.unwrap();
+    let a = photo::data_url(&photo::prepare(&decoded, centred).await.unwrap().blob)
+        .await
+        .unwrap();
+    let b = photo::data_url(&photo::prepare(&decoded, left).await.unwrap().blob)
+        .await
+        .unwrap();
     assert_ne!(a, b);
 }

@@ -15,12 +15,22 @@ wasm_bindgen_test_configure!(run_in_browser);
 const PERSON: &[u8] = include_bytes!("../../shared/fixtures/people/model.webp");
 const GARMENT: &[u8] = include_bytes!("../../shared/fixtures/garments/solidus_tshirt.png");
 
+// Read at build time (the browser has no environment); a build without them still
+// compiles, and the flow tests then fail with this message.
+const NO_GATEWAY: &str = "run the browser tests through scripts/test.sh, which starts the test gateways";
+
 fn gateway() -> &'static str {
-    option_env!("TRYON_TEST_GATEWAY").expect("run the browser tests through scripts/test.sh, which starts a gateway")
+    match option_env!("TRYON_TEST_GATEWAY") {
+        Some(url) => url,
+        None => panic!("{NO_GATEWAY}"),
+    }
 }
 
 fn slow_gateway() -> &'static str {
-    option_env!("TRYON_TEST_SLOW_GATEWAY").expect("run the browser tests through scripts/test.sh, which starts a gateway")
+    match option_env!("TRYON_TEST_SLOW_GATEWAY") {
+        Some(url) => url,
+        None => panic!("{NO_GATEWAY}"),
+    }
 }
 
 fn document() -> web_sys::Document {
@@ -38,7 +48,11 @@ mod base64_free {
     pub fn encode(bytes: &[u8]) -> String {
         let mut out = String::with_capacity(bytes.len() * 4 / 3 + 4);
         for chunk in bytes.chunks(3) {
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
             let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
             for i in 0..4 {
                 if i <= chunk.len() {
@@ -72,16 +86,24 @@ fn shadow(host: &HtmlElement) -> ShadowRoot {
 }
 
 fn find(host: &HtmlElement, test_id: &str) -> Option<Element> {
-    shadow(host).query_selector(&format!("[data-testid={test_id}]")).unwrap()
+    shadow(host)
+        .query_selector(&format!("[data-testid={test_id}]"))
+        .unwrap()
 }
 
 fn click(host: &HtmlElement, test_id: &str) {
-    find(host, test_id).unwrap_or_else(|| panic!("no {test_id}")).unchecked_into::<HtmlElement>().click();
+    find(host, test_id)
+        .unwrap_or_else(|| panic!("no {test_id}"))
+        .unchecked_into::<HtmlElement>()
+        .click();
 }
 
 async fn sleep(ms: i32) {
     let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }
@@ -95,7 +117,10 @@ async fn wait_for(host: &HtmlElement, test_id: &str, seconds: f64) -> Element {
         }
         if js_sys::Date::now() > until {
             let html = shadow(host).inner_html();
-            panic!("{test_id} did not appear within {seconds} s; the widget shows: {}", &html[html.len().saturating_sub(1500)..]);
+            panic!(
+                "{test_id} did not appear within {seconds} s; the widget shows: {}",
+                &html[html.len().saturating_sub(1500)..]
+            );
         }
         sleep(25).await;
     }
@@ -107,20 +132,33 @@ fn give_photo(host: &HtmlElement, bytes: &[u8], name: &str) {
     let file = web_sys::File::new_with_u8_array_sequence(&parts, name).unwrap();
     let transfer = web_sys::DataTransfer::new().unwrap();
     transfer.items().add_with_file(&file).unwrap();
-    let input: web_sys::HtmlInputElement = find(host, "tryon-file").expect("file input").unchecked_into();
+    let input: web_sys::HtmlInputElement = find(host, "tryon-file")
+        .expect("file input")
+        .unchecked_into();
     input.set_files(transfer.files().as_ref());
-    input.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    input
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
 }
 
 /// Records the widget's events by name.
 fn record_events(host: &HtmlElement) -> Rc<RefCell<Vec<(String, JsValue)>>> {
     let seen = Rc::new(RefCell::new(vec![]));
-    for name in ["tryon:open", "tryon:photo-ready", "tryon:submit", "tryon:complete", "tryon:error", "tryon:close"] {
+    for name in [
+        "tryon:open",
+        "tryon:photo-ready",
+        "tryon:submit",
+        "tryon:complete",
+        "tryon:error",
+        "tryon:close",
+    ] {
         let seen = seen.clone();
-        let listener = Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
-            seen.borrow_mut().push((e.type_(), e.detail()));
-        });
-        host.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref()).unwrap();
+        let listener =
+            Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+                seen.borrow_mut().push((e.type_(), e.detail()));
+            });
+        host.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+            .unwrap();
         listener.forget();
     }
     seen
@@ -150,48 +188,87 @@ async fn start_try_on(host: &HtmlElement, opts: JsValue) -> tryon_widget::mount:
 
 #[wasm_bindgen_test]
 fn wrong_options_fail_at_mount_with_the_option_and_accepted_values() {
-    let err = tryon_widget::mount::mount(host(), options(&[("garmentImage", "https://x/y.png".into()), ("mode", "fast".into())]))
+    let err = tryon_widget::mount::mount(
+        host(),
+        options(&[
+            ("garmentImage", "https://x/y.png".into()),
+            ("mode", "fast".into()),
+        ]),
+    )
+    .err()
+    .expect("refused")
+    .as_string()
+    .unwrap();
+    assert!(
+        err.contains("`mode`") && err.contains("performance, balanced, quality"),
+        "{err}"
+    );
+    let err = tryon_widget::mount::mount(host(), options(&[("mode", "quality".into())]))
         .err()
-        .expect("refused")
+        .unwrap()
         .as_string()
         .unwrap();
-    assert!(err.contains("`mode`") && err.contains("performance, balanced, quality"), "{err}");
-    let err = tryon_widget::mount::mount(host(), options(&[("mode", "quality".into())])).err().unwrap().as_string().unwrap();
     assert!(err.contains("garmentImage"), "{err}");
 }
 
 #[wasm_bindgen_test]
 async fn data_attributes_locale_and_string_overrides() {
     let h = host();
-    h.set_attribute("data-garment-image", "https://shop.example/tee.png").unwrap();
+    h.set_attribute("data-garment-image", "https://shop.example/tee.png")
+        .unwrap();
     h.set_attribute("data-locale", "de").unwrap();
-    h.set_attribute("data-string-start-title", "Probier es an!").unwrap();
+    h.set_attribute("data-string-start-title", "Probier es an!")
+        .unwrap();
     let _w = tryon_widget::mount::mount(h.clone(), JsValue::UNDEFINED).unwrap();
-    assert_eq!(find(&h, "tryon-open").unwrap().text_content().unwrap().trim(), "Anprobieren");
+    assert_eq!(
+        find(&h, "tryon-open")
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .trim(),
+        "Anprobieren"
+    );
     click(&h, "tryon-open");
     let start = wait_for(&h, "tryon-start", 2.0).await;
     assert!(start.text_content().unwrap().contains("Probier es an!"));
-    assert!(find(&h, "tryon-privacy").unwrap().text_content().unwrap().contains("nicht aufbewahrt"));
+    assert!(find(&h, "tryon-privacy")
+        .unwrap()
+        .text_content()
+        .unwrap()
+        .contains("nicht aufbewahrt"));
 }
 
 #[wasm_bindgen_test]
 async fn keyboard_open_escape_and_focus_return() {
     let h = host();
     let events = record_events(&h);
-    let _w = tryon_widget::mount::mount(h.clone(), options(&[("garmentImage", "https://shop.example/tee.png".into())])).unwrap();
+    let _w = tryon_widget::mount::mount(
+        h.clone(),
+        options(&[("garmentImage", "https://shop.example/tee.png".into())]),
+    )
+    .unwrap();
     click(&h, "tryon-open");
     wait_for(&h, "tryon-start", 2.0).await;
     sleep(50).await;
-    let active = shadow(&h).active_element().expect("focus moved into the panel");
+    let active = shadow(&h)
+        .active_element()
+        .expect("focus moved into the panel");
     assert_eq!(active.tag_name(), "H2", "the step heading takes focus");
     let escape = web_sys::KeyboardEventInit::new();
     escape.set_key("Escape");
     escape.set_bubbles(true);
-    active.dispatch_event(&web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &escape).unwrap()).unwrap();
+    active
+        .dispatch_event(
+            &web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &escape).unwrap(),
+        )
+        .unwrap();
     sleep(50).await;
     assert!(find(&h, "tryon-panel").is_none(), "closed");
     let active = shadow(&h).active_element().expect("focus returned");
-    assert_eq!(active.get_attribute("data-testid").as_deref(), Some("tryon-open"));
+    assert_eq!(
+        active.get_attribute("data-testid").as_deref(),
+        Some("tryon-open")
+    );
     let names: Vec<String> = events.borrow().iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(names, ["tryon:open", "tryon:close"]);
 }
@@ -199,25 +276,55 @@ async fn keyboard_open_escape_and_focus_return() {
 #[wasm_bindgen_test]
 async fn the_crop_frame_moves_by_keyboard() {
     let h = host();
-    let _w = tryon_widget::mount::mount(h.clone(), options(&[("garmentImage", "https://shop.example/tee.png".into())])).unwrap();
+    let _w = tryon_widget::mount::mount(
+        h.clone(),
+        options(&[("garmentImage", "https://shop.example/tee.png".into())]),
+    )
+    .unwrap();
     click(&h, "tryon-open");
     wait_for(&h, "tryon-start", 2.0).await;
-    give_photo(&h, include_bytes!("../../shared/fixtures/bad/tanners_ridge.jpg"), "landscape.jpg");
+    give_photo(
+        &h,
+        include_bytes!("../../shared/fixtures/bad/tanners_ridge.jpg"),
+        "landscape.jpg",
+    );
     let frame: HtmlElement = wait_for(&h, "tryon-frame", 5.0).await.unchecked_into();
-    let left_of = |f: &HtmlElement| f.style().get_property_value("left").unwrap().trim_end_matches('%').parse::<f64>().unwrap();
+    let left_of = |f: &HtmlElement| {
+        f.style()
+            .get_property_value("left")
+            .unwrap()
+            .trim_end_matches('%')
+            .parse::<f64>()
+            .unwrap()
+    };
     let before = left_of(&frame);
-    assert!(before > 10.0, "a landscape photo's frame starts centred ({before}%)");
+    assert!(
+        before > 10.0,
+        "a landscape photo's frame starts centred ({before}%)"
+    );
     let key = |k: &str| {
         let init = web_sys::KeyboardEventInit::new();
         init.set_key(k);
         init.set_bubbles(true);
-        frame.dispatch_event(&web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()).unwrap();
+        frame
+            .dispatch_event(
+                &web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init)
+                    .unwrap(),
+            )
+            .unwrap();
     };
     key("ArrowLeft");
     sleep(30).await;
     let after = left_of(&frame);
     assert!(after < before, "{after} < {before}");
-    let width = |f: &HtmlElement| f.style().get_property_value("width").unwrap().trim_end_matches('%').parse::<f64>().unwrap();
+    let width = |f: &HtmlElement| {
+        f.style()
+            .get_property_value("width")
+            .unwrap()
+            .trim_end_matches('%')
+            .parse::<f64>()
+            .unwrap()
+    };
     let w0 = width(&frame);
     key("-");
     sleep(30).await;
@@ -233,7 +340,10 @@ async fn a_whole_try_on_against_the_gateway_shows_the_results_inline() {
     assert!(!working.text_content().unwrap().is_empty());
     let image = wait_for(&h, "tryon-result-image", 30.0).await;
     let src = image.get_attribute("src").unwrap();
-    assert!(src.starts_with(&format!("{}/v1/results/", gateway())), "{src}");
+    assert!(
+        src.starts_with(&format!("{}/v1/results/", gateway())),
+        "{src}"
+    );
     let img: web_sys::HtmlImageElement = image.unchecked_into();
     for _ in 0..100 {
         if img.complete() && img.natural_width() > 0 {
@@ -241,12 +351,32 @@ async fn a_whole_try_on_against_the_gateway_shows_the_results_inline() {
         }
         sleep(30).await;
     }
-    assert_eq!((img.natural_width(), img.natural_height()), (864, 1296), "the result image loaded");
-    assert_eq!(shadow(&h).query_selector_all(".tryon__thumb-button").unwrap().length(), 2);
+    assert_eq!(
+        (img.natural_width(), img.natural_height()),
+        (864, 1296),
+        "the result image loaded"
+    );
+    assert_eq!(
+        shadow(&h)
+            .query_selector_all(".tryon__thumb-button")
+            .unwrap()
+            .length(),
+        2
+    );
     let names: Vec<String> = events.borrow().iter().map(|(n, _)| n.clone()).collect();
-    assert_eq!(names, ["tryon:open", "tryon:photo-ready", "tryon:submit", "tryon:complete"]);
+    assert_eq!(
+        names,
+        [
+            "tryon:open",
+            "tryon:photo-ready",
+            "tryon:submit",
+            "tryon:complete"
+        ]
+    );
     let complete = events.borrow()[3].1.clone();
-    let output: js_sys::Array = js_sys::Reflect::get(&complete, &"output".into()).unwrap().unchecked_into();
+    let output: js_sys::Array = js_sys::Reflect::get(&complete, &"output".into())
+        .unwrap()
+        .unchecked_into();
     assert_eq!(output.length(), 2);
 }
 
@@ -257,25 +387,45 @@ async fn each_contract_error_shows_its_own_message() {
     for (seed, name, expected) in [
         (4000000001u32, "PoseError", en(Key::ErrorPose)),
         (4000000002, "ImageLoadError", en(Key::ErrorImageLoad)),
-        (4000000003, "ContentModerationError", en(Key::ErrorModeration)),
+        (
+            4000000003,
+            "ContentModerationError",
+            en(Key::ErrorModeration),
+        ),
         (4000000004, "PipelineError", en(Key::ErrorPipeline)),
         (4000000005, "ThirdPartyError", en(Key::ErrorThirdParty)),
-        (4000000006, "SandboxUnknownError", "The try-on didn't work. If it keeps happening, tell the shop this reference: ".into()),
+        (
+            4000000006,
+            "SandboxUnknownError",
+            "The try-on didn't work. If it keeps happening, tell the shop this reference: ".into(),
+        ),
     ] {
         let h = host();
         let events = record_events(&h);
         let _w = start_try_on(&h, flow_options(gateway(), &[("seed", seed.into())])).await;
         let failed = wait_for(&h, "tryon-failed", 30.0).await;
         assert_eq!(failed.get_attribute("data-error").as_deref(), Some(name));
-        let message = find(&h, "tryon-error-message").unwrap().text_content().unwrap();
+        let message = find(&h, "tryon-error-message")
+            .unwrap()
+            .text_content()
+            .unwrap();
         if name == "SandboxUnknownError" {
-            assert!(message.starts_with(&expected) && message.len() > expected.len() + 10, "the job id is shown: {message}");
+            assert!(
+                message.starts_with(&expected) && message.len() > expected.len() + 10,
+                "the job id is shown: {message}"
+            );
         } else {
             assert_eq!(message, expected, "{name}");
         }
         let last = events.borrow().last().cloned().unwrap();
         assert_eq!(last.0, "tryon:error");
-        assert_eq!(js_sys::Reflect::get(&last.1, &"name".into()).unwrap().as_string().as_deref(), Some(name));
+        assert_eq!(
+            js_sys::Reflect::get(&last.1, &"name".into())
+                .unwrap()
+                .as_string()
+                .as_deref(),
+            Some(name)
+        );
         h.remove();
     }
 }
@@ -289,15 +439,25 @@ async fn the_token_is_renewed_in_the_middle_of_a_job() {
     let _w = start_try_on(&h, flow_options(slow_gateway(), &[])).await;
     wait_for(&h, "tryon-result-image", 40.0).await;
     let renewed = renewals(slow_gateway()).await - renewed_before;
-    assert!(renewed >= 1, "the widget renewed its token during the job ({renewed} renewals)");
+    assert!(
+        renewed >= 1,
+        "the widget renewed its token during the job ({renewed} renewals)"
+    );
 }
 
 /// Renewals the gateway counted (from its Prometheus metrics).
 async fn renewals(api: &str) -> u32 {
     let window = web_sys::window().unwrap();
     let response: web_sys::Response =
-        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&format!("{api}/metrics"))).await.unwrap().unchecked_into();
-    let text = wasm_bindgen_futures::JsFuture::from(response.text().unwrap()).await.unwrap().as_string().unwrap();
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&format!("{api}/metrics")))
+            .await
+            .unwrap()
+            .unchecked_into();
+    let text = wasm_bindgen_futures::JsFuture::from(response.text().unwrap())
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap();
     text.lines()
         .find(|l| l.starts_with("tryon_sessions_minted_total{renewed=\"true\"}"))
         .and_then(|l| l.rsplit(' ').next()?.parse().ok())
@@ -307,7 +467,11 @@ async fn renewals(api: &str) -> u32 {
 #[wasm_bindgen_test]
 async fn the_camera_path_captures_an_unmirrored_photo_with_the_fake_device() {
     let h = host();
-    let _w = tryon_widget::mount::mount(h.clone(), options(&[("garmentImage", "https://shop.example/tee.png".into())])).unwrap();
+    let _w = tryon_widget::mount::mount(
+        h.clone(),
+        options(&[("garmentImage", "https://shop.example/tee.png".into())]),
+    )
+    .unwrap();
     click(&h, "tryon-open");
     wait_for(&h, "tryon-start", 2.0).await;
     click(&h, "tryon-camera");
@@ -319,11 +483,18 @@ async fn the_camera_path_captures_an_unmirrored_photo_with_the_fake_device() {
         sleep(50).await;
     }
     assert!(video.video_width() > 0, "the fake camera delivers frames");
-    assert!(video.class_name().contains("mirrored"), "the selfie preview is mirrored");
+    assert!(
+        video.class_name().contains("mirrored"),
+        "the selfie preview is mirrored"
+    );
     assert!(video.has_attribute("playsinline"));
     let stream: web_sys::MediaStream = video.src_object().unwrap().unchecked_into();
     click(&h, "tryon-capture");
     wait_for(&h, "tryon-frame-step", 8.0).await;
     let track: web_sys::MediaStreamTrack = stream.get_tracks().get(0).unchecked_into();
-    assert_eq!(track.ready_state(), web_sys::MediaStreamTrackState::Ended, "every track stopped");
+    assert_eq!(
+        track.ready_state(),
+        web_sys::MediaStreamTrackState::Ended,
+        "every track stopped"
+    );
 }

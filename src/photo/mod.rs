@@ -6,7 +6,9 @@ mod prepare;
 mod sniff;
 
 pub use crop::CropFrame;
-pub use prepare::{data_url, open_photo, prepare, to_jpeg, DecodedPhoto, PhotoError, PreparedPhoto};
+pub use prepare::{
+    data_url, open_photo, prepare, to_jpeg, DecodedPhoto, PhotoError, PreparedPhoto,
+};
 pub use sniff::{sniff, PhotoFormat};
 
 /// A photo whose short side is under this many pixels gets a warning.

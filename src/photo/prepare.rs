@@ -9,7 +9,10 @@
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap, ImageBitmapOptions, ImageData, ResizeQuality};
+use web_sys::{
+    Blob, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap, ImageBitmapOptions, ImageData,
+    ResizeQuality,
+};
 
 use super::{sniff, CropFrame, PhotoFormat};
 
@@ -68,12 +71,21 @@ impl PreparedPhoto {
     /// A prepared photo from a JPEG blob of known size (e.g. a remembered photo).
     pub fn from_blob(blob: Blob, width: u32, height: u32) -> Result<Self, PhotoError> {
         let object_url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
-        Ok(PreparedPhoto { blob, width, height, object_url })
+        Ok(PreparedPhoto {
+            blob,
+            width,
+            height,
+            object_url,
+        })
     }
 }
 
 fn js_error(e: JsValue) -> PhotoError {
-    PhotoError::Browser(e.as_string().or_else(|| js_sys::Error::from(e).message().as_string()).unwrap_or_default())
+    PhotoError::Browser(
+        e.as_string()
+            .or_else(|| js_sys::Error::from(e).message().as_string())
+            .unwrap_or_default(),
+    )
 }
 
 fn window() -> web_sys::Window {
@@ -82,7 +94,13 @@ fn window() -> web_sys::Window {
 
 /// Sniffs and decodes a file the shopper gave.
 pub async fn open_photo(file: &Blob) -> Result<DecodedPhoto, PhotoError> {
-    let head = JsFuture::from(file.slice_with_i32_and_i32(0, 32).map_err(js_error)?.array_buffer()).await.map_err(js_error)?;
+    let head = JsFuture::from(
+        file.slice_with_i32_and_i32(0, 32)
+            .map_err(js_error)?
+            .array_buffer(),
+    )
+    .await
+    .map_err(js_error)?;
     let format = sniff(&Uint8Array::new(&head).to_vec());
     match format {
         PhotoFormat::Heic => {
@@ -91,10 +109,14 @@ pub async fn open_photo(file: &Blob) -> Result<DecodedPhoto, PhotoError> {
         PhotoFormat::Unknown => return Err(PhotoError::NotAPhoto),
         _ => {}
     }
-    let promise = window().create_image_bitmap_with_blob(file).map_err(js_error)?;
+    let promise = window()
+        .create_image_bitmap_with_blob(file)
+        .map_err(js_error)?;
     let bitmap: ImageBitmap = match JsFuture::from(promise).await {
         Ok(b) => b.unchecked_into(),
-        Err(_) if format == PhotoFormat::Heic || format == PhotoFormat::Avif => return Err(PhotoError::Unsupported(format)),
+        Err(_) if format == PhotoFormat::Heic || format == PhotoFormat::Avif => {
+            return Err(PhotoError::Unsupported(format))
+        }
         Err(_) => return Err(PhotoError::NotAPhoto),
     };
     let (width, height) = (bitmap.width(), bitmap.height());
@@ -102,11 +124,24 @@ pub async fn open_photo(file: &Blob) -> Result<DecodedPhoto, PhotoError> {
         bitmap.close();
         return Err(PhotoError::NotAPhoto);
     }
-    Ok(DecodedPhoto { bitmap, width, height, format })
+    Ok(DecodedPhoto {
+        bitmap,
+        width,
+        height,
+        format,
+    })
 }
 
-fn canvas(width: u32, height: u32) -> Result<(HtmlCanvasElement, CanvasRenderingContext2d), PhotoError> {
-    let canvas: HtmlCanvasElement = window().document().expect("a document").create_element("canvas").map_err(js_error)?.unchecked_into();
+fn canvas(
+    width: u32,
+    height: u32,
+) -> Result<(HtmlCanvasElement, CanvasRenderingContext2d), PhotoError> {
+    let canvas: HtmlCanvasElement = window()
+        .document()
+        .expect("a document")
+        .create_element("canvas")
+        .map_err(js_error)?
+        .unchecked_into();
     canvas.set_width(width);
     canvas.set_height(height);
     let context = canvas
@@ -127,27 +162,57 @@ fn release(canvas: &HtmlCanvasElement) {
 pub async fn prepare(photo: &DecodedPhoto, frame: CropFrame) -> Result<PreparedPhoto, PhotoError> {
     let (tw, th) = frame.output_size();
     let (sx, sy) = (frame.x.round() as i32, frame.y.round() as i32);
-    let (sw, sh) = ((frame.width.round() as i32).max(1), (frame.height().round() as i32).max(1));
+    let (sw, sh) = (
+        (frame.width.round() as i32).max(1),
+        (frame.height().round() as i32).max(1),
+    );
     // Pre-shrink in the browser to about twice the target: cheap, and it spares wasm
     // the copy of a 48 MB frame; the final Lanczos3 pass decides the quality.
-    let (pw, ph) = if sw as u32 > 2 * tw { (2 * tw, 2 * th) } else { (sw as u32, sh as u32) };
+    let (pw, ph) = if sw as u32 > 2 * tw {
+        (2 * tw, 2 * th)
+    } else {
+        (sw as u32, sh as u32)
+    };
     let options = ImageBitmapOptions::new();
     options.set_resize_width(pw);
     options.set_resize_height(ph);
     options.set_resize_quality(ResizeQuality::Medium);
     let promise = window()
-        .create_image_bitmap_with_image_bitmap_and_a_sx_and_a_sy_and_a_sw_and_a_sh_and_a_options(&photo.bitmap, sx, sy, sw, sh, &options)
+        .create_image_bitmap_with_image_bitmap_and_a_sx_and_a_sy_and_a_sw_and_a_sh_and_a_options(
+            &photo.bitmap,
+            sx,
+            sy,
+            sw,
+            sh,
+            &options,
+        )
         .map_err(js_error)?;
-    let shrunk: ImageBitmap = JsFuture::from(promise).await.map_err(js_error)?.unchecked_into();
+    let shrunk: ImageBitmap = JsFuture::from(promise)
+        .await
+        .map_err(js_error)?
+        .unchecked_into();
     let (read_canvas, read_context) = canvas(pw, ph)?;
-    read_context.draw_image_with_image_bitmap(&shrunk, 0.0, 0.0).map_err(js_error)?;
+    read_context
+        .draw_image_with_image_bitmap(&shrunk, 0.0, 0.0)
+        .map_err(js_error)?;
     shrunk.close();
-    let pixels = read_context.get_image_data(0.0, 0.0, pw as f64, ph as f64).map_err(js_error)?.data().0;
+    let pixels = read_context
+        .get_image_data(0.0, 0.0, pw as f64, ph as f64)
+        .map_err(js_error)?
+        .data()
+        .0;
     release(&read_canvas);
-    let pixels = if (pw, ph) == (tw, th) { pixels } else { tryon_resize::resize_rgba(&pixels, pw, ph, None, tw, th, false) };
+    let pixels = if (pw, ph) == (tw, th) {
+        pixels
+    } else {
+        tryon_resize::resize_rgba(&pixels, pw, ph, None, tw, th, false)
+    };
     let (out_canvas, out_context) = canvas(tw, th)?;
-    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), tw, th).map_err(js_error)?;
-    out_context.put_image_data(&image, 0.0, 0.0).map_err(js_error)?;
+    let image =
+        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), tw, th).map_err(js_error)?;
+    out_context
+        .put_image_data(&image, 0.0, 0.0)
+        .map_err(js_error)?;
     drop(pixels);
     let blob = to_jpeg(&out_canvas).await;
     release(&out_canvas);
@@ -160,19 +225,29 @@ pub async fn to_jpeg(canvas: &HtmlCanvasElement) -> Result<Blob, PhotoError> {
     let promise = Promise::new(&mut |resolve, reject| {
         let callback = wasm_bindgen::closure::Closure::once_into_js(move |blob: JsValue| {
             if blob.is_null() {
-                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("the browser could not encode the photo"));
+                let _ = reject.call1(
+                    &JsValue::NULL,
+                    &JsValue::from_str("the browser could not encode the photo"),
+                );
             } else {
                 let _ = resolve.call1(&JsValue::NULL, &blob);
             }
         });
-        if let Err(e) = canvas.to_blob_with_type_and_encoder_options(callback.unchecked_ref(), "image/jpeg", &JsValue::from_f64(JPEG_QUALITY)) {
+        if let Err(e) = canvas.to_blob_with_type_and_encoder_options(
+            callback.unchecked_ref(),
+            "image/jpeg",
+            &JsValue::from_f64(JPEG_QUALITY),
+        ) {
             failure = Some(e);
         }
     });
     if let Some(e) = failure {
         return Err(js_error(e));
     }
-    Ok(JsFuture::from(promise).await.map_err(js_error)?.unchecked_into())
+    Ok(JsFuture::from(promise)
+        .await
+        .map_err(js_error)?
+        .unchecked_into())
 }
 
 /// A `data:image/jpeg;base64,…` URL of a blob, built only for the request body.
@@ -184,5 +259,9 @@ pub async fn data_url(blob: &Blob) -> Result<String, PhotoError> {
     });
     reader.read_as_data_url(blob).map_err(js_error)?;
     JsFuture::from(done).await.map_err(js_error)?;
-    reader.result().map_err(js_error)?.as_string().ok_or_else(|| PhotoError::Browser("no data URL".into()))
+    reader
+        .result()
+        .map_err(js_error)?
+        .as_string()
+        .ok_or_else(|| PhotoError::Browser("no data URL".into()))
 }

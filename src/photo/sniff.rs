@@ -48,7 +48,9 @@ pub fn sniff(bytes: &[u8]) -> PhotoFormat {
         [b'B', b'M', ..] => PhotoFormat::Bmp,
         [_, _, _, _, b'f', b't', b'y', b'p', a, b, c, d, ..] => match &[*a, *b, *c, *d] {
             b"avif" | b"avis" => PhotoFormat::Avif,
-            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => PhotoFormat::Heic,
+            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
+                PhotoFormat::Heic
+            }
             _ => PhotoFormat::Unknown,
         },
         _ => PhotoFormat::Unknown,

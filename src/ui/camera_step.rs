@@ -33,7 +33,9 @@ pub fn CameraStep() -> impl IntoView {
                     }
                     stream.set(Some(s));
                 }
-                Err(reason) => problem.set(Some(w.tf(Key::CameraUnavailable, &[("reason", &reason)]))),
+                Err(reason) => {
+                    problem.set(Some(w.tf(Key::CameraUnavailable, &[("reason", &reason)])))
+                }
             }
         });
     };
@@ -54,7 +56,9 @@ pub fn CameraStep() -> impl IntoView {
                 sleep(1000.0).await;
             }
             countdown.set(0);
-            let Some(v) = video.get_untracked() else { return };
+            let Some(v) = video.get_untracked() else {
+                return;
+            };
             if let Ok(blob) = camera::capture(&v).await {
                 if let Some(s) = stream.get_untracked() {
                     camera::stop(&s);

@@ -19,12 +19,22 @@ pub fn FrameStep() -> impl IntoView {
             .get()
             .map(|f| {
                 let (l, t, wd, h) = f.as_fractions();
-                format!("left:{:.3}%;top:{:.3}%;width:{:.3}%;height:{:.3}%", l * 100.0, t * 100.0, wd * 100.0, h * 100.0)
+                format!(
+                    "left:{:.3}%;top:{:.3}%;width:{:.3}%;height:{:.3}%",
+                    l * 100.0,
+                    t * 100.0,
+                    wd * 100.0,
+                    h * 100.0
+                )
             })
             .unwrap_or_default()
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
-        if let Some(next) = w.frame.get_untracked().and_then(|f| f.after_key(&ev.key(), ev.shift_key())) {
+        if let Some(next) = w
+            .frame
+            .get_untracked()
+            .and_then(|f| f.after_key(&ev.key(), ev.shift_key()))
+        {
             ev.prevent_default();
             w.frame.set(Some(next));
         } else if ev.key() == "Enter" {
@@ -35,12 +45,19 @@ pub fn FrameStep() -> impl IntoView {
     let on_down = move |ev: web_sys::PointerEvent| {
         if let Some(f) = w.frame.get_untracked() {
             ev.prevent_default();
-            let _ = web_sys::Element::set_pointer_capture(&event_target::<web_sys::Element>(&ev), ev.pointer_id());
+            let _ = web_sys::Element::set_pointer_capture(
+                &event_target::<web_sys::Element>(&ev),
+                ev.pointer_id(),
+            );
             drag.set(Some((ev.client_x() as f64, ev.client_y() as f64, f.x, f.y)));
         }
     };
     let on_move = move |ev: web_sys::PointerEvent| {
-        let (Some((x0, y0, fx, fy)), Some(f), Some(el)) = (drag.get_untracked(), w.frame.get_untracked(), stage.get_untracked()) else {
+        let (Some((x0, y0, fx, fy)), Some(f), Some(el)) = (
+            drag.get_untracked(),
+            w.frame.get_untracked(),
+            stage.get_untracked(),
+        ) else {
             return;
         };
         // Screen pixels to photo pixels.
@@ -49,12 +66,17 @@ pub fn FrameStep() -> impl IntoView {
         let moved = ev.client_x() as f64 - x0;
         let moved_y = ev.client_y() as f64 - y0;
         let origin = crate::photo::CropFrame { x: fx, y: fy, ..f };
-        w.frame.set(Some(origin.moved(moved * scale, moved_y * scale)));
+        w.frame
+            .set(Some(origin.moved(moved * scale, moved_y * scale)));
     };
     let on_wheel = move |ev: web_sys::WheelEvent| {
         if let Some(f) = w.frame.get_untracked() {
             ev.prevent_default();
-            w.frame.set(Some(f.scaled(if ev.delta_y() > 0.0 { 1.0 / 1.05 } else { 1.05 })));
+            w.frame.set(Some(f.scaled(if ev.delta_y() > 0.0 {
+                1.0 / 1.05
+            } else {
+                1.05
+            })));
         }
     };
 

@@ -52,7 +52,10 @@ pub fn TryOnWidget(
         // After the step has rendered; by then the widget may also have been removed.
         request_animation_frame(move || {
             if is_open {
-                let heading = panel.try_get_untracked().flatten().and_then(|p| p.query_selector("[data-step-heading]").ok().flatten());
+                let heading = panel
+                    .try_get_untracked()
+                    .flatten()
+                    .and_then(|p| p.query_selector("[data-step-heading]").ok().flatten());
                 if let Some(heading) = heading {
                     let _ = heading.unchecked_into::<web_sys::HtmlElement>().focus();
                 }
@@ -115,8 +118,14 @@ pub fn TryOnWidget(
 fn FailedStep() -> impl IntoView {
     let w = expect_context::<Widget>();
     let failure = w.failure.get_untracked();
-    let kind = failure.as_ref().map(|f| f.kind).unwrap_or(FailureKind::Generic);
-    let id = failure.as_ref().and_then(|f| f.job_id.clone()).unwrap_or_else(|| "—".into());
+    let kind = failure
+        .as_ref()
+        .map(|f| f.kind)
+        .unwrap_or(FailureKind::Generic);
+    let id = failure
+        .as_ref()
+        .and_then(|f| f.job_id.clone())
+        .unwrap_or_else(|| "—".into());
     let name = failure.as_ref().map(|f| f.name.clone()).unwrap_or_default();
     let message = w.tf(kind.key(), &[("id", &id)]);
     let pose = kind == FailureKind::Pose;

@@ -14,13 +14,31 @@ pub fn ResultsStep() -> impl IntoView {
     let count = results.len();
     let selected = RwSignal::new(0usize);
     let split = RwSignal::new(50u32);
-    let product = w.options.with_value(|o| if o.product_name.is_empty() { "this".to_owned() } else { o.product_name.clone() });
-    let before = move || w.prepared.with(|p| p.as_ref().map(|p| p.object_url.clone()).unwrap_or_default());
+    let product = w.options.with_value(|o| {
+        if o.product_name.is_empty() {
+            "this".to_owned()
+        } else {
+            o.product_name.clone()
+        }
+    });
+    let before = move || {
+        w.prepared
+            .with(|p| p.as_ref().map(|p| p.object_url.clone()).unwrap_or_default())
+    };
     let all = results.clone();
     let current = move || all.get(selected.get()).cloned().unwrap_or_default();
     let alt = {
         let product = product.clone();
-        move |n: usize| w.tf(Key::ResultAlt, &[("product", &product), ("n", &n.to_string()), ("count", &count.to_string())])
+        move |n: usize| {
+            w.tf(
+                Key::ResultAlt,
+                &[
+                    ("product", &product),
+                    ("n", &n.to_string()),
+                    ("count", &count.to_string()),
+                ],
+            )
+        }
     };
     let alt_main = alt.clone();
     view! {

@@ -38,7 +38,10 @@ pub fn StartStep() -> impl IntoView {
             w.use_file(file.into());
         }
     };
-    let camera_possible = web_sys::window().and_then(|win| win.navigator().media_devices().ok()).is_some();
+    let has_sample = w.options.with_value(|o| o.sample_photo.is_some());
+    let camera_possible = web_sys::window()
+        .and_then(|win| win.navigator().media_devices().ok())
+        .is_some();
     view! {
         <div
             class="tryon__step tryon__step--start"
@@ -77,6 +80,11 @@ pub fn StartStep() -> impl IntoView {
                 }>
                     {w.t(Key::ChoosePhoto)}
                 </button>
+                <Show when=move || has_sample>
+                    <button class="tryon__secondary" data-testid="tryon-sample" on:click=move |_| w.use_sample()>
+                        {w.t(Key::UseSamplePhoto)}
+                    </button>
+                </Show>
                 <Show when=move || camera_possible>
                     <button class="tryon__secondary" data-testid="tryon-camera" on:click=move |_| w.step.set(Step::Camera)>
                         {w.t(Key::TakePhoto)}

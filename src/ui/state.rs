@@ -240,15 +240,27 @@ impl Widget {
                     w.reset_photo();
                     let small = decoded.width.min(decoded.height) < SMALL_PHOTO_SIDE;
                     w.warning.set(small.then(|| {
-                        w.tf(Key::SmallPhoto, &[("width", &decoded.width.to_string()), ("height", &decoded.height.to_string())])
+                        w.tf(
+                            Key::SmallPhoto,
+                            &[
+                                ("width", &decoded.width.to_string()),
+                                ("height", &decoded.height.to_string()),
+                            ],
+                        )
                     }));
-                    w.frame.set(Some(CropFrame::largest_centred(decoded.width, decoded.height)));
-                    w.source_url.set(web_sys::Url::create_object_url_with_blob(&file).ok());
+                    w.frame.set(Some(CropFrame::largest_centred(
+                        decoded.width,
+                        decoded.height,
+                    )));
+                    w.source_url
+                        .set(web_sys::Url::create_object_url_with_blob(&file).ok());
                     w.photo.set(Some(Rc::new(decoded)));
                     w.step.set(Step::Frame);
                 }
                 Err(PhotoError::Unsupported(format)) => {
-                    w.notice.set(Some(w.tf(Key::UnsupportedFormat, &[("format", format.name())])));
+                    w.notice.set(Some(
+                        w.tf(Key::UnsupportedFormat, &[("format", format.name())]),
+                    ));
                     w.step.set(Step::Start);
                 }
                 Err(_) => {
@@ -267,12 +279,24 @@ impl Widget {
                 w.has_remembered.set(false);
                 return;
             };
-            match data_url_to_blob(&data).await {
+            match fetch_blob(&data).await {
                 Some(blob) => w.use_file(blob),
                 None => {
                     remembered::forget();
                     w.has_remembered.set(false);
                 }
+            }
+        });
+    }
+
+    /// Uses the merchant's sample photo (for visitors without one of their own).
+    pub fn use_sample(&self) {
+        let w = *self;
+        let Some(url) = self.options.with_value(|o| o.sample_photo.clone()) else { return };
+        spawn_local(async move {
+            match fetch_blob(&url).await {
+                Some(blob) => w.use_file(blob),
+                None => w.notice.set(Some(w.t(Key::NotAPhoto))),
             }
         });
     }
@@ -287,7 +311,10 @@ impl Widget {
     /// The framed photo is confirmed: prepare it and start the try-on.
     pub fn confirm_frame(&self) {
         let w = *self;
-        let (Some(decoded), Some(frame)) = (self.photo.get_untracked(), self.frame.get_untracked()) else { return };
+        let (Some(decoded), Some(frame)) = (self.photo.get_untracked(), self.frame.get_untracked())
+        else {
+            return;
+        };
         self.step.set(Step::Working);
         self.stage.set(Stage::Uploading);
         spawn_local(async move {
@@ -298,7 +325,10 @@ impl Widget {
                     drop(decoded);
                     w.emit(
                         WidgetEvent::PhotoReady,
-                        detail(&[("width", prepared.width.into()), ("height", prepared.height.into())]),
+                        detail(&[
+                            ("width", prepared.width.into()),
+                            ("height", prepared.height.into()),
+                        ]),
                     );
                     w.prepared.set(Some(prepared));
                     w.submit();
@@ -314,7 +344,9 @@ impl Widget {
     /// Submits the prepared photo and waits for the result.
     pub fn submit(&self) {
         let w = *self;
-        let Some(prepared) = self.prepared.get_untracked() else { return };
+        let Some(prepared) = self.prepared.get_untracked() else {
+            return;
+        };
         let cancel = Cancel::default();
         self.cancel.set_value(cancel.clone());
         self.failure.set(None);
@@ -325,7 +357,11 @@ impl Widget {
         self.started_at.set(now_ms());
         spawn_local(async move {
             let Ok(photo_url) = photo::data_url(&prepared.blob).await else {
-                w.fail(Failure { kind: FailureKind::Generic, name: "PhotoUnreadable".into(), job_id: None });
+                w.fail(Failure {
+                    kind: FailureKind::Generic,
+                    name: "PhotoUnreadable".into(),
+                    job_id: None,
+                });
                 return;
             };
             if w.remember.get_untracked() && remembered::save(&photo_url) {
@@ -340,8 +376,16 @@ impl Widget {
                 w.job_id.set(Some(id.to_owned()));
                 w.emit(WidgetEvent::Submit, detail(&[("jobId", id.into())]));
             };
-            let outcome =
-                job::run(&options.api_base, &session, &request, options.max_wait_seconds, &cancel, &on_stage, &on_submitted).await;
+            let outcome = job::run(
+                &options.api_base,
+                &session,
+                &request,
+                options.max_wait_seconds,
+                &cancel,
+                &on_stage,
+                &on_submitted,
+            )
+            .await;
             drop(request);
             match outcome {
                 Ok(output) => {
@@ -349,22 +393,33 @@ impl Widget {
                     w.results.set(output);
                     w.step.set(Step::Results);
                     let id = w.job_id.get_untracked().unwrap_or_default();
-                    w.emit(WidgetEvent::Complete, detail(&[("jobId", id.into()), ("output", urls.into())]));
+                    w.emit(
+                        WidgetEvent::Complete,
+                        detail(&[("jobId", id.into()), ("output", urls.into())]),
+                    );
                 }
                 Err(JobError::Cancelled) => {}
-                Err(JobError::Failed { error, job_id }) => {
-                    w.fail(Failure { kind: FailureKind::of(&error.name), name: error.name.to_string(), job_id })
-                }
-                Err(JobError::TimedOut { job_id }) => {
-                    w.fail(Failure { kind: FailureKind::Timeout, name: "TimedOut".into(), job_id })
-                }
+                Err(JobError::Failed { error, job_id }) => w.fail(Failure {
+                    kind: FailureKind::of(&error.name),
+                    name: error.name.to_string(),
+                    job_id,
+                }),
+                Err(JobError::TimedOut { job_id }) => w.fail(Failure {
+                    kind: FailureKind::Timeout,
+                    name: "TimedOut".into(),
+                    job_id,
+                }),
                 Err(JobError::Service(e)) => {
                     let name = match &e {
                         NetError::Http { error, .. } => error.name.to_string(),
                         NetError::Unreachable => "Unreachable".into(),
                         NetError::Aborted => "Aborted".into(),
                     };
-                    w.fail(Failure { kind: FailureKind::Service, name, job_id: w.job_id.get_untracked() })
+                    w.fail(Failure {
+                        kind: FailureKind::Service,
+                        name,
+                        job_id: w.job_id.get_untracked(),
+                    })
                 }
             }
         });
@@ -375,7 +430,14 @@ impl Widget {
             WidgetEvent::Error,
             detail(&[
                 ("name", failure.name.as_str().into()),
-                ("jobId", failure.job_id.clone().map(JsValue::from).unwrap_or(JsValue::NULL)),
+                (
+                    "jobId",
+                    failure
+                        .job_id
+                        .clone()
+                        .map(JsValue::from)
+                        .unwrap_or(JsValue::NULL),
+                ),
             ]),
         );
         self.failure.set(Some(failure));
@@ -393,21 +455,35 @@ impl Widget {
 /// made absolute so the service can fetch it.
 fn garment_image(options: &WidgetOptions) -> String {
     let from_page = options.garment_selector.as_deref().and_then(|selector| {
-        let img = web_sys::window()?.document()?.query_selector(selector).ok()??;
+        let img = web_sys::window()?
+            .document()?
+            .query_selector(selector)
+            .ok()??;
         let img: web_sys::HtmlImageElement = img.dyn_into().ok()?;
         Some(img.current_src()).filter(|s| !s.is_empty())
     });
-    let raw = from_page.or_else(|| options.garment_image.clone()).unwrap_or_default();
+    let raw = from_page
+        .or_else(|| options.garment_image.clone())
+        .unwrap_or_default();
     if raw.starts_with("data:") {
         return raw;
     }
-    let base = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-    web_sys::Url::new_with_base(&raw, &base).map(|u| u.href()).unwrap_or(raw)
+    let base = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    web_sys::Url::new_with_base(&raw, &base)
+        .map(|u| u.href())
+        .unwrap_or(raw)
 }
 
-async fn data_url_to_blob(data: &str) -> Option<Blob> {
-    let response = wasm_bindgen_futures::JsFuture::from(web_sys::window()?.fetch_with_str(data)).await.ok()?;
+/// The bytes at a URL (also a data URL) as a blob.
+async fn fetch_blob(url: &str) -> Option<Blob> {
+    let window = web_sys::window()?;
+    let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url)).await.ok()?;
     let response: web_sys::Response = response.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
     let blob = wasm_bindgen_futures::JsFuture::from(response.blob().ok()?).await.ok()?;
     blob.dyn_into().ok()
 }

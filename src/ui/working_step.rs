@@ -13,7 +13,10 @@ use crate::net::now_ms;
 pub fn WorkingStep() -> impl IntoView {
     let w = expect_context::<Widget>();
     let now = RwSignal::new(now_ms());
-    if let Ok(handle) = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_millis(1000)) {
+    if let Ok(handle) = set_interval_with_handle(
+        move || now.set(now_ms()),
+        std::time::Duration::from_millis(1000),
+    ) {
         on_cleanup(move || handle.clear());
     }
     let (low, high) = w.options.with_value(|o| o.mode.typical_seconds());
