@@ -17,7 +17,8 @@ const GARMENT: &[u8] = include_bytes!("../../shared/fixtures/garments/solidus_ts
 
 // Read at build time (the browser has no environment); a build without them still
 // compiles, and the flow tests then fail with this message.
-const NO_GATEWAY: &str = "run the browser tests through scripts/test.sh, which starts the test gateways";
+const NO_GATEWAY: &str =
+    "run the browser tests through scripts/test.sh, which starts the test gateways";
 
 fn gateway() -> &'static str {
     match option_env!("TRYON_TEST_GATEWAY") {

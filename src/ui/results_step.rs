@@ -13,7 +13,8 @@ pub fn ResultsStep() -> impl IntoView {
     let results = w.results.get_untracked();
     let count = results.len();
     let selected = RwSignal::new(0usize);
-    let split = RwSignal::new(50u32);
+    // The result first; the slider reveals the shopper's own photo from the left.
+    let split = RwSignal::new(0u32);
     let product = w.options.with_value(|o| {
         if o.product_name.is_empty() {
             "this".to_owned()
@@ -52,7 +53,7 @@ pub fn ResultsStep() -> impl IntoView {
                 <span>{w.t(Key::Compare)}</span>
                 <input type="range" min="0" max="100" data-testid="tryon-compare"
                     prop:value=move || split.get().to_string()
-                    on:input=move |ev| split.set(event_target_value(&ev).parse().unwrap_or(50)) />
+                    on:input=move |ev| split.set(event_target_value(&ev).parse().unwrap_or(0)) />
             </label>
             <Show when=move || { count > 1 }>
                 <div class="tryon__thumbs" role="group" aria-label=w.t(Key::ResultsTitle)>

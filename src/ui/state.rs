@@ -292,7 +292,9 @@ impl Widget {
     /// Uses the merchant's sample photo (for visitors without one of their own).
     pub fn use_sample(&self) {
         let w = *self;
-        let Some(url) = self.options.with_value(|o| o.sample_photo.clone()) else { return };
+        let Some(url) = self.options.with_value(|o| o.sample_photo.clone()) else {
+            return;
+        };
         spawn_local(async move {
             match fetch_blob(&url).await {
                 Some(blob) => w.use_file(blob),
@@ -479,11 +481,15 @@ fn garment_image(options: &WidgetOptions) -> String {
 /// The bytes at a URL (also a data URL) as a blob.
 async fn fetch_blob(url: &str) -> Option<Blob> {
     let window = web_sys::window()?;
-    let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url)).await.ok()?;
+    let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
+        .await
+        .ok()?;
     let response: web_sys::Response = response.dyn_into().ok()?;
     if !response.ok() {
         return None;
     }
-    let blob = wasm_bindgen_futures::JsFuture::from(response.blob().ok()?).await.ok()?;
+    let blob = wasm_bindgen_futures::JsFuture::from(response.blob().ok()?)
+        .await
+        .ok()?;
     blob.dyn_into().ok()
 }
