@@ -132,3 +132,20 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsVal
         close,
     })
 }
+
+/// Prepares a photo for the try-on API without the widget's UI: orientation, the
+/// largest centred 2:3 frame, 864×1296 (never upscaled), JPEG. Resolves to the
+/// `data:image/jpeg;base64,…` URL. For merchants with their own capture UI, and
+/// for the benchmark.
+#[wasm_bindgen(js_name = preparePhoto)]
+pub async fn prepare_photo(file: web_sys::Blob) -> Result<String, JsValue> {
+    use crate::photo::{self, CropFrame, PhotoError};
+    let explain = |e: PhotoError| JsValue::from_str(&format!("{e:?}"));
+    let decoded = photo::open_photo(&file).await.map_err(explain)?;
+    let frame = CropFrame::largest_centred(decoded.width, decoded.height);
+    let prepared = photo::prepare(&decoded, frame).await.map_err(explain)?;
+    drop(decoded);
+    let url = photo::data_url(&prepared.blob).await.map_err(explain);
+    prepared.release();
+    url
+}

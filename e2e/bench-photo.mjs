@@ -1,0 +1,138 @@
+// Photo preparation benchmark, in headless Chromium, in one run: the widget's
+// pipeline (`preparePhoto`: browser decode + crop/pre-shrink, wasm Lanczos3, browser
+// JPEG) against pica (npm) and a plain canvas drawImage doing the same crop and resize.
+// Prints median ms, payload bytes, and PSNR against a reference Lanczos3 resize of the
+// same crop (the `image` crate's, computed natively). Also prints the shipped widget's
+// size. Needs `trunk build --release` (dist/) first; scripts/bench.sh does it all.
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { launchOptions } from './browser.mjs';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const fixtures = process.env.TRYON_FIXTURES || path.join(root, '../shared/fixtures');
+const photo = path.join(fixtures, 'bad/Xiaomi_Mi_9T_KeyError.jpg');
+const RUNS = 7;
+// The largest centred 2:3 frame of the upright 3000×4000 photo, rounded as the widget does.
+const CROP = { x: 167, y: 0, w: 2667, h: 4000 };
+const OUT = { w: 864, h: 1296 };
+
+const reference = path.join(root, 'target/bench-reference.rgba');
+execFileSync('cargo', ['run', '--quiet', '--release', '-p', 'tryon-resize', '--example', 'reference', '--',
+  photo, reference, CROP.x, CROP.y, CROP.w, CROP.h, OUT.w, OUT.h].map(String), { cwd: root, stdio: 'inherit' });
+
+const dist = path.join(root, 'dist');
+const index = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
+const glue = index.match(/tryon-widget-[0-9a-f]+\.js/)[0];
+const wasm = index.match(/tryon-widget-[0-9a-f]+_bg\.wasm/)[0];
+
+const page = `<!doctype html><meta charset="utf-8"><script src="/pica.js"></script>
+<script type="module">
+import init, { preparePhoto } from '/dist/${glue}';
+await init({ module_or_path: '/dist/${wasm}' });
+const blob = await (await fetch('/photo.jpg')).blob();
+const ref = new Uint8Array(await (await fetch('/reference.rgba')).arrayBuffer());
+const C = ${JSON.stringify(CROP)}, O = ${JSON.stringify(OUT)};
+const toDataUrl = (b) => new Promise((ok, no) => { const r = new FileReader(); r.onload = () => ok(r.result); r.onerror = no; r.readAsDataURL(b); });
+const jpeg = (canvas) => new Promise((ok) => canvas.toBlob(ok, 'image/jpeg', 0.9));
+const canvasOf = (w, h) => Object.assign(document.createElement('canvas'), { width: w, height: h });
+const resizer = window.pica({ features: ['js', 'wasm', 'ww'] });
+const methods = {
+  'widget (browser pre-shrink + wasm Lanczos3)': (b) => preparePhoto(b),
+  'pica 10 (lanczos3, js+wasm+workers)': async (b) => {
+    const bitmap = await createImageBitmap(b);
+    const from = canvasOf(C.w, C.h);
+    from.getContext('2d').drawImage(bitmap, C.x, C.y, C.w, C.h, 0, 0, C.w, C.h);
+    bitmap.close();
+    const to = canvasOf(O.w, O.h);
+    await resizer.resize(from, to, { filter: 'lanczos3' });
+    from.width = from.height = 0;
+    return toDataUrl(await jpeg(to));
+  },
+  'canvas drawImage (smoothing high)': async (b) => {
+    const bitmap = await createImageBitmap(b);
+    const to = canvasOf(O.w, O.h);
+    const ctx = to.getContext('2d');
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(bitmap, C.x, C.y, C.w, C.h, 0, 0, O.w, O.h);
+    bitmap.close();
+    return toDataUrl(await jpeg(to));
+  },
+};
+async function psnr(dataUrl) {
+  const bitmap = await createImageBitmap(await (await fetch(dataUrl)).blob());
+  const c = canvasOf(bitmap.width, bitmap.height);
+  const ctx = c.getContext('2d');
+  ctx.drawImage(bitmap, 0, 0);
+  const px = ctx.getImageData(0, 0, c.width, c.height).data;
+  if (c.width !== O.w || c.height !== O.h) return { size: c.width + 'x' + c.height, psnr: NaN };
+  let sum = 0;
+  for (let i = 0; i < px.length; i += 4) for (let k = 0; k < 3; k++) { const d = px[i + k] - ref[i + k]; sum += d * d; }
+  const mse = sum / (O.w * O.h * 3);
+  return { size: c.width + 'x' + c.height, psnr: 10 * Math.log10(255 * 255 / mse) };
+}
+const times = Object.fromEntries(Object.keys(methods).map((k) => [k, []]));
+const outputs = {};
+for (const [name, run] of Object.entries(methods)) await run(blob); // warm-up (wasm compile, workers)
+for (let i = 0; i < ${RUNS}; i++) {
+  for (const [name, run] of Object.entries(methods)) {
+    const t = performance.now();
+    outputs[name] = await run(blob);
+    times[name].push(performance.now() - t);
+  }
+}
+const results = [];
+for (const name of Object.keys(methods)) {
+  const sorted = times[name].sort((a, b) => a - b);
+  results.push({ name, median: sorted[Math.floor(sorted.length / 2)], bytes: outputs[name].length, ...(await psnr(outputs[name])) });
+}
+window.__results = results;
+</script>`;
+
+const files = {
+  '/bench.html': ['text/html', page],
+  '/pica.js': ['text/javascript', fs.readFileSync(path.join(root, 'node_modules/pica/dist/pica.min.js'))],
+  '/photo.jpg': ['image/jpeg', fs.readFileSync(photo)],
+  '/reference.rgba': ['application/octet-stream', fs.readFileSync(reference)],
+};
+const server = http.createServer((req, res) => {
+  const url = req.url.split('?')[0];
+  let entry = files[url];
+  if (!entry && url.startsWith('/dist/')) {
+    const file = path.join(dist, path.basename(url));
+    if (fs.existsSync(file)) entry = [file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript', fs.readFileSync(file)];
+  }
+  if (!entry) { res.writeHead(404); res.end(); return; }
+  res.writeHead(200, { 'content-type': entry[0] });
+  res.end(entry[1]);
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const browser = await chromium.launch(launchOptions());
+try {
+  const tab = await browser.newPage();
+  tab.on('pageerror', (e) => console.error('page error:', e.message));
+  await tab.goto(`http://127.0.0.1:${server.address().port}/bench.html`);
+  await tab.waitForFunction(() => window.__results, null, { timeout: 120000 });
+  const results = await tab.evaluate(() => window.__results);
+  const ours = results[0], pica = results[1];
+  console.log(`\nPhoto preparation: ${path.basename(photo)} (12 MP, EXIF orientation 6) → ${OUT.w}×${OUT.h} JPEG data URL; median of ${RUNS}, headless Chromium, one run`);
+  console.log('| method | median ms | payload | output | PSNR vs Lanczos3 reference |');
+  console.log('|---|---|---|---|---|');
+  for (const r of results) console.log(`| ${r.name} | ${r.median.toFixed(0)} | ${(r.bytes / 1024).toFixed(0)} KB | ${r.size} | ${r.psnr.toFixed(2)} dB |`);
+  console.log(`\nwidget vs pica: ${(pica.median / ours.median).toFixed(1)}× faster (target ≥ 3×); quality ${ours.psnr >= pica.psnr ? 'at least' : 'below'} pica's; targets: ≤ 150 ms, ≤ 400 KB`);
+} finally {
+  await browser.close();
+  server.close();
+}
+
+const brotli = (buf) => zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+const sizes = [wasm, glue].map((f) => { const b = fs.readFileSync(path.join(dist, f)); return { f, raw: b.length, br: brotli(b) }; });
+console.log('\nShipped widget (release, wasm-opt -Oz; the widget CSS is inside the wasm):');
+console.log('| file | raw | brotli |');
+console.log('|---|---|---|');
+for (const s of sizes) console.log(`| ${s.f.replace(/-[0-9a-f]+/, '')} | ${(s.raw / 1024).toFixed(1)} KB | ${(s.br / 1024).toFixed(1)} KB |`);
+const total = sizes.reduce((a, s) => a + s.br, 0);
+console.log(`| total | | ${(total / 1024).toFixed(1)} KB (target ≤ 200 KB) |`);
