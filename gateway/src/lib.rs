@@ -20,3 +20,12 @@ pub mod token;
 pub use api::app;
 pub use config::Config;
 pub use state::AppState;
+
+/// The gateway's HTTP client settings for calls it makes (image URLs, the hosted
+/// API): a total time limit, a shorter connect limit, and an honest user agent.
+pub(crate) fn outbound_client(timeout: std::time::Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(std::time::Duration::from_secs(5)))
+        .user_agent(concat!("tryon-gateway/", env!("CARGO_PKG_VERSION")))
+}

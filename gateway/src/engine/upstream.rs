@@ -46,10 +46,7 @@ enum Failure {
 impl Upstream {
     /// A client for the API at `base` (e.g. `https://api.example`).
     pub fn new(base: &str, key: Secret, timeout: Duration, status_retries: u32) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .user_agent(concat!("tryon-gateway/", env!("CARGO_PKG_VERSION")))
+        let client = crate::outbound_client(timeout)
             .build()
             .expect("the HTTP client's settings are valid");
         Upstream {

@@ -38,12 +38,9 @@ impl ImageFetcher {
                 _ => attempt.follow(),
             }
         });
-        let client = reqwest::Client::builder()
+        let client = crate::outbound_client(timeout)
             .dns_resolver(std::sync::Arc::new(policy))
             .redirect(redirect_policy)
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .user_agent(concat!("tryon-gateway/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client's settings are valid");
         ImageFetcher {
