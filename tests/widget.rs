@@ -499,3 +499,106 @@ async fn the_camera_path_captures_an_unmirrored_photo_with_the_fake_device() {
         "every track stopped"
     );
 }
+
+#[wasm_bindgen_test]
+async fn remember_my_photo_is_opt_in_reused_for_the_next_product_and_forgettable() {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.clear().unwrap();
+    // Without the opt-in nothing is stored.
+    let h = host();
+    let w = start_try_on(&h, flow_options(gateway(), &[])).await;
+    wait_for(&h, "tryon-result-image", 30.0).await;
+    assert_eq!(storage.length().unwrap(), 0, "nothing stored by default");
+    drop(w);
+    h.remove();
+
+    // With it, the prepared JPEG is kept and offered on the next product.
+    let h = host();
+    let _w = tryon_widget::mount::mount(h.clone(), flow_options(gateway(), &[])).unwrap();
+    click(&h, "tryon-open");
+    wait_for(&h, "tryon-start", 2.0).await;
+    assert!(find(&h, "tryon-use-saved").is_none());
+    click(&h, "tryon-remember");
+    give_photo(&h, PERSON, "me.webp");
+    wait_for(&h, "tryon-frame-step", 5.0).await;
+    click(&h, "tryon-use-photo");
+    wait_for(&h, "tryon-result-image", 30.0).await;
+    let saved = storage
+        .get_item("tryon.rememberedPhoto")
+        .unwrap()
+        .expect("remembered");
+    assert!(saved.starts_with("data:image/jpeg;base64,"));
+    h.remove();
+
+    let next = host();
+    let _w2 = tryon_widget::mount::mount(
+        next.clone(),
+        flow_options(gateway(), &[("productName", "Hoodie".into())]),
+    )
+    .unwrap();
+    click(&next, "tryon-open");
+    wait_for(&next, "tryon-use-saved", 2.0).await;
+    click(&next, "tryon-use-saved");
+    wait_for(&next, "tryon-frame-step", 5.0).await;
+    click(&next, "tryon-use-photo");
+    wait_for(&next, "tryon-result-image", 30.0).await;
+    click(&next, "tryon-another");
+    wait_for(&next, "tryon-forget", 2.0).await;
+    click(&next, "tryon-forget");
+    sleep(30).await;
+    assert!(
+        storage.get_item("tryon.rememberedPhoto").unwrap().is_none(),
+        "forgotten"
+    );
+    assert!(find(&next, "tryon-use-saved").is_none());
+}
+
+/// A PNG of `w`×`h` drawn by the browser (a person-less test card).
+async fn drawn_png(w: u32, h: u32) -> Vec<u8> {
+    let canvas: web_sys::HtmlCanvasElement = document()
+        .create_element("canvas")
+        .unwrap()
+        .unchecked_into();
+    canvas.set_width(w);
+    canvas.set_height(h);
+    let ctx: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    ctx.set_fill_style_str("#5a7");
+    ctx.fill_rect(0.0, 0.0, w as f64, h as f64);
+    ctx.set_fill_style_str("#234");
+    ctx.fill_rect(
+        w as f64 / 3.0,
+        h as f64 / 4.0,
+        w as f64 / 3.0,
+        h as f64 / 2.0,
+    );
+    let blob = tryon_widget::photo::to_jpeg(&canvas).await.unwrap();
+    let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer())
+        .await
+        .unwrap();
+    js_sys::Uint8Array::new(&buffer).to_vec()
+}
+
+#[wasm_bindgen_test]
+async fn a_small_photo_gets_a_warning_and_cancel_returns_to_the_start() {
+    let h = host();
+    let _w = tryon_widget::mount::mount(h.clone(), flow_options(slow_gateway(), &[])).unwrap();
+    click(&h, "tryon-open");
+    wait_for(&h, "tryon-start", 2.0).await;
+    give_photo(&h, &drawn_png(300, 450).await, "small.jpg");
+    let warning = wait_for(&h, "tryon-small-warning", 5.0).await;
+    assert!(
+        warning.text_content().unwrap().contains("300×450"),
+        "{:?}",
+        warning.text_content()
+    );
+    click(&h, "tryon-use-photo");
+    wait_for(&h, "tryon-working", 5.0).await;
+    click(&h, "tryon-cancel");
+    wait_for(&h, "tryon-start", 2.0).await;
+    sleep(300).await;
+    assert!(
+        find(&h, "tryon-results").is_none() && find(&h, "tryon-failed").is_none(),
+        "a cancelled job shows nothing later"
+    );
+}

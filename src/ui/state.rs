@@ -389,6 +389,10 @@ impl Widget {
             )
             .await;
             drop(request);
+            // A job the shopper cancelled (or closed) stays silent, however it ended.
+            if cancel.is_cancelled() {
+                return;
+            }
             match outcome {
                 Ok(output) => {
                     let urls: js_sys::Array = output.iter().map(|u| JsValue::from_str(u)).collect();
