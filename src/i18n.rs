@@ -198,6 +198,8 @@ strings! {
     TryAnotherPhoto = "tryAnotherPhoto" { en: "Try another photo", de: "Anderes Foto probieren", fr: "Essayer une autre photo", es: "Probar otra foto" }
     /// Same photo, again.
     TryAgain = "tryAgain" { en: "Try again", de: "Erneut versuchen", fr: "Réessayer", es: "Intentar de nuevo" }
+    /// Heading of a failed try-on.
+    FailedTitle = "failedTitle" { en: "That didn't work", de: "Das hat nicht geklappt", fr: "Cela n'a pas fonctionné", es: "Eso no ha funcionado" }
     /// PoseError.
     ErrorPose = "errorPose" {
         en: "We couldn't find you in the photo. Take one of just you, facing the camera, body in frame, in good light.",

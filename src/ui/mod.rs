@@ -131,7 +131,7 @@ fn FailedStep() -> impl IntoView {
     let pose = kind == FailureKind::Pose;
     view! {
         <div class="tryon__step tryon__step--failed" data-testid="tryon-failed" data-error=name>
-            <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::TryAgain)}</h2>
+            <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::FailedTitle)}</h2>
             <p class="tryon__error" role="alert" data-testid="tryon-error-message">{message}</p>
             <Show when=move || pose>
                 <ul class="tryon__tips" aria-label=w.t(Key::PhotoTips)>
