@@ -6,3 +6,5 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 # The shared fixtures sit beside the clone.
 export TRYON_FIXTURES="${TRYON_FIXTURES:-$ROOT/../shared/fixtures}"
 cd "$ROOT"
+# The browser suite runs longer than wasm-bindgen-test-runner's default 20 s.
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"

@@ -85,6 +85,9 @@ pub async fn run(
     on_submitted: &dyn Fn(&str),
 ) -> Result<Vec<String>, JobError> {
     let deadline = now_ms() + max_wait_seconds as f64 * 1000.0;
+    if cancel.is_cancelled() {
+        return Err(JobError::Cancelled);
+    }
     on_stage(Stage::Uploading);
     let body = serde_json::to_string(request).expect("a request always serialises");
     let id = submit(api_base, session, &body).await?;

@@ -321,6 +321,8 @@ impl Widget {
         self.stage.set(Stage::Uploading);
         spawn_local(async move {
             match photo::prepare(&decoded, frame).await {
+                // The shopper went back (or closed) while the photo was being prepared.
+                Ok(prepared) if w.step.get_untracked() != Step::Working => prepared.release(),
                 Ok(prepared) => {
                     // The full-size decode is no longer needed: free it now.
                     w.photo.set(None);
