@@ -604,3 +604,43 @@ async fn a_small_photo_gets_a_warning_and_cancel_returns_to_the_start() {
         "a cancelled job shows nothing later"
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_hostile_page_stylesheet_cannot_break_the_widget() {
+    let style = document().create_element("style").unwrap();
+    style.set_text_content(Some(
+        "html { font-size: 62.5% } div:empty { display: none } \
+         button { display: none !important; all: unset } * { color: transparent !important; font-family: serif }",
+    ));
+    document().head().unwrap().append_child(&style).unwrap();
+    let h = host();
+    let _w = tryon_widget::mount::mount(
+        h.clone(),
+        options(&[("garmentImage", "https://shop.example/tee.png".into())]),
+    )
+    .unwrap();
+    let button: HtmlElement = find(&h, "tryon-open").unwrap().unchecked_into();
+    let css = web_sys::window()
+        .unwrap()
+        .get_computed_style(&button)
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        css.get_property_value("display").unwrap(),
+        "none",
+        "the page's button rule stays outside"
+    );
+    assert_eq!(
+        css.get_property_value("font-size").unwrap(),
+        "16px",
+        "the page's rem does not shrink the widget"
+    );
+    assert_ne!(css.get_property_value("color").unwrap(), "rgba(0, 0, 0, 0)");
+    assert!(
+        button.offset_width() > 40 && button.offset_height() >= 44,
+        "visible and touch-sized"
+    );
+    button.click();
+    wait_for(&h, "tryon-start", 2.0).await;
+    style.remove();
+}
