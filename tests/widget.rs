@@ -176,11 +176,22 @@ fn flow_options(api: &str, extra: &[(&str, JsValue)]) -> JsValue {
     options(&pairs)
 }
 
-/// Mounts, opens, gives the fixture photo and confirms the frame.
-async fn start_try_on(host: &HtmlElement, opts: JsValue) -> tryon_widget::mount::MountedWidget {
+/// Options with only a garment URL (for tests that never submit).
+fn plain_options() -> JsValue {
+    options(&[("garmentImage", "https://shop.example/tee.png".into())])
+}
+
+/// Mounts and opens the widget at its first step.
+async fn open_widget(host: &HtmlElement, opts: JsValue) -> tryon_widget::mount::MountedWidget {
     let widget = tryon_widget::mount::mount(host.clone(), opts).expect("valid options");
     click(host, "tryon-open");
     wait_for(host, "tryon-start", 2.0).await;
+    widget
+}
+
+/// Mounts, opens, gives the fixture photo and confirms the frame.
+async fn start_try_on(host: &HtmlElement, opts: JsValue) -> tryon_widget::mount::MountedWidget {
+    let widget = open_widget(host, opts).await;
     give_photo(host, PERSON, "me.webp");
     wait_for(host, "tryon-frame-step", 5.0).await;
     click(host, "tryon-use-photo");
@@ -243,13 +254,7 @@ async fn data_attributes_locale_and_string_overrides() {
 async fn keyboard_open_escape_and_focus_return() {
     let h = host();
     let events = record_events(&h);
-    let _w = tryon_widget::mount::mount(
-        h.clone(),
-        options(&[("garmentImage", "https://shop.example/tee.png".into())]),
-    )
-    .unwrap();
-    click(&h, "tryon-open");
-    wait_for(&h, "tryon-start", 2.0).await;
+    let _w = open_widget(&h, plain_options()).await;
     sleep(50).await;
     let active = shadow(&h)
         .active_element()
@@ -277,13 +282,7 @@ async fn keyboard_open_escape_and_focus_return() {
 #[wasm_bindgen_test]
 async fn the_crop_frame_moves_by_keyboard() {
     let h = host();
-    let _w = tryon_widget::mount::mount(
-        h.clone(),
-        options(&[("garmentImage", "https://shop.example/tee.png".into())]),
-    )
-    .unwrap();
-    click(&h, "tryon-open");
-    wait_for(&h, "tryon-start", 2.0).await;
+    let _w = open_widget(&h, plain_options()).await;
     give_photo(
         &h,
         include_bytes!("../../shared/fixtures/bad/tanners_ridge.jpg"),
@@ -468,13 +467,7 @@ async fn renewals(api: &str) -> u32 {
 #[wasm_bindgen_test]
 async fn the_camera_path_captures_an_unmirrored_photo_with_the_fake_device() {
     let h = host();
-    let _w = tryon_widget::mount::mount(
-        h.clone(),
-        options(&[("garmentImage", "https://shop.example/tee.png".into())]),
-    )
-    .unwrap();
-    click(&h, "tryon-open");
-    wait_for(&h, "tryon-start", 2.0).await;
+    let _w = open_widget(&h, plain_options()).await;
     click(&h, "tryon-camera");
     let video: web_sys::HtmlVideoElement = wait_for(&h, "tryon-video", 3.0).await.unchecked_into();
     for _ in 0..100 {
@@ -514,9 +507,7 @@ async fn remember_my_photo_is_opt_in_reused_for_the_next_product_and_forgettable
 
     // With it, the prepared JPEG is kept and offered on the next product.
     let h = host();
-    let _w = tryon_widget::mount::mount(h.clone(), flow_options(gateway(), &[])).unwrap();
-    click(&h, "tryon-open");
-    wait_for(&h, "tryon-start", 2.0).await;
+    let _w = open_widget(&h, flow_options(gateway(), &[])).await;
     assert!(find(&h, "tryon-use-saved").is_none());
     click(&h, "tryon-remember");
     give_photo(&h, PERSON, "me.webp");
@@ -582,9 +573,7 @@ async fn drawn_png(w: u32, h: u32) -> Vec<u8> {
 #[wasm_bindgen_test]
 async fn a_small_photo_gets_a_warning_and_cancel_returns_to_the_start() {
     let h = host();
-    let _w = tryon_widget::mount::mount(h.clone(), flow_options(slow_gateway(), &[])).unwrap();
-    click(&h, "tryon-open");
-    wait_for(&h, "tryon-start", 2.0).await;
+    let _w = open_widget(&h, flow_options(slow_gateway(), &[])).await;
     give_photo(&h, &drawn_png(300, 450).await, "small.jpg");
     let warning = wait_for(&h, "tryon-small-warning", 5.0).await;
     assert!(
@@ -614,11 +603,7 @@ async fn a_hostile_page_stylesheet_cannot_break_the_widget() {
     ));
     document().head().unwrap().append_child(&style).unwrap();
     let h = host();
-    let _w = tryon_widget::mount::mount(
-        h.clone(),
-        options(&[("garmentImage", "https://shop.example/tee.png".into())]),
-    )
-    .unwrap();
+    let _w = tryon_widget::mount::mount(h.clone(), plain_options()).unwrap();
     let button: HtmlElement = find(&h, "tryon-open").unwrap().unchecked_into();
     let css = web_sys::window()
         .unwrap()

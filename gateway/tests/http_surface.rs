@@ -106,28 +106,12 @@ async fn invalid_fields_are_named_in_a_400() {
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_in_the_error_shape() {
     let gw = TestGateway::start(test_config()).await;
-    let r = gw
-        .http
-        .get(format!("{}/nowhere", gw.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"]["name"],
-        "NotFound"
-    );
-    let r = gw
-        .http
-        .get(format!("{}/api/v1/tryon/clothes", gw.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 405);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"]["name"],
-        "InvalidRequest"
-    );
+    let (code, body) = gw.get("/nowhere", None).await;
+    assert_eq!(code, 404);
+    assert_eq!(body["error"]["name"], "NotFound");
+    let (code, body) = gw.get("/api/v1/tryon/clothes", None).await;
+    assert_eq!(code, 405);
+    assert_eq!(body["error"]["name"], "InvalidRequest");
 }
 
 #[tokio::test]

@@ -19,7 +19,8 @@ fn claims(origin: &str) -> SessionClaims {
     }
 }
 
-async fn status_with(gw: &TestGateway, token: &str, origin: Option<&str>) -> (u16, Value) {
+/// A status read with `token` from `origin`: the HTTP status and the error's name.
+async fn answer(gw: &TestGateway, token: &str, origin: Option<&str>) -> (u16, Option<String>) {
     let mut r = gw
         .http
         .get(format!("{}/api/v1/status/nope.nope", gw.base))
@@ -28,7 +29,13 @@ async fn status_with(gw: &TestGateway, token: &str, origin: Option<&str>) -> (u1
         r = r.header("origin", o);
     }
     let r = r.send().await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
+    let code = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    (code, body["error"]["name"].as_str().map(str::to_owned))
+}
+
+fn named(code: u16, name: &str) -> (u16, Option<String>) {
+    (code, Some(name.to_owned()))
 }
 
 #[tokio::test]
@@ -127,45 +134,26 @@ async fn every_token_failure_is_a_401_that_says_which() {
     let issuer = TokenIssuer::new(SECRET.as_bytes(), 600);
 
     // Missing.
-    let r = gw
-        .http
-        .get(format!("{}/api/v1/status/x.y", gw.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"]["name"],
-        "TokenMissing"
-    );
-    let r = gw
-        .http
-        .get(format!("{}/api/v1/status/x.y", gw.base))
-        .header("authorization", "Basic abc")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"]["name"],
-        "TokenMissing"
-    );
+    let (code, body) = gw.get("/api/v1/status/x.y", None).await;
+    assert_eq!(code, 401);
+    assert_eq!(body["error"]["name"], "TokenMissing");
+    let (_, body) = gw.get("/api/v1/status/x.y", Some("Basic abc")).await;
+    assert_eq!(body["error"]["name"], "TokenMissing");
 
     // Expired.
     let mut c = claims(PAGE);
     c.iat -= 2000;
     c.exp = now_seconds() - 60;
-    let (code, body) = status_with(&gw, &issuer.sign(&c), Some(PAGE)).await;
     assert_eq!(
-        (code, body["error"]["name"].as_str()),
-        (401, Some("TokenExpired"))
+        answer(&gw, &issuer.sign(&c), Some(PAGE)).await,
+        named(401, "TokenExpired")
     );
 
     // Forged: signed with another secret.
     let forger = TokenIssuer::new(b"another-secret-another-secret-0000", 600);
-    let (code, body) = status_with(&gw, &forger.sign(&claims(PAGE)), Some(PAGE)).await;
     assert_eq!(
-        (code, body["error"]["name"].as_str()),
-        (401, Some("TokenInvalid"))
+        answer(&gw, &forger.sign(&claims(PAGE)), Some(PAGE)).await,
+        named(401, "TokenInvalid")
     );
 
     // Tampered: claims changed after signing.
@@ -173,49 +161,40 @@ async fn every_token_failure_is_a_401_that_says_which() {
     let mut parts: Vec<&str> = good.split('.').collect();
     let other = issuer.sign(&claims("https://evil.test"));
     parts[1] = other.split('.').nth(1).unwrap();
-    let (code, body) = status_with(&gw, &parts.join("."), Some(PAGE)).await;
     assert_eq!(
-        (code, body["error"]["name"].as_str()),
-        (401, Some("TokenInvalid"))
+        answer(&gw, &parts.join("."), Some(PAGE)).await,
+        named(401, "TokenInvalid")
     );
 
     // Garbage.
-    let (code, body) = status_with(&gw, "not-a-token", Some(PAGE)).await;
     assert_eq!(
-        (code, body["error"]["name"].as_str()),
-        (401, Some("TokenInvalid"))
+        answer(&gw, "not-a-token", Some(PAGE)).await,
+        named(401, "TokenInvalid")
     );
 
     // Wrong origin.
-    let (code, body) = status_with(&gw, &good, Some("https://evil.test")).await;
     assert_eq!(
-        (code, body["error"]["name"].as_str()),
-        (401, Some("TokenOriginMismatch"))
+        answer(&gw, &good, Some("https://evil.test")).await,
+        named(401, "TokenOriginMismatch")
     );
 
     // Wrong scope, and wrong audience.
     let mut c = claims(PAGE);
     c.scope = "admin".into();
-    let (code, body) = status_with(&gw, &issuer.sign(&c), Some(PAGE)).await;
     assert_eq!(
-        (code, body["error"]["name"].as_str()),
-        (401, Some("TokenScopeInvalid"))
+        answer(&gw, &issuer.sign(&c), Some(PAGE)).await,
+        named(401, "TokenScopeInvalid")
     );
     let mut c = claims(PAGE);
     c.aud = "billing".into();
-    let (code, body) = status_with(&gw, &issuer.sign(&c), Some(PAGE)).await;
     assert_eq!(
-        (code, body["error"]["name"].as_str()),
-        (401, Some("TokenScopeInvalid"))
+        answer(&gw, &issuer.sign(&c), Some(PAGE)).await,
+        named(401, "TokenScopeInvalid")
     );
 
     // A good token passes authentication (and then finds no such job).
-    let (code, body) = status_with(&gw, &good, Some(PAGE)).await;
-    assert_eq!(
-        (code, body["error"]["name"].as_str()),
-        (404, Some("NotFound"))
-    );
-    let (code, _) = status_with(&gw, &good, None).await;
+    assert_eq!(answer(&gw, &good, Some(PAGE)).await, named(404, "NotFound"));
+    let (code, _) = answer(&gw, &good, None).await;
     assert_eq!(
         code, 404,
         "no Origin (same-origin read or a server) is not a mismatch"

@@ -105,6 +105,16 @@ impl TestGateway {
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
+    /// A GET of `path` with an optional raw `Authorization` header: status and JSON.
+    pub async fn get(&self, path: &str, authorization: Option<&str>) -> (u16, Value) {
+        let mut r = self.http.get(format!("{}{path}", self.base));
+        if let Some(a) = authorization {
+            r = r.header("authorization", a);
+        }
+        let r = r.send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
     /// Submits and long-polls until the job ends; returns the final status.
     pub async fn run(&self, token: &str, body: &Value) -> Value {
         let (code, submitted) = self.submit(token, body).await;
