@@ -99,7 +99,9 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsVal
         Some(r) => r,
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
     };
+    // The loader's placeholder button goes; the widget draws its own in its place.
     root.set_inner_html("");
+    adopt_styles(&root)?;
     let container: HtmlElement = web_sys::window()
         .unwrap()
         .document()
@@ -131,6 +133,47 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsVal
         open,
         close,
     })
+}
+
+thread_local! {
+    /// One constructed stylesheet, shared by every widget on the page.
+    static SHEET: std::cell::OnceCell<Option<JsValue>> = const { std::cell::OnceCell::new() };
+}
+
+/// Gives the shadow root the widget's stylesheet. A constructed stylesheet
+/// (`adoptedStyleSheets`) needs no `'unsafe-inline'` in a Content-Security-Policy's
+/// `style-src`; browsers without them get a `<style>` element.
+fn adopt_styles(root: &web_sys::ShadowRoot) -> Result<(), JsValue> {
+    use js_sys::{Array, Function, Reflect};
+    let sheet = SHEET.with(|cell| {
+        cell.get_or_init(|| {
+            let ctor = Reflect::get(&js_sys::global(), &"CSSStyleSheet".into()).ok()?;
+            let sheet = Reflect::construct(ctor.dyn_ref::<Function>()?, &Array::new()).ok()?;
+            let replace: Function = Reflect::get(&sheet, &"replaceSync".into())
+                .ok()?
+                .dyn_into()
+                .ok()?;
+            replace.call1(&sheet, &crate::ui::STYLES.into()).ok()?;
+            Some(sheet)
+        })
+        .clone()
+    });
+    let adoptable = Reflect::has(root, &"adoptedStyleSheets".into()).unwrap_or(false);
+    match sheet {
+        Some(sheet) if adoptable => {
+            Reflect::set(root, &"adoptedStyleSheets".into(), &Array::of1(&sheet))?;
+        }
+        _ => {
+            let style = web_sys::window()
+                .unwrap()
+                .document()
+                .unwrap()
+                .create_element("style")?;
+            style.set_text_content(Some(crate::ui::STYLES));
+            root.append_child(&style)?;
+        }
+    }
+    Ok(())
 }
 
 /// Prepares a photo for the try-on API without the widget's UI: orientation, the

@@ -18,6 +18,21 @@ pub fn load() -> Option<String> {
         .filter(|v| v.starts_with("data:image/jpeg;base64,"))
 }
 
+/// The remembered photo as a JPEG blob. Decoded here rather than fetched: a strict
+/// Content-Security-Policy (`connect-src 'self'`) blocks `fetch("data:…")`.
+pub fn load_blob() -> Option<web_sys::Blob> {
+    let data = load()?;
+    let binary = web_sys::window()?
+        .atob(data.strip_prefix("data:image/jpeg;base64,")?)
+        .ok()?;
+    // `atob` gives one char per byte (U+0000…U+00FF).
+    let bytes: Vec<u8> = binary.chars().map(|c| c as u32 as u8).collect();
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&bytes[..]));
+    let kind = web_sys::BlobPropertyBag::new();
+    kind.set_type("image/jpeg");
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &kind).ok()
+}
+
 /// Remembers the photo (a JPEG data URL); false if the browser refused.
 pub fn save(data_url: &str) -> bool {
     storage().is_some_and(|s| s.set_item(KEY, data_url).is_ok())

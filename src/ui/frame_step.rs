@@ -14,20 +14,15 @@ pub fn FrameStep() -> impl IntoView {
     // Where a drag started: pointer position and the frame's origin then.
     let drag = RwSignal::new(None::<(f64, f64, f64, f64)>);
 
-    let style = move || {
-        w.frame
-            .get()
-            .map(|f| {
-                let (l, t, wd, h) = f.as_fractions();
-                format!(
-                    "left:{:.3}%;top:{:.3}%;width:{:.3}%;height:{:.3}%",
-                    l * 100.0,
-                    t * 100.0,
-                    wd * 100.0,
-                    h * 100.0
-                )
-            })
-            .unwrap_or_default()
+    // Set through the CSSOM (not a `style` attribute), which a strict
+    // Content-Security-Policy allows. `side` picks left, top, width or height.
+    let edge = move |side: fn((f64, f64, f64, f64)) -> f64| {
+        move || {
+            w.frame
+                .get()
+                .map(|f| format!("{:.3}%", side(f.as_fractions()) * 100.0))
+                .unwrap_or_default()
+        }
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
         if let Some(next) = w
@@ -88,7 +83,10 @@ pub fn FrameStep() -> impl IntoView {
                 <img class="tryon__source" alt=w.t(Key::YourPhoto) src=move || w.source_url.get().unwrap_or_default() draggable="false" />
                 <div
                     class="tryon__frame"
-                    style=style
+                    style:left=edge(|f| f.0)
+                    style:top=edge(|f| f.1)
+                    style:width=edge(|f| f.2)
+                    style:height=edge(|f| f.3)
                     tabindex="0"
                     role="group"
                     aria-roledescription="crop frame"

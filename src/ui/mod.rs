@@ -15,7 +15,7 @@ use crate::i18n::Key;
 use crate::options::{Theme, WidgetOptions};
 use state::{FailureKind, Step, Widget};
 
-/// The stylesheet, injected with the widget (inside its shadow root when embedded).
+/// The stylesheet, adopted by the widget's shadow root (see `mount`).
 pub const STYLES: &str = include_str!("widget.css");
 
 /// The try-on widget.
@@ -76,7 +76,6 @@ pub fn TryOnWidget(
 
     view! {
         <div class=theme lang=lang part="root" data-testid="tryon-root">
-            <style>{STYLES}</style>
             <button
                 class="tryon__open"
                 part="open-button"

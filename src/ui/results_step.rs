@@ -45,7 +45,7 @@ pub fn ResultsStep() -> impl IntoView {
     view! {
         <div class="tryon__step tryon__step--results" data-testid="tryon-results">
             <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::ResultsTitle)}</h2>
-            <figure class="tryon__compare" style=move || format!("--tryon-split:{}%", split.get())>
+            <figure class="tryon__compare" style:--tryon-split=move || format!("{}%", split.get())>
                 <img class="tryon__result" data-testid="tryon-result-image" src=current.clone() alt=move || alt_main(selected.get() + 1) />
                 <img class="tryon__before" src=before alt=w.t(Key::YourPhoto) />
             </figure>

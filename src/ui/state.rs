@@ -273,20 +273,13 @@ impl Widget {
 
     /// Uses the photo remembered on this device.
     pub fn use_remembered(&self) {
-        let w = *self;
-        spawn_local(async move {
-            let Some(data) = remembered::load() else {
-                w.has_remembered.set(false);
-                return;
-            };
-            match fetch_blob(&data).await {
-                Some(blob) => w.use_file(blob),
-                None => {
-                    remembered::forget();
-                    w.has_remembered.set(false);
-                }
+        match remembered::load_blob() {
+            Some(blob) => self.use_file(blob),
+            None => {
+                remembered::forget();
+                self.has_remembered.set(false);
             }
-        });
+        }
     }
 
     /// Uses the merchant's sample photo (for visitors without one of their own).

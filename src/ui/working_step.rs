@@ -40,7 +40,7 @@ pub fn WorkingStep() -> impl IntoView {
             <p class="tryon__stage-text" role="status" aria-live="polite" data-testid="tryon-stage">{stage_text}</p>
             <div class="tryon__progress" role="progressbar" aria-valuemin="0" aria-valuemax="100"
                 aria-valuenow=move || ((fraction() * 100.0) as u32).to_string()>
-                <div class="tryon__progress-bar" style=move || format!("width:{:.0}%", fraction() * 100.0)></div>
+                <div class="tryon__progress-bar" style:width=move || format!("{:.0}%", fraction() * 100.0)></div>
             </div>
             <p class="tryon__hint" aria-hidden="true">{move || w.tf(Key::Estimate, &[("seconds", &left().to_string())])}</p>
             <div class="tryon__actions">

@@ -1,0 +1,102 @@
+// What every end-to-end test needs: Debian's Chromium, a real gateway, and the
+// pages served beside the embed bundle (target/embed, scripts/build-embed.sh).
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { launchOptions } from '../browser.mjs';
+import { serve } from './serve.mjs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const FIXTURES = process.env.TRYON_FIXTURES || path.join(ROOT, '../shared/fixtures');
+export const SCREENS = path.join(ROOT, 'target/e2e-screens');
+
+/** The policy a careful merchant sends; the README's CSP note lists what the widget needs. */
+export const STRICT_CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self'",
+  "img-src 'self' blob: data:",
+  "connect-src 'self'",
+  "media-src 'self' blob:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * Serves the test pages (`/pages/…`; the same pages under `/strict/…` with
+ * STRICT_CSP), the embed bundle (`/tryon/…`) and the fixtures (`/fixtures/…`),
+ * forwarding the API to `gateway.url` (`shop.gateway` may be swapped).
+ */
+export async function startShop(gateway, extraMounts = {}) {
+  const shop = { gateway };
+  const pages = path.join(ROOT, 'e2e/pages');
+  const server = await serve({
+    mounts: {
+      '/pages/': pages,
+      '/strict/': pages,
+      '/tryon/': path.join(ROOT, 'target/embed'),
+      '/fixtures/': FIXTURES,
+      ...extraMounts,
+    },
+    gateway: () => shop.gateway.url,
+    headers: (p) => (p.startsWith('/strict/') ? { 'content-security-policy': STRICT_CSP } : {}),
+  });
+  shop.url = server.url;
+  shop.close = server.close;
+  return shop;
+}
+
+export async function launch(extraArgs) {
+  return chromium.launch(launchOptions(extraArgs));
+}
+
+/**
+ * A page that records console errors, uncaught exceptions and CSP violations,
+ * so a test can say none happened.
+ */
+export async function newPage(context) {
+  const page = await context.newPage();
+  page.problems = [];
+  page.consoleErrors = [];
+  page.on('console', (m) => m.type() === 'error' && page.consoleErrors.push(m.text()));
+  page.on('pageerror', (e) => page.problems.push(`uncaught: ${e.message}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  return page;
+}
+
+/** Opens the panel of the (first) widget. */
+export async function openWidget(page) {
+  await page.getByTestId('tryon-open').first().click();
+  await page.getByTestId('tryon-start').waitFor();
+}
+
+/** Picks a fixture photo in the open panel and sends it. */
+export async function sendPhoto(page, { photo = 'people/model.webp', remember = false } = {}) {
+  if (remember) await page.getByTestId('tryon-remember').check();
+  await page.getByTestId('tryon-file').setInputFiles(path.join(FIXTURES, photo));
+  await page.getByTestId('tryon-use-photo').click();
+}
+
+/** Waits until the first result image has loaded and returns its natural size. */
+export async function resultShown(page, timeout = 60000) {
+  const image = page.getByTestId('tryon-result-image').first();
+  await image.waitFor({ timeout });
+  await page.waitForFunction(
+    (el) => el.complete && el.naturalWidth > 0,
+    await image.elementHandle(),
+    { timeout }
+  );
+  return image.evaluate((el) => ({ width: el.naturalWidth, height: el.naturalHeight, src: el.src }));
+}
+
+/** Fails the test when the page logged an error, threw, or broke its CSP. */
+export function assertClean(page, allowed = []) {
+  const errors = page.consoleErrors.filter((e) => !allowed.some((a) => e.includes(a)));
+  assert.deepEqual([...page.problems, ...errors], []);
+}

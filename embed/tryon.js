@@ -1,0 +1,358 @@
+/*! Virtual try-on widget loader. https://github.com/ (MIT OR Apache-2.0) */
+// The one-line embed: `<script async src=".../tryon.js"></script>`.
+//
+// Plain, small and quick on purpose: it draws the "Try it on" button on every
+// `[data-tryon]` element and `<tryon-widget>` (also ones added later) and loads the
+// widget itself (WebAssembly, ~160 KB) only on intent: hover, focus, touch, click,
+// or when the page is idle (`data-load="intent"` on the script tag skips the idle
+// load). Until then it costs the page one small script and no long task.
+//
+// scripts/build-embed.sh minifies this file and fills in the __PLACEHOLDERS__.
+(function () {
+  'use strict';
+  var win = window;
+  var doc = document;
+  var VERSION = '__VERSION__';
+  var BUILD = '__BUILD__';
+  // The widget stylesheet's button rules (from src/ui/widget.css), so that the
+  // placeholder button looks exactly like the widget's own.
+  var BUTTON_CSS = '__BUTTON_CSS__';
+  var LABELS = { en: 'Try it on', de: 'Anprobieren', fr: 'Essayer', es: 'Probármelo' };
+  var LOAD_FAILED = {
+    en: 'The try-on could not load. Check your connection, then try again.',
+    de: 'Die Anprobe konnte nicht geladen werden. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
+    fr: 'L’essayage n’a pas pu se charger. Vérifiez votre connexion, puis réessayez.',
+    es: 'No se pudo cargar la prueba. Comprueba tu conexión e inténtalo de nuevo.',
+  };
+  var EVENTS = ['open', 'photo-ready', 'submit', 'complete', 'error', 'close'];
+  var VERBS = ['mount', 'open', 'close', 'destroy', 'on', 'off'];
+
+  function fail(message) {
+    console.error('TryOn: ' + message);
+  }
+
+  // The stub snippet (README) leaves `{q: [[verb, args], …]}`; anything else is
+  // either this loader loaded twice or someone else's global.
+  var before = win.TryOn;
+  if (before && before.version) {
+    fail('tryon.js is loaded twice on this page; the second copy does nothing. Remove one of the <script> tags.');
+    return;
+  }
+  if (before && !Array.isArray(before.q)) {
+    fail('window.TryOn is already taken by another script; the try-on widget was not loaded.');
+    return;
+  }
+
+  var script = doc.currentScript;
+  var base = script && script.src ? script.src.replace(/[^/]*$/, '') : '';
+  var loadOnIdle = !script || script.getAttribute('data-load') !== 'intent';
+
+  // element → { options, widget, open (wanted), button }
+  var hosts = new Map();
+  // `[data-tryon]` elements the merchant destroyed: the scan leaves them alone.
+  var released = new WeakSet();
+  var loading = null;
+  var sheet = null;
+
+  function value(options, name) {
+    var camel = name.replace(/-([a-z])/g, function (_, c) {
+      return c.toUpperCase();
+    });
+    var v = options[name] != null ? options[name] : options[camel];
+    return v == null ? '' : String(v);
+  }
+
+  function language(options) {
+    var tag = value(options, 'locale').slice(0, 2).toLowerCase();
+    return LABELS[tag] ? tag : 'en';
+  }
+
+  // Options from attributes: `data-*` on a placeholder; on `<tryon-widget>` the
+  // plain attribute names too, except the HTML ones every element has.
+  function attributeOptions(el, custom) {
+    var options = {};
+    for (var i = 0; i < el.attributes.length; i++) {
+      var name = el.attributes[i].name;
+      var bare = name.indexOf('data-') === 0 ? name.slice(5) : null;
+      if (bare === null && (!custom || /^(class|id|style|part|slot|hidden|title|lang|dir|tabindex|aria-.*)$/.test(name))) {
+        continue;
+      }
+      options[bare === null ? name : bare] = el.attributes[i].value;
+    }
+    return options;
+  }
+
+  function adopt(root) {
+    try {
+      sheet = sheet || new CSSStyleSheet();
+      sheet.replaceSync(BUTTON_CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch (_) {
+      var style = doc.createElement('style');
+      style.textContent = BUTTON_CSS;
+      root.appendChild(style);
+    }
+  }
+
+  // The placeholder: the widget's own button, drawn before the widget has loaded.
+  function draw(el, record) {
+    var root = el.shadowRoot || el.attachShadow({ mode: 'open' });
+    root.innerHTML = '';
+    adopt(root);
+    var options = record.options;
+    var theme = value(options, 'theme');
+    var box = doc.createElement('div');
+    box.className = 'tryon' + (theme === 'dark' || theme === 'light' ? ' tryon--' + theme : '');
+    box.setAttribute('part', 'root');
+    box.lang = language(options);
+    var button = doc.createElement('button');
+    button.type = 'button';
+    button.className = 'tryon__open';
+    button.setAttribute('part', 'open-button');
+    button.setAttribute('data-testid', 'tryon-open');
+    button.setAttribute('aria-expanded', 'false');
+    var strings = options.strings || {};
+    button.textContent = strings.openButton || value(options, 'string-open-button') || LABELS[box.lang];
+    ['pointerenter', 'focus', 'touchstart'].forEach(function (type) {
+      button.addEventListener(type, load, { passive: true });
+    });
+    button.addEventListener('click', function () {
+      record.open = true;
+      button.setAttribute('aria-busy', 'true');
+      load();
+    });
+    box.appendChild(button);
+    record.button = button;
+    record.box = box;
+    root.appendChild(box);
+  }
+
+  function register(el, options) {
+    var record = { options: options, widget: null, open: false };
+    hosts.set(el, record);
+    released.delete(el);
+    draw(el, record);
+    if (loading) {
+      loading.then(function (mod) {
+        if (mod) start(el, record, mod);
+      });
+    }
+  }
+
+  // Replaces the placeholder with the widget. A wrong option is reported by the
+  // widget itself (console) and leaves the element empty rather than with a button
+  // that does nothing.
+  function start(el, record, mod) {
+    if (record.widget || hosts.get(el) !== record) return;
+    var focused = el.shadowRoot.activeElement === record.button;
+    try {
+      record.widget = mod.mount(el, record.options);
+    } catch (_) {
+      hosts.delete(el);
+      el.shadowRoot.innerHTML = '';
+      return;
+    }
+    if (focused) {
+      var button = el.shadowRoot.querySelector('[part~="open-button"]');
+      if (button) button.focus();
+    }
+    if (record.open) {
+      record.open = false;
+      record.widget.open();
+    }
+  }
+
+  function load() {
+    if (loading) return loading;
+    loading = import(base + 'tryon-widget.js?v=' + BUILD)
+      .then(function (mod) {
+        return mod.default({ module_or_path: base + 'tryon-widget_bg.wasm?v=' + BUILD }).then(function () {
+          return mod;
+        });
+      })
+      .then(
+        function (mod) {
+          hosts.forEach(function (record, el) {
+            start(el, record, mod);
+          });
+          return mod;
+        },
+        function (error) {
+          fail('could not load the widget from ' + base + ' (' + error + '). Check that tryon-widget.js and tryon-widget_bg.wasm sit beside tryon.js and that the Content-Security-Policy allows them (README, "Content-Security-Policy").');
+          // Let a later click try again; tell the shopper who clicked.
+          loading = null;
+          hosts.forEach(function (record) {
+            if (!record.open || !record.button) return;
+            record.open = false;
+            record.button.removeAttribute('aria-busy');
+            var note = record.box.querySelector('p') || doc.createElement('p');
+            note.setAttribute('role', 'alert');
+            note.className = 'tryon__error';
+            note.textContent = LOAD_FAILED[record.box.lang];
+            record.box.appendChild(note);
+          });
+          return null;
+        }
+      );
+    return loading;
+  }
+
+  function scan() {
+    var found = doc.querySelectorAll('[data-tryon]');
+    for (var i = 0; i < found.length; i++) {
+      if (!hosts.has(found[i]) && !released.has(found[i])) register(found[i], attributeOptions(found[i], false));
+    }
+    // Elements taken out of the page take their widget with them.
+    hosts.forEach(function (record, el) {
+      if (!el.isConnected) destroy(el);
+    });
+  }
+
+  function element(target, verb) {
+    var el = typeof target === 'string' ? doc.querySelector(target) : target;
+    if (el && el.nodeType === 1) return el;
+    fail(
+      verb +
+        ': ' +
+        (typeof target === 'string' ? 'no element on this page matches "' + target + '"' : 'expected an element or a CSS selector, got ' + target) +
+        '.'
+    );
+    return null;
+  }
+
+  // A widget already on the page: the element given, or the first one.
+  function find(target, verb) {
+    if (target == null) {
+      var first = hosts.keys().next().value;
+      if (!first) fail(verb + ': there is no try-on widget on this page yet; call TryOn.mount(element, options) first.');
+      return first || null;
+    }
+    var el = element(target, verb);
+    if (el && !hosts.has(el)) {
+      fail(verb + ': this element has no try-on widget; call TryOn.mount(element, options) first.');
+      return null;
+    }
+    return el;
+  }
+
+  function destroy(el) {
+    var record = hosts.get(el);
+    if (!record) return;
+    hosts.delete(el);
+    released.add(el);
+    if (record.widget) record.widget.destroy();
+    if (el.shadowRoot) el.shadowRoot.innerHTML = '';
+  }
+
+  function eventName(name, verb) {
+    var bare = String(name).replace(/^tryon:/, '');
+    if (EVENTS.indexOf(bare) >= 0) return 'tryon:' + bare;
+    fail(verb + ': there is no event "' + name + '"; the events are ' + EVENTS.join(', ') + '.');
+    return null;
+  }
+
+  var api = {
+    version: VERSION,
+    /** Mounts a widget on an element (or a CSS selector); options as in the README. */
+    mount: function (target, options) {
+      var el = element(target, 'mount');
+      if (!el) return;
+      if (hosts.has(el)) {
+        fail('mount: this element already has a try-on widget; call TryOn.destroy(element) before mounting it again.');
+        return;
+      }
+      register(el, options || attributeOptions(el, el.localName === 'tryon-widget'));
+    },
+    /** Opens the panel (loading the widget first if needed). */
+    open: function (target) {
+      var el = find(target, 'open');
+      if (!el) return;
+      var record = hosts.get(el);
+      if (record.widget) record.widget.open();
+      else {
+        record.open = true;
+        load();
+      }
+    },
+    /** Closes the panel. */
+    close: function (target) {
+      var el = find(target, 'close');
+      if (!el) return;
+      var record = hosts.get(el);
+      if (record.widget) record.widget.close();
+      else record.open = false;
+    },
+    /** Removes the widget from the element. */
+    destroy: function (target) {
+      var el = find(target, 'destroy');
+      if (el) destroy(el);
+    },
+    /** Calls `handler(event)` for an event (`complete` or `tryon:complete`…) of any widget; returns a function that stops it. */
+    on: function (name, handler) {
+      var type = eventName(name, 'on');
+      if (!type) return function () {};
+      if (typeof handler !== 'function') {
+        fail('on: the handler for "' + name + '" is not a function.');
+        return function () {};
+      }
+      doc.addEventListener(type, handler);
+      return function () {
+        doc.removeEventListener(type, handler);
+      };
+    },
+    /** Stops a handler given to `on`. */
+    off: function (name, handler) {
+      var type = eventName(name, 'off');
+      if (type) doc.removeEventListener(type, handler);
+    },
+  };
+  win.TryOn = api;
+
+  if (win.customElements && !customElements.get('tryon-widget')) {
+    customElements.define(
+      'tryon-widget',
+      class extends HTMLElement {
+        connectedCallback() {
+          if (!hosts.has(this) && !released.has(this)) register(this, attributeOptions(this, true));
+        }
+        disconnectedCallback() {
+          var el = this;
+          // A move within the page reconnects at once; only a removal destroys.
+          Promise.resolve().then(function () {
+            if (!el.isConnected) destroy(el);
+          });
+        }
+      }
+    );
+  }
+
+  // Calls made through the stub before this script arrived, in their order.
+  (before ? before.q : []).forEach(function (call) {
+    if (VERBS.indexOf(call[0]) >= 0) api[call[0]].apply(api, call[1]);
+  });
+
+  scan();
+  var pending = false;
+  new MutationObserver(function () {
+    if (pending) return;
+    pending = true;
+    // One scan per burst of changes.
+    Promise.resolve().then(function () {
+      pending = false;
+      scan();
+    });
+  }).observe(doc.documentElement, { childList: true, subtree: true });
+
+  if (loadOnIdle) {
+    var idle = function () {
+      (win.requestIdleCallback || setTimeout)(
+        function () {
+          if (hosts.size) load();
+        },
+        { timeout: 4000 }
+      );
+    };
+    if (doc.readyState === 'complete') idle();
+    else win.addEventListener('load', idle);
+  }
+})();

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds what merchants ship, into target/embed/ (the script tag's files) and
+# npm/dist/ (the same files for the npm package):
+#   tryon.js              the loader (embed/tryon.js, minified)
+#   tryon-widget.js       the widget's JS glue (wasm-bindgen, ES module)
+#   tryon-widget_bg.wasm  the widget (size-optimised, then wasm-opt -Oz)
+# Names carry no hash: the loader asks for the glue and the wasm with ?v=<content
+# hash>, so a merchant can serve all three from one versioned path.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+out=target/embed
+mkdir -p "$out" npm/dist
+
+# cdylib alone: built together with the rlib (for the tests), LTO leaves ~80 KB more.
+cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --profile wasm-release -p tryon-widget
+wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name tryon-widget \
+  target/wasm32-unknown-unknown/wasm-release/tryon_widget.wasm
+# wasm-opt takes the features from the module's target_features section (what
+# rustc emitted, simd128 included), so it introduces none a browser may lack.
+wasm-opt -Oz -o "$out/tryon-widget_bg.wasm" "$out/tryon-widget_bg.wasm"
+
+version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
+build=$(cat "$out/tryon-widget_bg.wasm" "$out/tryon-widget.js" | sha256sum | cut -c1-12)
+# The loader's button rules, verbatim from the widget's stylesheet.
+button_css=$(sed -n '/loader:start/,/loader:end/p' src/ui/widget.css | grep -v 'loader:' | tr -s ' \n' ' ')
+node - "$version" "$build" "$button_css" <<'EOF'
+const fs = require('fs');
+const [version, build, css] = process.argv.slice(2);
+let src = fs.readFileSync('embed/tryon.js', 'utf8');
+for (const [k, v] of [['__VERSION__', version], ['__BUILD__', build], ['__BUTTON_CSS__', css.trim()]]) {
+  if (!src.includes(`'${k}'`)) throw new Error(`embed/tryon.js lost its ${k} placeholder`);
+  src = src.replace(`'${k}'`, JSON.stringify(v));
+}
+fs.writeFileSync('target/embed/tryon.src.js', src);
+EOF
+esbuild target/embed/tryon.src.js --minify --target=es2017 --legal-comments=none \
+  --log-level=warning --outfile="$out/tryon.js"
+rm "$out/tryon.src.js"
+
+cp "$out/tryon-widget.js" "$out/tryon-widget_bg.wasm" npm/dist/
+echo "build-embed: $out/ and npm/dist/ ready (version $version, build $build)"
