@@ -209,7 +209,13 @@ test('a hostile page stylesheet cannot break the widget, and the widget styles n
     const open = await page.getByTestId('tryon-open').boundingBox();
     const panel = await page.getByTestId('tryon-panel').boundingBox();
     const host = await page.locator('[data-tryon]').boundingBox();
-    const font = await page.getByTestId('tryon-open').evaluate((b) => getComputedStyle(b).fontSize);
+    // The text inside: size, spacing, case, boxes.
+    const font = await page.getByTestId('tryon-panel').evaluate((panel) =>
+      ['h2', 'p', 'li', 'button', 'label'].map((tag) => {
+        const s = getComputedStyle(panel.querySelector(tag));
+        return [tag, s.fontSize, s.letterSpacing, s.lineHeight, s.textTransform, s.fontFamily, s.margin, s.padding, s.display].join(' ');
+      })
+    );
     sizes[name] = { open: [Math.round(open.width), Math.round(open.height)], fillsHost: Math.abs(panel.width - Math.min(host.width, 640)) < 1, font };
     if (name === 'hostile') {
       await page.getByTestId('tryon-panel').screenshot({ path: path.join(SCREENS, 'hostile-panel.png') });
