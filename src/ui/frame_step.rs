@@ -24,6 +24,26 @@ pub fn FrameStep() -> impl IntoView {
                 .unwrap_or_default()
         }
     };
+    // The stage takes the photo's own shape, as wide as it fits and no taller than
+    // 70vh, so the frame (placed in % of the stage) is drawn on the picture itself,
+    // never on bars beside it.
+    let stage_ratio = move || {
+        w.frame
+            .get()
+            .map(|f| format!("{} / {}", f.photo_width, f.photo_height))
+            .unwrap_or_default()
+    };
+    let stage_width = move || {
+        w.frame
+            .get()
+            .map(|f| {
+                format!(
+                    "min(100%, {:.3}vh)",
+                    70.0 * f.photo_width / f.photo_height.max(1.0)
+                )
+            })
+            .unwrap_or_default()
+    };
     let on_key = move |ev: web_sys::KeyboardEvent| {
         if let Some(next) = w
             .frame
@@ -79,7 +99,7 @@ pub fn FrameStep() -> impl IntoView {
         <div class="tryon__step tryon__step--frame" data-testid="tryon-frame-step">
             <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::CropTitle)}</h2>
             <p class="tryon__hint" id="tryon-crop-hint">{w.t(Key::CropHint)}</p>
-            <div class="tryon__stage" node_ref=stage>
+            <div class="tryon__stage" node_ref=stage style:aspect-ratio=stage_ratio style:width=stage_width>
                 <img class="tryon__source" alt=w.t(Key::YourPhoto) src=move || w.source_url.get().unwrap_or_default() draggable="false" />
                 <div
                     class="tryon__frame"
@@ -89,7 +109,6 @@ pub fn FrameStep() -> impl IntoView {
                     style:height=edge(|f| f.3)
                     tabindex="0"
                     role="group"
-                    aria-roledescription="crop frame"
                     aria-label=w.t(Key::CropFrameLabel)
                     aria-describedby="tryon-crop-hint"
                     data-testid="tryon-frame"

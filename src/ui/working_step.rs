@@ -30,6 +30,7 @@ pub fn WorkingStep() -> impl IntoView {
     let elapsed = move || (now.get() - w.started_at.get()) / 1000.0;
     let left = move || (typical - elapsed()).ceil().max(1.0) as u32;
     let fraction = move || (elapsed() / typical).clamp(0.02, 0.95);
+    let estimate = move || w.tf(Key::Estimate, &[("seconds", &left().to_string())]);
     // Announce the stage, not every tick of the estimate.
     view! {
         <div class="tryon__step tryon__step--working" data-testid="tryon-working">
@@ -37,12 +38,16 @@ pub fn WorkingStep() -> impl IntoView {
             <Show when=move || w.prepared.with(|p| p.is_some())>
                 <img class="tryon__thumb" alt=w.t(Key::YourPhoto) src=move || w.prepared.with(|p| p.as_ref().map(|p| p.object_url.clone()).unwrap_or_default()) />
             </Show>
-            <p class="tryon__stage-text" role="status" aria-live="polite" data-testid="tryon-stage">{stage_text}</p>
+            <p class="tryon__stage-text" id="tryon-stage-text" role="status" aria-live="polite" data-testid="tryon-stage">{stage_text}</p>
+            // Named by the stage; the estimate (hidden from the live region so it is not
+            // read every second) is its value text, there when the shopper asks.
             <div class="tryon__progress" role="progressbar" aria-valuemin="0" aria-valuemax="100"
-                aria-valuenow=move || ((fraction() * 100.0) as u32).to_string()>
+                aria-labelledby="tryon-stage-text"
+                aria-valuenow=move || ((fraction() * 100.0) as u32).to_string()
+                aria-valuetext=estimate>
                 <div class="tryon__progress-bar" style:width=move || format!("{:.0}%", fraction() * 100.0)></div>
             </div>
-            <p class="tryon__hint" aria-hidden="true">{move || w.tf(Key::Estimate, &[("seconds", &left().to_string())])}</p>
+            <p class="tryon__hint" aria-hidden="true">{estimate}</p>
             <div class="tryon__actions">
                 <button class="tryon__secondary" data-testid="tryon-cancel" on:click=move |_| w.cancel_job()>{w.t(Key::Cancel)}</button>
             </div>

@@ -1,0 +1,164 @@
+// The widget's flows end to end: the camera, every failure the API names, a token
+// that expires in the middle of a job, the network dropping, and the gateway
+// restarting in the middle of a job.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
+import { startFakeUpstream } from '../lib/fake-upstream.mjs';
+import {
+  startShop, launch, newPage, openWidget, sendPhoto, resultShown, assertClean, FIXTURES,
+} from '../lib/harness.mjs';
+
+const GARMENT = '/fixtures/garments/solidus_tshirt.png';
+let gateway, shop, browser;
+before(async () => {
+  gateway = await sandboxGateway();
+  shop = await startShop(gateway);
+  browser = await launch(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
+});
+after(async () => {
+  await browser?.close();
+  await shop?.close();
+  await gateway?.stop();
+});
+
+/** A page of `shop` with one widget mounted through TryOn.mount(options). */
+async function widgetPage(options = {}, where = shop) {
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await page.goto(`${where.url}/pages/blank.html`);
+  await page.waitForFunction(() => window.TryOn && window.TryOn.version);
+  await page.evaluate(
+    (o) => TryOn.mount('#host', { productName: 'the Solidus T-shirt', ...o }),
+    { garmentImage: GARMENT, ...options }
+  );
+  return page;
+}
+
+test('camera: the fake device is captured, framed and tried on', async () => {
+  const page = await widgetPage();
+  await openWidget(page);
+  await page.getByTestId('tryon-camera').click();
+  await page.getByTestId('tryon-camera-step').waitFor();
+  await page.waitForFunction(
+    (v) => v.readyState >= 2 && v.videoWidth > 0,
+    await page.getByTestId('tryon-video').elementHandle()
+  );
+  await page.getByTestId('tryon-video').evaluate((v) => (window.cameraStream = v.srcObject));
+  assert.equal(await page.evaluate(() => cameraStream.getTracks()[0].readyState), 'live');
+  await page.getByTestId('tryon-capture').click();
+  await page.getByTestId('tryon-use-photo').click();
+  // The camera is off once the photo is taken.
+  assert.equal(await page.evaluate(() => cameraStream.getTracks().every((t) => t.readyState === 'ended')), true);
+  await resultShown(page);
+  assertClean(page);
+  await page.context().close();
+});
+
+// The sandbox fails a job on purpose for these seeds (README, "The sandbox").
+const FAILURES = [
+  [4000000001, 'PoseError', /couldn't find you in the photo/],
+  [4000000002, 'ImageLoadError', /couldn't be loaded/],
+  [4000000003, 'ContentModerationError', /can't be tried on here/],
+  [4000000004, 'PipelineError', /went wrong on our side/],
+  [4000000005, 'ThirdPartyError', /A service we rely on turned this photo down/],
+  [4000000006, 'SandboxUnknownError', /didn't work\. If it keeps happening, tell the shop this reference: \S+/],
+];
+for (const [seed, name, message] of FAILURES) {
+  test(`a job failing with ${name} shows its own message`, async () => {
+    const page = await widgetPage({ seed });
+    const errors = [];
+    await page.exposeFunction('failed', (d) => errors.push(d));
+    await page.evaluate(() => document.addEventListener('tryon:error', (e) => window.failed(e.detail)));
+    await openWidget(page);
+    await sendPhoto(page);
+    const failed = page.getByTestId('tryon-failed');
+    await failed.waitFor({ timeout: 30000 });
+    assert.equal(await failed.getAttribute('data-error'), name);
+    assert.match(await page.getByTestId('tryon-error-message').textContent(), message);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].name, name);
+    // The shopper is never left without a way on.
+    assert.ok(await page.getByTestId('tryon-another').isVisible());
+    await page.context().close();
+  });
+}
+
+test('a token that expires in the middle of a job is renewed and the job completes', async () => {
+  const slow = await startGateway({
+    args: ['--engine', 'sandbox', '--sandbox-latency-scale', '0.8', '--token-ttl-seconds', '2', '--allow-private-image-urls'],
+  });
+  const slowShop = await startShop(slow);
+  try {
+    const page = await widgetPage({}, slowShop);
+    const mints = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/v1/sessions')) mints.push(Boolean(r.headers().authorization));
+    });
+    await openWidget(page);
+    await sendPhoto(page);
+    await resultShown(page, 90000);
+    assert.equal(mints[0], false, 'the first token is minted without one');
+    assert.ok(mints.slice(1).includes(true), `renewed with the old token: ${mints}`);
+    assertClean(page);
+    await page.context().close();
+  } finally {
+    await slowShop.close();
+    await slow.stop();
+  }
+});
+
+test('the network drops for a few seconds while waiting: the widget says so and resumes', async () => {
+  const slow = await startGateway({
+    args: ['--engine', 'sandbox', '--sandbox-latency-scale', '0.8', '--allow-private-image-urls'],
+  });
+  const slowShop = await startShop(slow);
+  try {
+    const page = await widgetPage({}, slowShop);
+    await openWidget(page);
+    await sendPhoto(page);
+    await page.getByTestId('tryon-working').waitFor();
+    await page.context().setOffline(true);
+    await page.waitForTimeout(3000);
+    await page.context().setOffline(false);
+    await resultShown(page, 90000);
+    // Failed fetches while offline are expected console noise; nothing else.
+    assertClean(page, ['Failed to fetch', 'ERR_INTERNET_DISCONNECTED', 'Failed to load resource']);
+    await page.context().close();
+  } finally {
+    await slowShop.close();
+    await slow.stop();
+  }
+});
+
+test('the gateway is killed and restarted in the middle of an upstream job: the widget resumes', async () => {
+  const upstream = await startFakeUpstream({ jobMs: 6000, resultImage: path.join(FIXTURES, 'people/model.webp') });
+  // Tokens and job ids are signed: a restarted gateway with the same secret knows them.
+  const env = { TRYON_TOKEN_SECRET: 'e2e-restart-secret-0123456789abcdef' };
+  const args = ['--engine', 'upstream', '--upstream-url', upstream.url, '--upstream-api-key', 'test-key', '--allow-private-image-urls'];
+  let live = await startGateway({ args, env });
+  const restartShop = await startShop(live);
+  try {
+    const page = await widgetPage({}, restartShop);
+    await openWidget(page);
+    await sendPhoto(page);
+    await page.getByTestId('tryon-working').waitFor();
+    // Killed once the job is with the upstream and the widget is waiting for it.
+    for (let i = 0; i < 100 && upstream.seen.reads === 0; i++) await page.waitForTimeout(100);
+    assert.equal(upstream.seen.submits, 1);
+    await live.kill();
+    await page.waitForTimeout(2000);
+    live = await startGateway({ args, env, listen: live.address });
+    restartShop.gateway = live;
+    const shown = await resultShown(page, 60000);
+    assert.match(shown.src, /\/results\/job-1\.png$/);
+    assert.equal(upstream.seen.submits, 1, 'the job was not sent twice');
+    assertClean(page, ['Failed to load resource']);
+    await page.context().close();
+  } finally {
+    await restartShop.close();
+    await live.stop();
+    await upstream.close();
+  }
+});

@@ -1,0 +1,323 @@
+// Types for @tryon/widget. The option names and accepted values mirror the
+// widget's own check (src/options.rs in the repository): a value outside these
+// types is refused at mount time with an Error naming the option.
+
+/** What kind of garment is tried on, which decides the body region it covers. */
+export type TryOnCategory =
+  /** Classified from the garment photo (the default). */
+  | 'auto'
+  /** Upper body. */
+  | 'tops'
+  /** Lower body. */
+  | 'bottoms'
+  /** Dresses, jumpsuits and full outfits. */
+  | 'one-pieces';
+
+/** The speed/quality trade-off of a run. */
+export type TryOnMode =
+  /** About 6 s. */
+  | 'performance'
+  /** About 9 s (the default). */
+  | 'balanced'
+  /** 12–18 s, depending on the input resolution. */
+  | 'quality';
+
+/** The image format of the results. */
+export type TryOnOutputFormat =
+  /** Best quality (the default). */
+  | 'png'
+  /** Smaller and faster. */
+  | 'jpeg';
+
+/** How the garment was photographed. */
+export type TryOnGarmentPhotoType =
+  /** Detected from the photo (the default). */
+  | 'auto'
+  /** Flat-lay or ghost-mannequin photo. */
+  | 'flat-lay'
+  /** Worn by a person. */
+  | 'model';
+
+/** How strictly the garment image is screened for revealing content. */
+export type TryOnModerationLevel =
+  /** Blocks underwear, swimwear and revealing outfits. */
+  | 'conservative'
+  /** Blocks explicit nudity only (the default). */
+  | 'permissive'
+  /** No moderation: the merchant stays responsible for lawful use. */
+  | 'none';
+
+/**
+ * The widget's language. A regional tag is accepted too and reduced to its
+ * language (`de-AT`, `fr_CA` → `de`, `fr`).
+ */
+export type TryOnLocale = 'en' | 'de' | 'fr' | 'es' | `${'en' | 'de' | 'fr' | 'es'}-${string}` | `${'en' | 'de' | 'fr' | 'es'}_${string}`;
+
+/** Colour scheme of the widget. */
+export type TryOnTheme =
+  /** Follows the shopper's system setting (the default). */
+  | 'auto'
+  | 'light'
+  | 'dark';
+
+/** Number of results per run: a whole number from 1 to 4. */
+export type TryOnNumSamples = 1 | 2 | 3 | 4;
+
+/** The keys of the widget's texts, for {@link TryOnOptions.strings}. */
+export type TryOnStringKey =
+  /** The button on the product page ("Try it on"). */
+  | 'openButton'
+  /** Closes the widget. */
+  | 'close'
+  /** Heading of the first step. */
+  | 'startTitle'
+  /** What happens to the photo. */
+  | 'privacy'
+  /** Heading of the photo guidelines. */
+  | 'guidelinesTitle'
+  /** Guideline: one person. */
+  | 'guideOnePerson'
+  /** Guideline: facing the camera. */
+  | 'guideFacing'
+  /** Guideline: light. */
+  | 'guideLight'
+  /** Guideline: framing. */
+  | 'guideFramed'
+  /** Opens the file picker. */
+  | 'choosePhoto'
+  /** Opens the camera. */
+  | 'takePhoto'
+  /** Drop and paste hint. */
+  | 'dropHint'
+  /** Uses the merchant's sample photo. */
+  | 'useSamplePhoto'
+  /** Uses the remembered photo. */
+  | 'useSavedPhoto'
+  /** Deletes the remembered photo. */
+  | 'forgetPhoto'
+  /** Opt-in to remember the photo. */
+  | 'rememberPhoto'
+  /** Camera step heading. */
+  | 'cameraTitle'
+  /** Camera video label. */
+  | 'cameraLabel'
+  /** Front/back camera switch. */
+  | 'switchCamera'
+  /** Starts the countdown. */
+  | 'capture'
+  /** Back to the previous step. */
+  | 'back'
+  /** Camera refused or absent. */
+  | 'cameraUnavailable'
+  /** Crop step heading. */
+  | 'cropTitle'
+  /** Crop instructions. */
+  | 'cropHint'
+  /** Accessible name of the crop frame. */
+  | 'cropFrameLabel'
+  /** Confirms the crop. */
+  | 'usePhoto'
+  /** Small photo warning. */
+  | 'smallPhoto'
+  /** An image format the browser cannot read. */
+  | 'unsupportedFormat'
+  /** Not an image at all. */
+  | 'notAPhoto'
+  /** Progress: upload. */
+  | 'stageUploading'
+  /** Progress: queued. */
+  | 'stageQueued'
+  /** Progress: generating. */
+  | 'stageGenerating'
+  /** Progress: time estimate. */
+  | 'estimate'
+  /** Progress: connection lost. */
+  | 'reconnecting'
+  /** Stops waiting. */
+  | 'cancel'
+  /** Results heading. */
+  | 'resultsTitle'
+  /** Result image description. */
+  | 'resultAlt'
+  /** The shopper's own photo. */
+  | 'yourPhoto'
+  /** Before/after slider label. */
+  | 'compare'
+  /** Download button. */
+  | 'download'
+  /** Start over with a new photo. */
+  | 'tryAnotherPhoto'
+  /** Same photo, again. */
+  | 'tryAgain'
+  /** Heading of a failed try-on. */
+  | 'failedTitle'
+  /** The photo's pose could not be used (PoseError). */
+  | 'errorPose'
+  /** An image could not be loaded (ImageLoadError). */
+  | 'errorImageLoad'
+  /** Refused by content moderation (ContentModerationError). */
+  | 'errorModeration'
+  /** The try-on pipeline failed (PipelineError). */
+  | 'errorPipeline'
+  /** A third-party service failed (ThirdPartyError). */
+  | 'errorThirdParty'
+  /** Any other error. */
+  | 'errorGeneric'
+  /** Waited too long. */
+  | 'errorTimeout'
+  /** Service unreachable or refusing. */
+  | 'errorService'
+  /** Photo tips link after a PoseError. */
+  | 'photoTips'
+  /** Retake after a PoseError. */
+  | 'retake';
+
+/**
+ * Everything a merchant can set. `garmentImage` or `garmentSelector` is
+ * required. Every name is also accepted in kebab-case (`garment-image`), as in
+ * the `data-*` attributes; a name not listed here is refused.
+ */
+export interface TryOnOptions {
+  /** Where session tokens are minted (`POST`). Default `"/v1/sessions"`. */
+  sessionUrl?: string;
+  /** Base URL of the try-on API (the gateway); default `""`, the page's own origin. A trailing `/` is dropped. */
+  apiBase?: string;
+  /** The garment: an image URL or a data URL. Required unless `garmentSelector` is given. */
+  garmentImage?: string;
+  /** A CSS selector of an `<img>` on the page to take the garment from. */
+  garmentSelector?: string;
+  /** The product's name, for labels. */
+  productName?: string;
+  /** A sample photo URL for visitors without a photo of their own ("Use a sample photo"). */
+  samplePhoto?: string;
+  /** Garment category. Default `"auto"`. */
+  category?: TryOnCategory;
+  /** Speed/quality trade-off. Default `"balanced"`. */
+  mode?: TryOnMode;
+  /** Results per run, 1 to 4. Default `1`. */
+  numSamples?: TryOnNumSamples;
+  /** Result format. Default `"png"`. */
+  outputFormat?: TryOnOutputFormat;
+  /** How the garment was photographed. Default `"auto"`. */
+  garmentPhotoType?: TryOnGarmentPhotoType;
+  /** Fit without segmenting the old clothing. Default `true`. */
+  segmentationFree?: boolean;
+  /** Content screening of the garment image. Default `"permissive"`. */
+  moderationLevel?: TryOnModerationLevel;
+  /** Random seed, a whole number from 0 to 4294967295. Default `42`. */
+  seed?: number;
+  /** Language of the widget. Default `"en"`. */
+  locale?: TryOnLocale;
+  /** Colour scheme. Default `"auto"`. */
+  theme?: TryOnTheme;
+  /** Give up waiting for a result after this many seconds, a whole number from 10 to 900. Default `180`. */
+  maxWaitSeconds?: number;
+  /** Your own texts, by key, in place of the built-in ones (e.g. `{ openButton: "See it on me" }`). An unknown key is refused. */
+  strings?: Partial<Record<TryOnStringKey, string>>;
+}
+
+/** A mounted widget. */
+export interface TryOnWidget {
+  /** Opens the panel. Throws after `destroy()`. */
+  open(): void;
+  /** Closes the panel. Throws after `destroy()`. */
+  close(): void;
+  /** Removes the widget from its element and frees it. Calling it again does nothing. */
+  destroy(): void;
+}
+
+/** Detail of `tryon:open`: none (`null`). */
+export type TryOnOpenDetail = null;
+/** Detail of `tryon:close`: none (`null`). */
+export type TryOnCloseDetail = null;
+
+/** Detail of `tryon:photo-ready`: the prepared photo's size in pixels. */
+export interface TryOnPhotoReadyDetail {
+  width: number;
+  height: number;
+}
+
+/** Detail of `tryon:submit`: the job that was submitted. */
+export interface TryOnSubmitDetail {
+  jobId: string;
+}
+
+/** Detail of `tryon:complete`: the job and the URLs of its result images. */
+export interface TryOnCompleteDetail {
+  jobId: string;
+  /** The result images' URLs, one per sample. */
+  output: string[];
+}
+
+/** Detail of `tryon:error`: why a try-on failed. */
+export interface TryOnErrorDetail {
+  /**
+   * The error's name: one of the API's (`"PoseError"`, `"ImageLoadError"`,
+   * `"ContentModerationError"`, `"PipelineError"`, `"ThirdPartyError"`, the
+   * gateway's `"TokenExpired"`…) or the widget's own `"TimedOut"`,
+   * `"Unreachable"`, `"Aborted"`.
+   */
+  name: string;
+  /** A human-readable message, when the widget gives one. */
+  message?: string;
+  /** The job, when one had been submitted; otherwise `null`. */
+  jobId: string | null;
+}
+
+/**
+ * The events a widget dispatches on its host element. They bubble and cross
+ * the shadow boundary (`composed`), so a listener on `document` hears every
+ * widget.
+ */
+export interface TryOnEventMap {
+  /** The panel opened. */
+  'tryon:open': CustomEvent<TryOnOpenDetail>;
+  /** A photo is framed and prepared. */
+  'tryon:photo-ready': CustomEvent<TryOnPhotoReadyDetail>;
+  /** A job was submitted. */
+  'tryon:submit': CustomEvent<TryOnSubmitDetail>;
+  /** Results are shown. */
+  'tryon:complete': CustomEvent<TryOnCompleteDetail>;
+  /** A try-on failed. */
+  'tryon:error': CustomEvent<TryOnErrorDetail>;
+  /** The panel closed. */
+  'tryon:close': CustomEvent<TryOnCloseDetail>;
+}
+
+declare global {
+  // Typed `addEventListener('tryon:complete', (e) => e.detail.output)` on elements and the document.
+  interface HTMLElementEventMap extends TryOnEventMap {}
+  interface DocumentEventMap extends TryOnEventMap {}
+}
+
+/**
+ * Mounts the try-on widget on `element` (in an open shadow root) and resolves
+ * to its handle. The WebAssembly is loaded and initialised on the first call,
+ * once per page. Must run in the browser (in React's `useEffect`, Vue's
+ * `onMounted`); without a DOM it rejects.
+ *
+ * Without `options`, the element's `data-*` attributes are read. A wrong
+ * option rejects with an Error naming the option and the accepted values.
+ * Mounting again on an element that already has a widget replaces it.
+ *
+ * @param element The element to put the widget in (e.g. a `<div>`), or a CSS selector of it.
+ * @param options The widget's options.
+ */
+export function mount(element: HTMLElement | string, options?: TryOnOptions): Promise<TryOnWidget>;
+
+/**
+ * Prepares a photo for the try-on API without the widget's UI: orientation,
+ * the largest centred 2:3 frame, 864×1296 (never upscaled), JPEG. Resolves to
+ * a `data:image/jpeg;base64,…` URL. Browser only.
+ *
+ * @param blob The photo, e.g. a `File` from an `<input type="file">`.
+ */
+export function preparePhoto(blob: Blob): Promise<string>;
+
+/**
+ * Preloads the widget (its script and WebAssembly), e.g. on hover, so that a
+ * later `mount` is instant. Safe anywhere: without a DOM (server-side
+ * rendering) it resolves at once and does nothing. Rejects when the
+ * WebAssembly cannot be loaded.
+ */
+export function load(): Promise<void>;
