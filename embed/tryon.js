@@ -3,7 +3,7 @@
 //
 // Plain, small and quick on purpose: it draws the "Try it on" button on every
 // `[data-tryon]` element and `<tryon-widget>` (also ones added later) and loads the
-// widget itself (WebAssembly, ~160 KB) only on intent: hover, focus, touch, click,
+// widget itself (WebAssembly, ~170 KB brotli) only on intent: hover, focus, touch, click,
 // or when the page is idle (`data-load="intent"` on the script tag skips the idle
 // load). Until then it costs the page one small script and no long task.
 //
@@ -139,15 +139,16 @@
     }
   }
 
-  // Replaces the placeholder with the widget. A wrong option is reported by the
-  // widget itself (console) and leaves the element empty rather than with a button
-  // that does nothing.
+  // Replaces the placeholder with the widget. A wrong option is reported (console,
+  // naming the option and the accepted values) and leaves the element empty rather
+  // than with a button that does nothing.
   function start(el, record, mod) {
     if (record.widget || hosts.get(el) !== record) return;
     var focused = el.shadowRoot.activeElement === record.button;
     try {
       record.widget = mod.mount(el, record.options);
-    } catch (_) {
+    } catch (error) {
+      fail(String(error));
       hosts.delete(el);
       el.shadowRoot.innerHTML = '';
       return;

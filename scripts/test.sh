@@ -40,7 +40,14 @@ start_gateway "$TRYON_TEST_GATEWAY" --sandbox-latency-scale 0.05
 start_gateway "$TRYON_TEST_SLOW_GATEWAY" --sandbox-latency-scale 0.8 --token-ttl-seconds 2
 cargo test -p tryon-widget --target wasm32-unknown-unknown
 
-step "demo page builds (release, wasm-opt)"
+step "embed bundle: loader, widget, npm package"
+scripts/build-embed.sh
+
+step "end-to-end: the embeds, the npm package in a Vite app, flows, accessibility (Chromium)"
+# Each test file starts its own gateways (random loopback ports) and pages.
+node --test --test-concurrency=1 e2e/tests/
+
+step "demo page builds"
 trunk build --release
 
 step "all tests passed"

@@ -10,7 +10,7 @@ use tryon_protocol::{
     SUBMIT_PATH,
 };
 
-use crate::net::{call, now_ms, online, sleep, NetError};
+use crate::net::{call, now_ms, sleep, when_online, NetError};
 use crate::session::Session;
 
 /// What the shopper is told while waiting.
@@ -189,10 +189,9 @@ fn backoff_ms(failures: u32) -> f64 {
 async fn submit(api_base: &str, session: &Session, body: &str) -> Result<String, JobError> {
     let url = format!("{api_base}{SUBMIT_PATH}");
     let mut renewed = false;
-    let mut offline_waits = 0;
     loop {
         let token = session.token().await.map_err(JobError::Service)?;
-        match call("POST", &url, Some(&token), Some(body), None).await {
+        match when_online(|| call("POST", &url, Some(&token), Some(body), None)).await {
             Ok(text) => {
                 let answer: SubmitResponse = serde_json::from_str(&text).map_err(|_| {
                     JobError::Service(NetError::Http {
@@ -219,10 +218,6 @@ async fn submit(api_base: &str, session: &Session, body: &str) -> Result<String,
             Err(e) if !renewed && e.name().is_some_and(|n| n.is_token_problem()) => {
                 renewed = true;
                 session.renew().await.map_err(JobError::Service)?;
-            }
-            Err(NetError::Unreachable) if !online() && offline_waits < 30 => {
-                offline_waits += 1;
-                sleep(1000.0).await;
             }
             Err(NetError::Http {
                 status: 400, error, ..

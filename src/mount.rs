@@ -91,10 +91,8 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsVal
     } else {
         options_from_js(&options)
     }
-    .map_err(|e| {
-        web_sys::console::error_1(&JsValue::from_str(&e.to_string()));
-        JsValue::from_str(&e.to_string())
-    })?;
+    // Thrown, not logged: the loader logs it, an npm caller catches it.
+    .map_err(|e| JsValue::from_str(&e.to_string()))?;
     let root = match host.shadow_root() {
         Some(r) => r,
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,

@@ -113,6 +113,28 @@ pub async fn sleep(ms: f64) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// How long a request waits for the browser to come back online, in seconds.
+const OFFLINE_WAIT_SECONDS: u32 = 30;
+
+/// Runs `attempt` again while it fails because the browser is offline (up to
+/// 30 s): such a request never left, so sending it again is safe.
+pub async fn when_online<F, Fut>(mut attempt: F) -> Result<String, NetError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<String, NetError>>,
+{
+    let mut waits = 0;
+    loop {
+        match attempt().await {
+            Err(NetError::Unreachable) if !online() && waits < OFFLINE_WAIT_SECONDS => {
+                waits += 1;
+                sleep(1000.0).await;
+            }
+            answer => return answer,
+        }
+    }
+}
+
 /// Whether the browser thinks it is online.
 pub fn online() -> bool {
     web_sys::window()

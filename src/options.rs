@@ -219,7 +219,7 @@ impl WidgetOptions {
                         .filter(|n| (10..=900).contains(n))
                         .ok_or_else(|| err(format!("`{value}` is not accepted: use a whole number of seconds from 10 to 900")))?
                 }
-                _ => return Err(err(format!("unknown option: the options are {}", OPTION_NAMES.join(", ")))),
+                _ => return Err(err(format!("unknown option: the options are {}, and strings", OPTION_NAMES.join(", ")))),
             }
         }
         if o.garment_image.is_none() && o.garment_selector.is_none() {

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use tryon_protocol::SessionResponse;
 
-use crate::net::{call, now_ms, NetError};
+use crate::net::{call, now_ms, when_online, NetError};
 
 /// Renew when less than this is left (ms), or a fifth of the lifetime if shorter.
 const RENEW_MARGIN_MS: f64 = 60_000.0;
@@ -45,10 +45,11 @@ impl Session {
     /// A new token now, continuing the current session when there is one.
     pub async fn renew(&self) -> Result<String, NetError> {
         let old = self.current.borrow().as_ref().map(|c| c.token.clone());
-        let answer = match call("POST", &self.url, old.as_deref(), None, None).await {
+        let url = self.url.as_str();
+        let answer = match when_online(|| call("POST", url, old.as_deref(), None, None)).await {
             // The old token could not be renewed (too old, secret rotated): start afresh.
             Err(NetError::Http { status: 401, .. }) if old.is_some() => {
-                call("POST", &self.url, None, None, None).await?
+                when_online(|| call("POST", url, None, None, None)).await?
             }
             other => other?,
         };

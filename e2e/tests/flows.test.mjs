@@ -109,7 +109,7 @@ test('a token that expires in the middle of a job is renewed and the job complet
   }
 });
 
-test('the network drops for a few seconds while waiting: the widget says so and resumes', async () => {
+test('the network drops for a few seconds while waiting: the widget resumes and completes', async () => {
   const slow = await startGateway({
     args: ['--engine', 'sandbox', '--sandbox-latency-scale', '0.8', '--allow-private-image-urls'],
   });

@@ -203,10 +203,14 @@ async fn status(
     let wait = match query.wait.as_deref() {
         None | Some("") | Some("0") => None,
         Some(text) => match text.parse::<u64>() {
-            Ok(seconds) if seconds <= LONG_POLL_MAX_SECONDS => Some(Wait {
-                until: Instant::now() + Duration::from_secs(seconds),
-                since: query.since.as_deref().map(JobStatus::from),
-            }),
+            // Shortened (or off, at 0) by the gateway's own limit.
+            Ok(seconds) if seconds <= LONG_POLL_MAX_SECONDS => {
+                let seconds = seconds.min(state.config.long_poll_max_seconds);
+                (seconds > 0).then(|| Wait {
+                    until: Instant::now() + Duration::from_secs(seconds),
+                    since: query.since.as_deref().map(JobStatus::from),
+                })
+            }
             _ => {
                 let mut e = GatewayError::new(
                     StatusCode::BAD_REQUEST,

@@ -126,6 +126,12 @@ pub struct Config {
     #[arg(long, env = "TRYON_UPSTREAM_STATUS_RETRIES", default_value_t = 4)]
     pub upstream_status_retries: u32,
 
+    /// Longest long-poll wait a status read may ask for, in seconds (at most 30).
+    /// 0 turns long-polling off, for proxies that cut requests left open; the
+    /// widget then polls.
+    #[arg(long, env = "TRYON_LONG_POLL_MAX_SECONDS", default_value_t = 30)]
+    pub long_poll_max_seconds: u64,
+
     /// Sandbox: the contract's latency per mode (6 / 9 / 12–18 s) times this (1.0: realistic).
     #[arg(long, env = "TRYON_SANDBOX_LATENCY_SCALE", default_value_t = 0.1)]
     pub sandbox_latency_scale: f64,

@@ -367,6 +367,25 @@ async fn long_poll_answers_on_change_else_after_the_wait() {
 }
 
 #[tokio::test]
+async fn a_gateway_with_long_polling_off_answers_at_once() {
+    let mut config = test_config();
+    config.sandbox_latency_scale = 0.5;
+    config.long_poll_max_seconds = 0;
+    let gw = TestGateway::start(config).await;
+    let token = gw.token().await;
+    let (_, submitted) = gw.submit(&token, &job(json!({}))).await;
+    let id = submitted["id"].as_str().unwrap().to_owned();
+    let t = Instant::now();
+    let (_, s) = gw.status(&token, &id, "wait=20&since=starting").await;
+    assert_eq!(s["status"], "starting");
+    assert!(
+        t.elapsed() < Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn results_expire() {
     let mut config = test_config();
     config.sandbox_result_ttl_seconds = 1;

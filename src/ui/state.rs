@@ -427,10 +427,14 @@ impl Widget {
     }
 
     fn fail(&self, failure: Failure) {
+        // The message the shopper sees, in their language (for the merchant's logs).
+        let id = failure.job_id.clone().unwrap_or_else(|| "—".into());
+        let message = self.tf(failure.kind.key(), &[("id", &id)]);
         self.emit(
             WidgetEvent::Error,
             detail(&[
                 ("name", failure.name.as_str().into()),
+                ("message", message.into()),
                 (
                     "jobId",
                     failure
