@@ -2,13 +2,12 @@
 // pipeline (`preparePhoto`: browser decode + crop/pre-shrink, wasm Lanczos3, browser
 // JPEG) against pica (npm) and a plain canvas drawImage doing the same crop and resize.
 // Prints median ms, payload bytes, and PSNR against a reference Lanczos3 resize of the
-// same crop (the `image` crate's, computed natively). Also prints the shipped widget's
-// size. Needs `trunk build --release` (dist/) first; scripts/bench.sh does it all.
+// same crop (the `image` crate's, computed natively).
+// Needs scripts/build-embed.sh (target/embed/) first; scripts/bench.sh does it all.
 import { chromium } from 'playwright-core';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { launchOptions } from './browser.mjs';
 
@@ -24,10 +23,10 @@ const reference = path.join(root, 'target/bench-reference.rgba');
 execFileSync('cargo', ['run', '--quiet', '--release', '-p', 'tryon-resize', '--example', 'reference', '--',
   photo, reference, CROP.x, CROP.y, CROP.w, CROP.h, OUT.w, OUT.h].map(String), { cwd: root, stdio: 'inherit' });
 
-const dist = path.join(root, 'dist');
-const index = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
-const glue = index.match(/tryon-widget-[0-9a-f]+\.js/)[0];
-const wasm = index.match(/tryon-widget-[0-9a-f]+_bg\.wasm/)[0];
+// The shipped build, as the script tag and the npm package load it.
+const dist = path.join(root, 'target/embed');
+const glue = 'tryon-widget.js';
+const wasm = 'tryon-widget_bg.wasm';
 
 const page = `<!doctype html><meta charset="utf-8"><script src="/pica.js"></script>
 <script type="module">
@@ -128,11 +127,3 @@ try {
   server.close();
 }
 
-const brotli = (buf) => zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-const sizes = [wasm, glue].map((f) => { const b = fs.readFileSync(path.join(dist, f)); return { f, raw: b.length, br: brotli(b) }; });
-console.log('\nShipped widget (release, wasm-opt -Oz; the widget CSS is inside the wasm):');
-console.log('| file | raw | brotli |');
-console.log('|---|---|---|');
-for (const s of sizes) console.log(`| ${s.f.replace(/-[0-9a-f]+/, '')} | ${(s.raw / 1024).toFixed(1)} KB | ${(s.br / 1024).toFixed(1)} KB |`);
-const total = sizes.reduce((a, s) => a + s.br, 0);
-console.log(`| total | | ${(total / 1024).toFixed(1)} KB (target ≤ 200 KB) |`);

@@ -20,7 +20,7 @@
   var LABELS = { en: 'Try it on', de: 'Anprobieren', fr: 'Essayer', es: 'Probármelo' };
   var LOAD_FAILED = {
     en: 'The try-on could not load. Check your connection, then try again.',
-    de: 'Die Anprobe konnte nicht geladen werden. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
+    de: 'Die Anprobe konnte nicht geladen werden. Prüfe deine Verbindung und versuche es erneut.',
     fr: 'L’essayage n’a pas pu se charger. Vérifiez votre connexion, puis réessayez.',
     es: 'No se pudo cargar la prueba. Comprueba tu conexión e inténtalo de nuevo.',
   };

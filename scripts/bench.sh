@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Prints the benchmark figures (release builds; loopback only; bounded in time):
 # the gateway under load, then photo preparation in headless Chromium against pica
-# and a plain canvas, and the shipped widget's size.
+# and a plain canvas, then the embed (sizes, long tasks before intent, click to
+# panel, completion to screen with long-poll and with polling).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 scripts/setup.sh
 cargo build --release -p tryon-gateway
 target/release/tryon-gateway-bench
-trunk build --release
+scripts/build-embed.sh
 node e2e/bench-photo.mjs
+# The embed: sizes, long tasks before intent, click → panel, completion → screen.
+TRYON_GATEWAY_BIN=target/release/tryon-gateway node e2e/bench-embed.mjs

@@ -23,7 +23,8 @@ wasm-opt -Oz -o "$out/tryon-widget_bg.wasm" "$out/tryon-widget_bg.wasm"
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
 build=$(cat "$out/tryon-widget_bg.wasm" "$out/tryon-widget.js" | sha256sum | cut -c1-12)
 # The loader's button rules, verbatim from the widget's stylesheet.
-button_css=$(sed -n '/loader:start/,/loader:end/p' src/ui/widget.css | grep -v 'loader:' | tr -s ' \n' ' ')
+button_css=$(sed -n '/loader:start/,/loader:end/p' src/ui/widget.css \
+  | esbuild --loader=css --minify --log-level=warning)
 node - "$version" "$build" "$button_css" <<'EOF'
 const fs = require('fs');
 const [version, build, css] = process.argv.slice(2);

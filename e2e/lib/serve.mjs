@@ -42,7 +42,9 @@ export async function serve({ mounts, gateway, headers = () => ({}) }) {
       if (err) return notFound(res);
       res.writeHead(200, {
         'content-type': TYPES[path.extname(file)] || 'application/octet-stream',
-        'cache-control': 'no-cache',
+        // As a merchant should: the loader asks for the widget with ?v=<content
+        // hash>, so those answers never change; everything else is revalidated.
+        'cache-control': url.searchParams.has('v') ? 'public, max-age=31536000, immutable' : 'no-cache',
         ...headers(url.pathname),
       });
       res.end(body);
