@@ -258,8 +258,8 @@ export interface TryOnErrorDetail {
    * `"Unreachable"`, `"Aborted"`.
    */
   name: string;
-  /** A human-readable message, when the widget gives one. */
-  message?: string;
+  /** The message the shopper was shown, in the widget's language. */
+  message: string;
   /** The job, when one had been submitted; otherwise `null`. */
   jobId: string | null;
 }

@@ -188,6 +188,30 @@ test('TryOn: a missing element, mounting twice, a wrong option and loading twice
   await page.context().close();
 });
 
+test('theming: custom properties and ::part reach inside, before and after the widget loads', async () => {
+  const page = await newPage(await browser.newContext());
+  await page.goto(`${shop.url}/pages/intent.html`);
+  await page.addStyleTag({
+    content: `[data-tryon] { --tryon-accent: rgb(0, 90, 60); --tryon-radius: 0px }
+      [data-tryon]::part(open-button) { text-transform: uppercase }
+      [data-tryon]::part(heading) { font-style: italic }`,
+  });
+  const look = () =>
+    page.getByTestId('tryon-open').evaluate((b) => {
+      const s = getComputedStyle(b);
+      return [s.backgroundColor, s.textTransform, s.borderTopLeftRadius];
+    });
+  // The loader's placeholder button…
+  assert.deepEqual(await look(), ['rgb(0, 90, 60)', 'uppercase', '0px']);
+  await openWidget(page);
+  // …and the widget's.
+  assert.deepEqual(await look(), ['rgb(0, 90, 60)', 'uppercase', '0px']);
+  const heading = await page.locator('[data-tryon]').evaluate((h) => getComputedStyle(h.shadowRoot.querySelector('h2')).fontStyle);
+  assert.equal(heading, 'italic');
+  assertClean(page);
+  await page.context().close();
+});
+
 test('a strict Content-Security-Policy: the try-on works and nothing is blocked', async () => {
   const page = await newPage(await browser.newContext());
   await page.goto(`${shop.url}/strict/tee.html`);

@@ -79,6 +79,7 @@ for (const [seed, name, message] of FAILURES) {
     assert.match(await page.getByTestId('tryon-error-message').textContent(), message);
     assert.equal(errors.length, 1);
     assert.equal(errors[0].name, name);
+    assert.match(errors[0].message, message, 'the event carries what the shopper read');
     // The shopper is never left without a way on.
     assert.ok(await page.getByTestId('tryon-another').isVisible());
     await page.context().close();

@@ -70,13 +70,13 @@ pub fn CameraStep() -> impl IntoView {
 
     view! {
         <div class="tryon__step tryon__step--camera" data-testid="tryon-camera-step">
-            <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::CameraTitle)}</h2>
+            <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::CameraTitle)}</h2>
             <Show
                 when=move || problem.get().is_none()
                 fallback=move || view! {
                     <p class="tryon__error" role="alert" data-testid="tryon-camera-problem">{move || problem.get().unwrap_or_default()}</p>
                     <div class="tryon__actions">
-                        <button class="tryon__primary" on:click=move |_| w.step.set(Step::Start)>{w.t(Key::ChoosePhoto)}</button>
+                        <button class="tryon__primary" part="primary-button" on:click=move |_| w.step.set(Step::Start)>{w.t(Key::ChoosePhoto)}</button>
                     </div>
                 }
             >
@@ -99,8 +99,8 @@ pub fn CameraStep() -> impl IntoView {
                     </Show>
                 </div>
                 <div class="tryon__actions">
-                    <button class="tryon__primary" data-testid="tryon-capture" on:click=take>{w.t(Key::Capture)}</button>
-                    <button class="tryon__secondary" data-testid="tryon-switch" on:click=move |_| {
+                    <button class="tryon__primary" part="primary-button" data-testid="tryon-capture" on:click=take>{w.t(Key::Capture)}</button>
+                    <button class="tryon__secondary" part="secondary-button" data-testid="tryon-switch" on:click=move |_| {
                         let f = facing.get_untracked().flipped();
                         facing.set(f);
                         start(f);

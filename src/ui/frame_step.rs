@@ -97,7 +97,7 @@ pub fn FrameStep() -> impl IntoView {
 
     view! {
         <div class="tryon__step tryon__step--frame" data-testid="tryon-frame-step">
-            <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::CropTitle)}</h2>
+            <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::CropTitle)}</h2>
             <p class="tryon__hint" id="tryon-crop-hint">{w.t(Key::CropHint)}</p>
             <div class="tryon__stage" node_ref=stage style:aspect-ratio=stage_ratio style:width=stage_width>
                 <img class="tryon__source" alt=w.t(Key::YourPhoto) src=move || w.source_url.get().unwrap_or_default() draggable="false" />
@@ -124,7 +124,7 @@ pub fn FrameStep() -> impl IntoView {
                 <p class="tryon__warning" role="status" data-testid="tryon-small-warning">{move || w.warning.get().unwrap_or_default()}</p>
             </Show>
             <div class="tryon__actions">
-                <button class="tryon__primary" data-testid="tryon-use-photo" on:click=move |_| w.confirm_frame()>{w.t(Key::UsePhoto)}</button>
+                <button class="tryon__primary" part="primary-button" data-testid="tryon-use-photo" on:click=move |_| w.confirm_frame()>{w.t(Key::UsePhoto)}</button>
                 <button class="tryon__link" on:click=move |_| w.start_over()>{w.t(Key::Back)}</button>
             </div>
         </div>

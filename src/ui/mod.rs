@@ -130,7 +130,7 @@ fn FailedStep() -> impl IntoView {
     let pose = kind == FailureKind::Pose;
     view! {
         <div class="tryon__step tryon__step--failed" data-testid="tryon-failed" data-error=name>
-            <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::FailedTitle)}</h2>
+            <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::FailedTitle)}</h2>
             <p class="tryon__error" role="alert" data-testid="tryon-error-message">{message}</p>
             <Show when=move || pose>
                 <ul class="tryon__tips" aria-label=w.t(Key::PhotoTips)>
@@ -142,9 +142,9 @@ fn FailedStep() -> impl IntoView {
             </Show>
             <div class="tryon__actions">
                 <Show when=move || !pose && kind != FailureKind::Moderation>
-                    <button class="tryon__primary" data-testid="tryon-retry" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button>
+                    <button class="tryon__primary" part="primary-button" data-testid="tryon-retry" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button>
                 </Show>
-                <button class=if pose { "tryon__primary" } else { "tryon__secondary" } data-testid="tryon-another" on:click=move |_| w.start_over()>
+                <button class=if pose { "tryon__primary" } else { "tryon__secondary" } part=if pose { "primary-button" } else { "secondary-button" } data-testid="tryon-another" on:click=move |_| w.start_over()>
                     {if pose { w.t(Key::Retake) } else { w.t(Key::TryAnotherPhoto) }}
                 </button>
             </div>

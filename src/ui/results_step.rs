@@ -44,9 +44,9 @@ pub fn ResultsStep() -> impl IntoView {
     let alt_main = alt.clone();
     view! {
         <div class="tryon__step tryon__step--results" data-testid="tryon-results">
-            <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::ResultsTitle)}</h2>
+            <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::ResultsTitle)}</h2>
             <figure class="tryon__compare" style:--tryon-split=move || format!("{}%", split.get())>
-                <img class="tryon__result" data-testid="tryon-result-image" src=current.clone() alt=move || alt_main(selected.get() + 1) />
+                <img class="tryon__result" part="result" data-testid="tryon-result-image" src=current.clone() alt=move || alt_main(selected.get() + 1) />
                 <img class="tryon__before" src=before alt=w.t(Key::YourPhoto) />
             </figure>
             <label class="tryon__slider">
@@ -68,11 +68,11 @@ pub fn ResultsStep() -> impl IntoView {
                 </div>
             </Show>
             <div class="tryon__actions">
-                <a class="tryon__secondary" data-testid="tryon-download" href=current target="_blank" rel="noopener" download="try-on.png">
+                <a class="tryon__secondary" part="secondary-button" data-testid="tryon-download" href=current target="_blank" rel="noopener" download="try-on.png">
                     {w.t(Key::Download)}
                 </a>
-                <button class="tryon__secondary" data-testid="tryon-again" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button>
-                <button class="tryon__primary" data-testid="tryon-another" on:click=move |_| w.start_over()>{w.t(Key::TryAnotherPhoto)}</button>
+                <button class="tryon__secondary" part="secondary-button" data-testid="tryon-again" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button>
+                <button class="tryon__primary" part="primary-button" data-testid="tryon-another" on:click=move |_| w.start_over()>{w.t(Key::TryAnotherPhoto)}</button>
             </div>
         </div>
     }

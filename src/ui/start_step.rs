@@ -55,7 +55,7 @@ pub fn StartStep() -> impl IntoView {
             on:drop=on_drop
             on:paste=on_paste
         >
-            <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::StartTitle)}</h2>
+            <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::StartTitle)}</h2>
             <p class="tryon__privacy" data-testid="tryon-privacy">{w.t(Key::Privacy)}</p>
             <h3 class="tryon__subheading">{w.t(Key::GuidelinesTitle)}</h3>
             <ul class="tryon__guidelines">
@@ -69,11 +69,11 @@ pub fn StartStep() -> impl IntoView {
             </Show>
             <div class="tryon__actions">
                 <Show when=move || w.has_remembered.get()>
-                    <button class="tryon__primary" data-testid="tryon-use-saved" on:click=move |_| w.use_remembered()>
+                    <button class="tryon__primary" part="primary-button" data-testid="tryon-use-saved" on:click=move |_| w.use_remembered()>
                         {w.t(Key::UseSavedPhoto)}
                     </button>
                 </Show>
-                <button class="tryon__primary" data-testid="tryon-choose" on:click=move |_| {
+                <button class="tryon__primary" part="primary-button" data-testid="tryon-choose" on:click=move |_| {
                     if let Some(input) = file_input.get_untracked() {
                         input.click();
                     }
@@ -81,12 +81,12 @@ pub fn StartStep() -> impl IntoView {
                     {w.t(Key::ChoosePhoto)}
                 </button>
                 <Show when=move || has_sample>
-                    <button class="tryon__secondary" data-testid="tryon-sample" on:click=move |_| w.use_sample()>
+                    <button class="tryon__secondary" part="secondary-button" data-testid="tryon-sample" on:click=move |_| w.use_sample()>
                         {w.t(Key::UseSamplePhoto)}
                     </button>
                 </Show>
                 <Show when=move || camera_possible>
-                    <button class="tryon__secondary" data-testid="tryon-camera" on:click=move |_| w.step.set(Step::Camera)>
+                    <button class="tryon__secondary" part="secondary-button" data-testid="tryon-camera" on:click=move |_| w.step.set(Step::Camera)>
                         {w.t(Key::TakePhoto)}
                     </button>
                 </Show>

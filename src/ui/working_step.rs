@@ -34,7 +34,7 @@ pub fn WorkingStep() -> impl IntoView {
     // Announce the stage, not every tick of the estimate.
     view! {
         <div class="tryon__step tryon__step--working" data-testid="tryon-working">
-            <h2 class="tryon__heading" tabindex="-1" data-step-heading>{w.t(Key::StartTitle)}</h2>
+            <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::StartTitle)}</h2>
             <Show when=move || w.prepared.with(|p| p.is_some())>
                 <img class="tryon__thumb" alt=w.t(Key::YourPhoto) src=move || w.prepared.with(|p| p.as_ref().map(|p| p.object_url.clone()).unwrap_or_default()) />
             </Show>
@@ -49,7 +49,7 @@ pub fn WorkingStep() -> impl IntoView {
             </div>
             <p class="tryon__hint" aria-hidden="true">{estimate}</p>
             <div class="tryon__actions">
-                <button class="tryon__secondary" data-testid="tryon-cancel" on:click=move |_| w.cancel_job()>{w.t(Key::Cancel)}</button>
+                <button class="tryon__secondary" part="secondary-button" data-testid="tryon-cancel" on:click=move |_| w.cancel_job()>{w.t(Key::Cancel)}</button>
             </div>
         </div>
     }
