@@ -70,6 +70,14 @@ export async function newPage(context) {
   return page;
 }
 
+/** Mounts a widget on the test page `blank.html` through `TryOn.mount(options)`. */
+export async function mountOnBlankPage(page, shopUrl, options) {
+  await page.goto(`${shopUrl}/pages/blank.html`);
+  await page.waitForFunction(() => window.TryOn && window.TryOn.version);
+  await page.evaluate((o) => TryOn.mount('#host', o), options);
+  await page.getByTestId('tryon-open').waitFor();
+}
+
 /** Opens the panel of the (first) widget. */
 export async function openWidget(page) {
   await page.getByTestId('tryon-open').first().click();

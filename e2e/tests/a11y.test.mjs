@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
 import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
-import { startShop, launch, newPage, resultShown, assertClean, ROOT, SCREENS } from '../lib/harness.mjs';
+import { mountOnBlankPage, startShop, launch, newPage, resultShown, assertClean, ROOT, SCREENS } from '../lib/harness.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const REPORT = path.join(SCREENS, 'a11y-axe.json');
@@ -38,11 +38,8 @@ after(async () => {
 });
 
 /** blank.html with a widget mounted on #host (the placeholder button until intent). */
-async function mountBlank(page, url, extra = {}) {
-  await page.goto(`${url}/pages/blank.html`);
-  await page.waitForFunction(() => window.TryOn && window.TryOn.version);
-  await page.evaluate((o) => TryOn.mount('#host', o), { ...OPTIONS, ...extra });
-  await page.getByTestId('tryon-open').waitFor();
+function mountBlank(page, url, extra = {}) {
+  return mountOnBlankPage(page, url, { ...OPTIONS, ...extra });
 }
 
 /** Waits until the widget itself (not the loader's placeholder) is mounted. */

@@ -78,12 +78,18 @@ test('script tag: a second product reuses the remembered photo when the shopper 
   await other.context().close();
 });
 
-test('the custom element <tryon-widget> completes a try-on', async () => {
+test('the custom element <tryon-widget> completes a try-on; the next product reuses the remembered photo', async () => {
   const context = await browser.newContext();
   const page = await newPage(context);
   await page.goto(`${shop.url}/pages/element.html`);
   await openWidget(page);
-  await sendPhoto(page);
+  await sendPhoto(page, { remember: true });
+  assert.equal((await resultShown(page)).width, 864);
+  // The next product's page, embedded with the element too.
+  await page.goto(`${shop.url}/pages/element-dark.html`);
+  await openWidget(page);
+  await page.getByTestId('tryon-use-saved').click();
+  await page.getByTestId('tryon-use-photo').click();
   assert.equal((await resultShown(page)).width, 864);
   // Removing the element removes its widget: no errors, and a new one mounts.
   await page.evaluate(() => document.querySelector('tryon-widget').remove());

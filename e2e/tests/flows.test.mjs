@@ -7,7 +7,7 @@ import path from 'node:path';
 import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
 import { startFakeUpstream } from '../lib/fake-upstream.mjs';
 import {
-  startShop, launch, newPage, openWidget, sendPhoto, resultShown, assertClean, FIXTURES,
+  startShop, launch, newPage, mountOnBlankPage, openWidget, sendPhoto, resultShown, assertClean, FIXTURES,
 } from '../lib/harness.mjs';
 
 const GARMENT = '/fixtures/garments/solidus_tshirt.png';
@@ -25,14 +25,8 @@ after(async () => {
 
 /** A page of `shop` with one widget mounted through TryOn.mount(options). */
 async function widgetPage(options = {}, where = shop) {
-  const context = await browser.newContext();
-  const page = await newPage(context);
-  await page.goto(`${where.url}/pages/blank.html`);
-  await page.waitForFunction(() => window.TryOn && window.TryOn.version);
-  await page.evaluate(
-    (o) => TryOn.mount('#host', { productName: 'the Solidus T-shirt', ...o }),
-    { garmentImage: GARMENT, ...options }
-  );
+  const page = await newPage(await browser.newContext());
+  await mountOnBlankPage(page, where.url, { productName: 'the Solidus T-shirt', garmentImage: GARMENT, ...options });
   return page;
 }
 
@@ -86,12 +80,22 @@ for (const [seed, name, message] of FAILURES) {
   });
 }
 
-test('a token that expires in the middle of a job is renewed and the job completes', async () => {
+/** Runs `body(shop)` against a sandbox gateway with realistic-ish latency and `extra` flags. */
+async function withSlowShop(extra, body) {
   const slow = await startGateway({
-    args: ['--engine', 'sandbox', '--sandbox-latency-scale', '0.8', '--token-ttl-seconds', '2', '--allow-private-image-urls'],
+    args: ['--engine', 'sandbox', '--sandbox-latency-scale', '0.8', '--allow-private-image-urls', ...extra],
   });
   const slowShop = await startShop(slow);
   try {
+    await body(slowShop);
+  } finally {
+    await slowShop.close();
+    await slow.stop();
+  }
+}
+
+test('a token that expires in the middle of a job is renewed and the job completes', async () => {
+  await withSlowShop(['--token-ttl-seconds', '2'], async (slowShop) => {
     const page = await widgetPage({}, slowShop);
     const mints = [];
     page.on('request', (r) => {
@@ -104,18 +108,11 @@ test('a token that expires in the middle of a job is renewed and the job complet
     assert.ok(mints.slice(1).includes(true), `renewed with the old token: ${mints}`);
     assertClean(page);
     await page.context().close();
-  } finally {
-    await slowShop.close();
-    await slow.stop();
-  }
+  });
 });
 
 test('the network drops for a few seconds while waiting: the widget resumes and completes', async () => {
-  const slow = await startGateway({
-    args: ['--engine', 'sandbox', '--sandbox-latency-scale', '0.8', '--allow-private-image-urls'],
-  });
-  const slowShop = await startShop(slow);
-  try {
+  await withSlowShop([], async (slowShop) => {
     const page = await widgetPage({}, slowShop);
     await openWidget(page);
     await sendPhoto(page);
@@ -127,10 +124,7 @@ test('the network drops for a few seconds while waiting: the widget resumes and 
     // Failed fetches while offline are expected console noise; nothing else.
     assertClean(page, ['Failed to fetch', 'ERR_INTERNET_DISCONNECTED', 'Failed to load resource']);
     await page.context().close();
-  } finally {
-    await slowShop.close();
-    await slow.stop();
-  }
+  });
 });
 
 test('the gateway is killed and restarted in the middle of an upstream job: the widget resumes', async () => {

@@ -89,8 +89,10 @@ for (const name of ${JSON.stringify(EVENTS)}) {
 }
 // For the test's own checks.
 window.tryon = { mount, load, preparePhoto };
+// One page per product: ?garment=<file> picks it.
+const garment = new URLSearchParams(location.search).get('garment') || 'solidus_tshirt.png';
 window.mounted = mount(document.getElementById('tryon-here'), {
-  garmentImage: '/fixtures/garments/solidus_tshirt.png',
+  garmentImage: '/fixtures/garments/' + garment,
   productName: 'the Solidus T-shirt',
   samplePhoto: '/fixtures/people/model.webp',
 }).then((widget) => {
@@ -194,7 +196,7 @@ test('a Vite app that installed the tarball completes a try-on in Chromium', asy
   await page.goto(`${shop.url}/app/`);
   assert.equal(await page.evaluate(() => window.mounted), true, 'mount() resolved');
   await openWidget(page);
-  await sendPhoto(page);
+  await sendPhoto(page, { remember: true });
   const shown = await resultShown(page);
   assert.equal(shown.width, 864);
   assert.equal(shown.height, 1296);
@@ -234,6 +236,14 @@ test('a Vite app that installed the tarball completes a try-on in Chromium', asy
   assert.match(afterDestroy, /destroyed/);
   assert.equal(await page.getByTestId('tryon-open').count(), 0, 'destroy() removed the widget');
   assert.deepEqual((await page.evaluate(() => window.events)).slice(4).map((e) => e.type), ['tryon:close', 'tryon:open']);
+
+  // The next product's page reuses the photo the shopper asked to remember.
+  await page.goto(`${shop.url}/app/?garment=solidus_dark_tee.png`);
+  assert.equal(await page.evaluate(() => window.mounted), true);
+  await openWidget(page);
+  await page.getByTestId('tryon-use-saved').click();
+  await page.getByTestId('tryon-use-photo').click();
+  assert.equal((await resultShown(page)).width, 864);
 
   // Mounting again on the same element replaces the widget rather than adding one.
   await page.evaluate(async () => {
