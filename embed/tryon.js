@@ -9,7 +9,6 @@
 //
 // scripts/build-embed.sh minifies this file and fills in the __PLACEHOLDERS__.
 (function () {
-  'use strict';
   var win = window;
   var doc = document;
   var VERSION = '__VERSION__';
@@ -35,11 +34,11 @@
   // either this loader loaded twice or someone else's global.
   var before = win.TryOn;
   if (before && before.version) {
-    fail('tryon.js is loaded twice on this page; the second copy does nothing. Remove one of the <script> tags.');
+    fail('tryon.js is loaded twice; the second copy does nothing. Remove one <script> tag.');
     return;
   }
   if (before && !Array.isArray(before.q)) {
-    fail('window.TryOn is already taken by another script; the try-on widget was not loaded.');
+    fail('window.TryOn is taken by another script; the widget was not loaded.');
     return;
   }
 
@@ -127,11 +126,21 @@
     root.appendChild(box);
   }
 
-  function register(el, options) {
+  // `custom` is set for elements whose options are their attributes (a placeholder
+  // or <tryon-widget>): when those change (a single-page shop switching products),
+  // the widget starts again with the new ones.
+  function register(el, options, custom) {
     var record = { options: options, widget: null, open: false };
     hosts.set(el, record);
     released.delete(el);
     draw(el, record);
+    if (custom != null) {
+      record.watch = new MutationObserver(function () {
+        destroy(el);
+        register(el, attributeOptions(el, custom), custom);
+      });
+      record.watch.observe(el, { attributes: true });
+    }
     if (loading) {
       loading.then(function (mod) {
         if (mod) start(el, record, mod);
@@ -179,7 +188,7 @@
           return mod;
         },
         function (error) {
-          fail('could not load the widget from ' + base + ' (' + error + '). Check that tryon-widget.js and tryon-widget_bg.wasm sit beside tryon.js and that the Content-Security-Policy allows them (README, "Content-Security-Policy").');
+          fail('could not load the widget from ' + base + ' (' + error + '): are tryon-widget.js and tryon-widget_bg.wasm beside tryon.js, and allowed by the Content-Security-Policy?');
           // Let a later click try again; tell the shopper who clicked.
           loading = null;
           hosts.forEach(function (record) {
@@ -201,7 +210,7 @@
   function scan() {
     var found = doc.querySelectorAll('[data-tryon]');
     for (var i = 0; i < found.length; i++) {
-      if (!hosts.has(found[i]) && !released.has(found[i])) register(found[i], attributeOptions(found[i], false));
+      if (!hosts.has(found[i]) && !released.has(found[i])) register(found[i], attributeOptions(found[i], false), false);
     }
     // Elements taken out of the page take their widget with them.
     hosts.forEach(function (record, el) {
@@ -225,7 +234,7 @@
   function find(target, verb) {
     if (target == null) {
       var first = hosts.keys().next().value;
-      if (!first) fail(verb + ': there is no try-on widget on this page yet; call TryOn.mount(element, options) first.');
+      if (!first) fail(verb + ': no try-on widget on this page yet; call TryOn.mount(element, options) first.');
       return first || null;
     }
     var el = element(target, verb);
@@ -241,6 +250,7 @@
     if (!record) return;
     hosts.delete(el);
     released.add(el);
+    if (record.watch) record.watch.disconnect();
     if (record.widget) record.widget.destroy();
     if (el.shadowRoot) el.shadowRoot.innerHTML = '';
   }
@@ -259,7 +269,7 @@
       var el = element(target, 'mount');
       if (!el) return;
       if (hosts.has(el)) {
-        fail('mount: this element already has a try-on widget; call TryOn.destroy(element) before mounting it again.');
+        fail('mount: this element already has a try-on widget; call TryOn.destroy(element) first.');
         return;
       }
       register(el, options || attributeOptions(el, el.localName === 'tryon-widget'));
@@ -314,7 +324,7 @@
       'tryon-widget',
       class extends HTMLElement {
         connectedCallback() {
-          if (!hosts.has(this) && !released.has(this)) register(this, attributeOptions(this, true));
+          if (!hosts.has(this) && !released.has(this)) register(this, attributeOptions(this, true), true);
         }
         disconnectedCallback() {
           var el = this;

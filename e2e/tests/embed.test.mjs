@@ -85,6 +85,9 @@ test('the custom element <tryon-widget> completes a try-on; the next product reu
   await openWidget(page);
   await sendPhoto(page, { remember: true });
   assert.equal((await resultShown(page)).width, 864);
+  // A single-page shop changes the attributes: the widget follows.
+  await page.evaluate(() => document.querySelector('tryon-widget').setAttribute('locale', 'fr'));
+  await page.getByRole('button', { name: 'Essayer' }).waitFor();
   // The next product's page, embedded with the element too.
   await page.goto(`${shop.url}/pages/element-dark.html`);
   await openWidget(page);
