@@ -41,7 +41,12 @@ test('camera: the fake device is captured, framed and tried on', async () => {
   );
   await page.getByTestId('tryon-video').evaluate((v) => (window.cameraStream = v.srcObject));
   assert.equal(await page.evaluate(() => cameraStream.getTracks()[0].readyState), 'live');
+  // The countdown's live region is there, empty, before it counts (so it is announced).
+  const countdown = page.getByTestId('tryon-countdown');
+  assert.equal(await countdown.getAttribute('aria-live'), 'assertive');
+  assert.equal(await countdown.textContent(), '');
   await page.getByTestId('tryon-capture').click();
+  await countdown.filter({ hasText: /^[123]$/ }).waitFor();
   await page.getByTestId('tryon-use-photo').click();
   // The camera is off once the photo is taken.
   assert.equal(await page.evaluate(() => cameraStream.getTracks().every((t) => t.readyState === 'ended')), true);

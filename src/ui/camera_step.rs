@@ -94,9 +94,11 @@ pub fn CameraStep() -> impl IntoView {
                     <svg class="tryon__silhouette" viewBox="0 0 200 300" aria-hidden="true" preserveAspectRatio="xMidYMid meet">
                         <path d="M100 38c15 0 26 12 26 27s-11 29-26 29-26-14-26-29 11-27 26-27zM58 104c10-6 27-9 42-9s32 3 42 9c12 7 17 19 19 34l7 72h-20l-6-60-4 148h-24l-6-90-6 90h-24l-4-148-6 60h-20l7-72c2-15 7-27 19-34z" />
                     </svg>
-                    <Show when=move || { countdown.get() > 0 }>
-                        <div class="tryon__countdown" aria-live="assertive">{move || countdown.get()}</div>
-                    </Show>
+                    // Always there (empty when idle): a live region created together with
+                    // its first number is not announced by every screen reader.
+                    <div class="tryon__countdown" aria-live="assertive" data-testid="tryon-countdown">
+                        {move || match countdown.get() { 0 => String::new(), n => n.to_string() }}
+                    </div>
                 </div>
                 <div class="tryon__actions">
                     <button class="tryon__primary" part="primary-button" data-testid="tryon-capture" on:click=take>{w.t(Key::Capture)}</button>
