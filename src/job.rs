@@ -12,6 +12,7 @@ use tryon_protocol::{
 
 use crate::net::{call, now_ms, sleep, when_online, NetError};
 use crate::session::Session;
+use web_sys::{AbortController, AbortSignal};
 
 /// What the shopper is told while waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,19 +48,42 @@ pub enum JobError {
     Cancelled,
 }
 
-/// A flag the UI sets to stop waiting.
-#[derive(Debug, Clone, Default)]
-pub struct Cancel(Rc<Cell<bool>>);
+/// What the UI holds to stop waiting: a flag, and an abort signal that ends the
+/// status request in flight (a long-poll would otherwise stay open up to 25 s).
+#[derive(Debug, Clone)]
+pub struct Cancel(Rc<CancelState>);
+
+#[derive(Debug)]
+struct CancelState {
+    cancelled: Cell<bool>,
+    controller: Option<AbortController>,
+}
+
+impl Default for Cancel {
+    fn default() -> Self {
+        Cancel(Rc::new(CancelState {
+            cancelled: Cell::new(false),
+            controller: AbortController::new().ok(),
+        }))
+    }
+}
 
 impl Cancel {
     /// Asks the job to stop.
     pub fn cancel(&self) {
-        self.0.set(true);
+        self.0.cancelled.set(true);
+        if let Some(controller) = &self.0.controller {
+            controller.abort();
+        }
     }
 
     /// Whether it was asked to stop.
     pub fn is_cancelled(&self) -> bool {
-        self.0.get()
+        self.0.cancelled.get()
+    }
+
+    fn signal(&self) -> Option<AbortSignal> {
+        self.0.controller.as_ref().map(AbortController::signal)
     }
 }
 
@@ -112,7 +136,11 @@ pub async fn run(
             format!("{api_base}{STATUS_PATH}/{id}")
         };
         let asked = now_ms();
-        match call("GET", &url, Some(&token), None, None).await {
+        let answer = call("GET", &url, Some(&token), None, cancel.signal().as_ref()).await;
+        if cancel.is_cancelled() {
+            return Err(JobError::Cancelled);
+        }
+        match answer {
             Ok(text) => {
                 failures = 0;
                 let status: StatusResponse = match serde_json::from_str(&text) {

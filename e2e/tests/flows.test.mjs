@@ -132,6 +132,35 @@ test('the network drops for a few seconds while waiting: the widget resumes and 
   });
 });
 
+test('cancel while waiting ends the long-poll in flight and shows nothing of the job', async () => {
+  await withSlowShop([], async (slowShop) => {
+    const page = await widgetPage({}, slowShop);
+    const statusReads = new Map();
+    page.on('request', (r) => r.url().includes('/api/v1/status/') && statusReads.set(r, 'open'));
+    page.on('requestfinished', (r) => statusReads.has(r) && statusReads.set(r, 'answered'));
+    page.on('requestfailed', (r) => statusReads.has(r) && statusReads.set(r, r.failure().errorText));
+    const events = [];
+    await page.exposeFunction('seen', (t) => events.push(t));
+    await page.evaluate(() => ['complete', 'error'].forEach((n) => document.addEventListener(`tryon:${n}`, (e) => window.seen(e.type))));
+    await openWidget(page);
+    await sendPhoto(page);
+    // Wait until a long-poll is open (the job takes seconds at this latency).
+    for (let i = 0; i < 100 && ![...statusReads.values()].includes('open'); i++) await page.waitForTimeout(100);
+    assert.ok([...statusReads.values()].includes('open'), 'a status read is waiting');
+    await page.waitForTimeout(300);
+    await page.getByTestId('tryon-cancel').click();
+    await page.getByTestId('tryon-start').waitFor();
+    await page.waitForTimeout(500);
+    const states = [...statusReads.values()];
+    assert.ok(!states.includes('open'), `no status read left open: ${states}`);
+    assert.ok(states.some((s) => /ABORTED/.test(s)), `the open one was aborted: ${states}`);
+    // The job finishes on the gateway later; the widget says nothing of it.
+    await page.waitForTimeout(6000);
+    assert.deepEqual(events, []);
+    await page.context().close();
+  });
+});
+
 test('the gateway is killed and restarted in the middle of an upstream job: the widget resumes', async () => {
   const upstream = await startFakeUpstream({ jobMs: 6000, resultImage: path.join(FIXTURES, 'people/model.webp') });
   // Tokens and job ids are signed: a restarted gateway with the same secret knows them.

@@ -449,7 +449,7 @@ impl Widget {
         self.step.set(Step::Failed);
     }
 
-    /// Stops waiting and goes back to framing.
+    /// Stops waiting and goes back to the start (a new photo or the same again).
     pub fn cancel_job(&self) {
         self.cancel.with_value(Cancel::cancel);
         self.start_over();
