@@ -18,13 +18,12 @@
   var BUTTON_CSS = '__BUTTON_CSS__';
   var LABELS = { en: 'Try it on', de: 'Anprobieren', fr: 'Essayer', es: 'Probármelo' };
   var LOAD_FAILED = {
-    en: 'The try-on could not load. Check your connection, then try again.',
-    de: 'Die Anprobe konnte nicht geladen werden. Prüfe deine Verbindung und versuche es erneut.',
-    fr: 'L’essayage n’a pas pu se charger. Vérifiez votre connexion, puis réessayez.',
+    en: "The try-on didn't load. Check your connection and try again.",
+    de: 'Die Anprobe wurde nicht geladen. Prüfe deine Verbindung und versuche es erneut.',
+    fr: "L'essayage n'a pas pu se charger. Vérifiez votre connexion et réessayez.",
     es: 'No se pudo cargar la prueba. Comprueba tu conexión e inténtalo de nuevo.',
   };
   var EVENTS = ['open', 'photo-ready', 'submit', 'complete', 'error', 'close'];
-  var VERBS = ['mount', 'open', 'close', 'destroy', 'on', 'off'];
 
   function fail(message) {
     console.error('TryOn: ' + message);
@@ -136,8 +135,11 @@
     draw(el, record);
     if (custom != null) {
       record.watch = new MutationObserver(function () {
+        // Only a change of the options: a class or style set by the page is none.
+        var next = attributeOptions(el, custom);
+        if (JSON.stringify(next) === JSON.stringify(record.options)) return;
         destroy(el);
-        register(el, attributeOptions(el, custom), custom);
+        register(el, next, custom);
       });
       record.watch.observe(el, { attributes: true });
     }
@@ -188,7 +190,7 @@
           return mod;
         },
         function (error) {
-          fail('could not load the widget from ' + base + ' (' + error + '): are tryon-widget.js and tryon-widget_bg.wasm beside tryon.js, and allowed by the Content-Security-Policy?');
+          fail('could not load the widget from ' + base + ' (' + error + '): are tryon-widget.js and tryon-widget_bg.wasm beside tryon.js and allowed by the CSP?');
           // Let a later click try again; tell the shopper who clicked.
           loading = null;
           hosts.forEach(function (record) {
@@ -339,7 +341,7 @@
 
   // Calls made through the stub before this script arrived, in their order.
   (before ? before.q : []).forEach(function (call) {
-    if (VERBS.indexOf(call[0]) >= 0) api[call[0]].apply(api, call[1]);
+    if (typeof api[call[0]] == 'function') api[call[0]].apply(api, call[1]);
   });
 
   scan();

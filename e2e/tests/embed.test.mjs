@@ -85,7 +85,15 @@ test('the custom element <tryon-widget> completes a try-on; the next product reu
   await openWidget(page);
   await sendPhoto(page, { remember: true });
   assert.equal((await resultShown(page)).width, 864);
-  // A single-page shop changes the attributes: the widget follows.
+  // The page's own attributes (class, style) leave the open panel alone…
+  await page.evaluate(() => {
+    const el = document.querySelector('tryon-widget');
+    el.className = 'is-visible';
+    el.style.outline = '1px solid red';
+  });
+  await page.waitForTimeout(300);
+  assert.equal(await page.getByTestId('tryon-results').count(), 1, 'the results stay on screen');
+  // …while a single-page shop changing the options restarts the widget with them.
   await page.evaluate(() => document.querySelector('tryon-widget').setAttribute('locale', 'fr'));
   await page.getByRole('button', { name: 'Essayer' }).waitFor();
   // The next product's page, embedded with the element too.
