@@ -7,6 +7,14 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const GATEWAY_BIN = process.env.TRYON_GATEWAY_BIN || path.join(ROOT, 'target/debug/tryon-gateway');
 
+// Gateways stop with the process that started them, also when it is interrupted
+// or killed by a time limit (SIGTERM), not only through stop().
+const running = new Set();
+process.on('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+}
+
 /**
  * `args` are command-line flags; `env` is added to a clean set of TRYON_ settings.
  * `listen` picks the address (a restarted gateway takes the same one).
@@ -22,6 +30,8 @@ export async function startGateway({ args = [], env = {}, listen = '127.0.0.1:0'
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   const url = await new Promise((ok, fail) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error(`the gateway did not start: ${out}`)), 20000);
