@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { startGateway } from './lib/gateway.mjs';
-import { startShop, launch, newPage, openWidget, sendPhoto, resultShown, ROOT } from './lib/harness.mjs';
+import { startShop, launch, newPage, openWidget, sendPhoto, resultShown, widgetLoaded, ROOT } from './lib/harness.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS || 7);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -92,7 +92,7 @@ try {
     warm.push(await clickToPanel(page));
     // The default page has loaded the widget while idle by the time a shopper clicks.
     await page.goto(`${shop.url}/pages/tee.html`);
-    await page.waitForFunction(() => document.querySelector('[data-tryon]').shadowRoot?.querySelector('[data-testid=tryon-root]'));
+    await widgetLoaded(page);
     ready.push(await clickToPanel(page));
     await context.close();
   }

@@ -82,8 +82,10 @@
 
   function adopt(root) {
     try {
-      sheet = sheet || new CSSStyleSheet();
-      sheet.replaceSync(BUTTON_CSS);
+      if (!sheet) {
+        sheet = new CSSStyleSheet();
+        sheet.replaceSync(BUTTON_CSS);
+      }
       root.adoptedStyleSheets = [sheet];
     } catch (_) {
       var style = doc.createElement('style');

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { launchOptions } from '../browser.mjs';
 import { serve } from './serve.mjs';
+import { PRODUCT_PAGES } from './pages.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = process.env.TRYON_FIXTURES || path.join(ROOT, '../shared/fixtures');
@@ -25,7 +26,8 @@ export const STRICT_CSP = [
 ].join('; ');
 
 /**
- * Serves the test pages (`/pages/…`; the same pages under `/strict/…` with
+ * Serves the test pages (`/pages/…`: the product pages of pages.mjs and the files
+ * in e2e/pages/; the same pages under `/strict/…` with
  * STRICT_CSP), the embed bundle (`/tryon/…`) and the fixtures (`/fixtures/…`),
  * forwarding the API to `gateway.url` (`shop.gateway` may be swapped).
  */
@@ -40,6 +42,7 @@ export async function startShop(gateway, extraMounts = {}) {
       '/fixtures/': FIXTURES,
       ...extraMounts,
     },
+    generated: { '/pages/': PRODUCT_PAGES, '/strict/': PRODUCT_PAGES },
     gateway: () => shop.gateway.url,
     headers: (p) => (p.startsWith('/strict/') ? { 'content-security-policy': STRICT_CSP } : {}),
   });
@@ -76,6 +79,13 @@ export async function mountOnBlankPage(page, shopUrl, options) {
   await page.waitForFunction(() => window.TryOn && window.TryOn.version);
   await page.evaluate((o) => TryOn.mount('#host', o), options);
   await page.getByTestId('tryon-open').waitFor();
+}
+
+/** Waits until the widget itself (not the loader's placeholder) is mounted. */
+export async function widgetLoaded(page) {
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('#host, [data-tryon]')].some((h) => h.shadowRoot?.querySelector('[data-testid=tryon-root]'))
+  );
 }
 
 /** Opens the panel of the (first) widget. */

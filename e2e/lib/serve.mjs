@@ -22,8 +22,10 @@ const TYPES = {
  * Serves `mounts` (`{'/prefix/': '/dir'}`, longest prefix first) and forwards `/v1`
  * and `/api` to `gateway()` (a function, so a restarted gateway can take over).
  * `headers(urlPath)` adds response headers to files (e.g. a CSP for one page).
+ * `generated` (`{'/prefix/': {'name.html': html}}`) are pages made in memory,
+ * served before the files of that prefix.
  */
-export async function serve({ mounts, gateway, headers = () => ({}) }) {
+export async function serve({ mounts, gateway, headers = () => ({}), generated = {} }) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -36,6 +38,11 @@ export async function serve({ mounts, gateway, headers = () => ({}) }) {
     if (!prefix) return notFound(res);
     let rel = decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html';
     if (rel.endsWith('/')) rel += 'index.html';
+    const made = generated[prefix]?.[rel];
+    if (made !== undefined) {
+      res.writeHead(200, { 'content-type': TYPES['.html'], 'cache-control': 'no-cache', ...headers(url.pathname) });
+      return res.end(made);
+    }
     const file = path.join(mounts[prefix], rel);
     if (!file.startsWith(path.resolve(mounts[prefix]))) return notFound(res);
     fs.readFile(file, (err, body) => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
 import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
-import { mountOnBlankPage, startShop, launch, newPage, resultShown, assertClean, ROOT, SCREENS } from '../lib/harness.mjs';
+import { mountOnBlankPage, widgetLoaded, startShop, launch, newPage, resultShown, assertClean, ROOT, SCREENS } from '../lib/harness.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const REPORT = path.join(SCREENS, 'a11y-axe.json');
@@ -40,13 +40,6 @@ after(async () => {
 /** blank.html with a widget mounted on #host (the placeholder button until intent). */
 function mountBlank(page, url, extra = {}) {
   return mountOnBlankPage(page, url, { ...OPTIONS, ...extra });
-}
-
-/** Waits until the widget itself (not the loader's placeholder) is mounted. */
-async function widgetLoaded(page) {
-  await page.waitForFunction(() =>
-    [...document.querySelectorAll('#host, [data-tryon]')].some((h) => h.shadowRoot?.querySelector('[data-testid=tryon-root]'))
-  );
 }
 
 /**

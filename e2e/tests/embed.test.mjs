@@ -6,7 +6,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { sandboxGateway } from '../lib/gateway.mjs';
 import {
-  startShop, launch, newPage, openWidget, sendPhoto, resultShown, assertClean, SCREENS,
+  startShop, launch, newPage, widgetLoaded, openWidget, sendPhoto, resultShown, assertClean, SCREENS,
 } from '../lib/harness.mjs';
 
 let gateway, shop, browser;
@@ -125,7 +125,7 @@ test('the loader draws the button at once and fetches the widget only on intent'
   await page.waitForTimeout(1500);
   assert.deepEqual(requests, [], 'nothing fetched before intent');
   await button.hover();
-  await page.waitForFunction(() => document.querySelector('[data-tryon]').shadowRoot.querySelector('[data-testid=tryon-root]'));
+  await widgetLoaded(page);
   assert.equal(requests.length, 2, `the glue and the wasm, once: ${requests}`);
   assertClean(page);
   await page.context().close();
@@ -135,7 +135,7 @@ test('the loader loads the widget when the page is idle, and finds placeholders 
   const page = await newPage(await browser.newContext());
   const requests = widgetRequests(page);
   await page.goto(`${shop.url}/pages/tee.html`, { waitUntil: 'load' });
-  await page.waitForFunction(() => document.querySelector('[data-tryon]').shadowRoot?.querySelector('[data-testid=tryon-root]'));
+  await widgetLoaded(page);
   assert.equal(requests.length, 2);
   await page.evaluate(() => {
     const el = document.createElement('div');

@@ -324,14 +324,20 @@ async fn statuses_move_through_the_stages_with_the_mode_latency() {
     );
 }
 
-#[tokio::test]
-async fn long_poll_answers_on_change_else_after_the_wait() {
-    let mut config = test_config();
-    config.sandbox_latency_scale = 0.5; // balanced: 4.5 s; processing from 1.35 s
+/// A gateway with `config`, a token, and one job just submitted (its id).
+async fn one_job(config: tryon_gateway::Config) -> (TestGateway, String, String) {
     let gw = TestGateway::start(config).await;
     let token = gw.token().await;
     let (_, submitted) = gw.submit(&token, &job(json!({}))).await;
     let id = submitted["id"].as_str().unwrap().to_owned();
+    (gw, token, id)
+}
+
+#[tokio::test]
+async fn long_poll_answers_on_change_else_after_the_wait() {
+    let mut config = test_config();
+    config.sandbox_latency_scale = 0.5; // balanced: 4.5 s; processing from 1.35 s
+    let (gw, token, id) = one_job(config).await;
 
     // Waiting on `starting` returns as soon as the job is queued (0.45 s), not after 20 s.
     let t = Instant::now();
@@ -371,10 +377,7 @@ async fn a_gateway_with_long_polling_off_answers_at_once() {
     let mut config = test_config();
     config.sandbox_latency_scale = 0.5;
     config.long_poll_max_seconds = 0;
-    let gw = TestGateway::start(config).await;
-    let token = gw.token().await;
-    let (_, submitted) = gw.submit(&token, &job(json!({}))).await;
-    let id = submitted["id"].as_str().unwrap().to_owned();
+    let (gw, token, id) = one_job(config).await;
     let t = Instant::now();
     let (_, s) = gw.status(&token, &id, "wait=20&since=starting").await;
     assert_eq!(s["status"], "starting");
