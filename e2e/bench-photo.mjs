@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { launchOptions } from './browser.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const fixtures = process.env.TRYON_FIXTURES || path.join(root, '../shared/fixtures');
+const fixtures = process.env.TRYON_FIXTURES || path.join(root, 'fixtures');
 const photo = path.join(fixtures, 'bad/Xiaomi_Mi_9T_KeyError.jpg');
 const RUNS = 7;
 // The largest centred 2:3 frame of the upright 3000×4000 photo, rounded as the widget does.

@@ -1,4 +1,4 @@
-//! The photo pipeline in headless Chromium with real files from shared/fixtures.
+//! The photo pipeline in headless Chromium with real files from fixtures/.
 
 use tryon_widget::photo::{self, CropFrame, PhotoError, PhotoFormat};
 use wasm_bindgen_test::*;
@@ -6,10 +6,10 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 const PHONE_12MP_ORIENTATION_6: &[u8] =
-    include_bytes!("../../shared/fixtures/bad/Xiaomi_Mi_9T_KeyError.jpg");
-const PNG_NAMED_JPG: &[u8] = include_bytes!("../../shared/fixtures/bad/plants-1.jpg");
-const HEIC: &[u8] = include_bytes!("../../shared/fixtures/bad/IMG_2682.heic");
-const PERSON: &[u8] = include_bytes!("../../shared/fixtures/people/business-person.png");
+    include_bytes!("../fixtures/bad/Xiaomi_Mi_9T_KeyError.jpg");
+const PNG_NAMED_JPG: &[u8] = include_bytes!("../fixtures/bad/plants-1.jpg");
+const HEIC: &[u8] = include_bytes!("../fixtures/bad/IMG_2682.heic");
+const PERSON: &[u8] = include_bytes!("../fixtures/people/business-person.png");
 
 /// A file as the picker would give it, with a type that may lie (the name is not used).
 fn file(bytes: &[u8], _name: &str, mime: &str) -> web_sys::Blob {

@@ -12,8 +12,8 @@ use web_sys::{Element, HtmlElement, ShadowRoot};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const PERSON: &[u8] = include_bytes!("../../shared/fixtures/people/model.webp");
-const GARMENT: &[u8] = include_bytes!("../../shared/fixtures/garments/solidus_tshirt.png");
+const PERSON: &[u8] = include_bytes!("../fixtures/people/model.webp");
+const GARMENT: &[u8] = include_bytes!("../fixtures/garments/solidus_tshirt.png");
 
 // Read at build time (the browser has no environment); a build without them still
 // compiles, and the flow tests then fail with this message.
@@ -285,7 +285,7 @@ async fn the_crop_frame_moves_by_keyboard() {
     let _w = open_widget(&h, plain_options()).await;
     give_photo(
         &h,
-        include_bytes!("../../shared/fixtures/bad/tanners_ridge.jpg"),
+        include_bytes!("../fixtures/bad/tanners_ridge.jpg"),
         "landscape.jpg",
     );
     let frame: HtmlElement = wait_for(&h, "tryon-frame", 5.0).await.unchecked_into();

@@ -1,4 +1,4 @@
-// A fake of the hosted try-on API (the contract in ../shared/reference/tryon-api.md):
+// A fake of the hosted try-on API (the contract in docs/api.md):
 // a real HTTP server on loopback for the gateway's `upstream` engine. Every job takes
 // `jobMs`, then completes with one result image that this server also serves.
 import http from 'node:http';

@@ -9,7 +9,7 @@ import { serve } from './serve.mjs';
 import { PRODUCT_PAGES } from './pages.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const FIXTURES = process.env.TRYON_FIXTURES || path.join(ROOT, '../shared/fixtures');
+export const FIXTURES = process.env.TRYON_FIXTURES || path.join(ROOT, 'fixtures');
 export const SCREENS = path.join(ROOT, 'target/e2e-screens');
 
 /** The policy a careful merchant sends; the README's CSP note lists what the widget needs. */

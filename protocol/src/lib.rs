@@ -1,7 +1,7 @@
 //! The try-on API wire contract, in one place.
 //!
 //! Everything the widget sends and the gateway answers is a type here, so the two
-//! cannot drift apart. The contract itself is `shared/reference/tryon-api.md`; this
+//! cannot drift apart. The contract itself is described in `docs/api.md`; this
 //! crate adds the gateway's own extensions (session tokens, the `?wait=` long-poll and
 //! the JSON error shape of every 4xx), marked as such.
 //!

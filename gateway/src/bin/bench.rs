@@ -26,7 +26,7 @@ const RAMP: Duration = Duration::from_secs(1);
 fn fixtures() -> PathBuf {
     std::env::var_os("TRYON_FIXTURES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures"))
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

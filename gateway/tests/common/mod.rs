@@ -131,11 +131,11 @@ impl TestGateway {
     }
 }
 
-/// The shared fixtures folder (`../shared/fixtures` beside the clone).
+/// The fixtures folder (`fixtures/` in the repository; `TRYON_FIXTURES` overrides it).
 pub fn fixtures() -> PathBuf {
     std::env::var_os("TRYON_FIXTURES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures"))
 }
 
 /// A fixture's bytes.
