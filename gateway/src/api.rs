@@ -343,6 +343,11 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// The first characters of a session id: enough to follow it in logs, useless to forge.
+/// Cut on a character boundary: merchants mint their own session ids, in any script.
 fn short(session: &str) -> &str {
-    &session[..session.len().min(8)]
+    let end = session
+        .char_indices()
+        .nth(8)
+        .map_or(session.len(), |(at, _)| at);
+    &session[..end]
 }

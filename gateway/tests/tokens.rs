@@ -309,3 +309,22 @@ async fn the_server_api_key_is_accepted_as_bearer() {
         (401, Some("TokenInvalid"))
     );
 }
+
+#[tokio::test]
+async fn a_session_id_in_any_script_can_submit_and_read_with_logging_on() {
+    // The gateway logs each submit with the start of the session id; at the default
+    // level that must not cut a character in half (which panicked and left the
+    // client without an answer).
+    let logging = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_test_writer()
+        .finish();
+    let _logging = tracing::subscriber::set_default(logging);
+    let gw = TestGateway::start(test_config()).await;
+    let issuer = TokenIssuer::new(SECRET.as_bytes(), 600);
+    let mut c = claims(PAGE);
+    c.sub = "ñüé漢字ñüé漢字ñüé漢字".into();
+    let token = issuer.sign(&c);
+    let status = gw.run(&token, &job(json!({}))).await;
+    assert_eq!(status["status"], "completed", "{status}");
+}

@@ -237,3 +237,21 @@ async fn long_poll_follows_the_upstream_until_the_status_changes() {
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     assert_eq!(seen.reads("ok-0"), 2);
 }
+
+#[tokio::test]
+async fn a_completed_job_without_pictures_is_a_failure_the_shopper_is_told_about() {
+    let (upstream, _) = fake_upstream::start().await;
+    let gw = gateway(&upstream).await;
+    let token = gw.token().await;
+    for scenario in ["nopictures", "nooutput"] {
+        let status = gw.run(&token, &body(scenario)).await;
+        assert_eq!(status["status"], "failed", "{scenario}: {status}");
+        assert_eq!(status["error"]["name"], "PipelineError", "{status}");
+        let message = status["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("without pictures") && message.contains("try again"),
+            "{message}"
+        );
+        assert!(status.get("output").is_none_or(Value::is_null), "{status}");
+    }
+}

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use serde_json::Value;
 use tryon_protocol::{
-    ApiError, ErrorName, StatusResponse, SubmitResponse, TryOnRequest, STATUS_PATH, SUBMIT_PATH,
+    ApiError, ErrorName, JobStatus, StatusResponse, SubmitResponse, TryOnRequest, STATUS_PATH,
+    SUBMIT_PATH,
 };
 
 use super::{backoff, EngineStatus, Wait};
@@ -187,12 +188,12 @@ impl Upstream {
                 "The hosted try-on API answered the status read with something unreadable.",
             )
         })?;
-        Ok(Some(EngineStatus {
+        Ok(Some(without_pictures_is_a_failure(EngineStatus {
             status: parsed.status,
             output: parsed.output,
             error: parsed.error,
             engine_ms: None,
-        }))
+        })))
     }
 
     fn explain(&self, failure: Failure, what: &str) -> GatewayError {
@@ -241,6 +242,28 @@ impl Upstream {
                 .with_retry_after(retry_after.unwrap_or(2)),
             },
         }
+    }
+}
+
+/// A job the API calls `completed` with no picture (the output empty or left out) is a
+/// failure: the shopper is told so and may try again, rather than shown nothing.
+fn without_pictures_is_a_failure(status: EngineStatus) -> EngineStatus {
+    let has_pictures = status
+        .output
+        .as_ref()
+        .is_some_and(|output| output.iter().any(|url| !url.is_empty()));
+    if status.status != JobStatus::Completed || has_pictures {
+        return status;
+    }
+    tracing::warn!("the upstream reported a job completed without pictures");
+    EngineStatus {
+        status: JobStatus::Failed,
+        output: None,
+        error: Some(ApiError::new(
+            ErrorName::PipelineError,
+            "The try-on service finished without pictures: please try again.",
+        )),
+        engine_ms: None,
     }
 }
 

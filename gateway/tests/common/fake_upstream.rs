@@ -126,6 +126,10 @@ async fn status(State(seen): State<Arc<Seen>>, Path(id): Path<String>) -> Respon
         "ImageLoadError" | "ContentModerationError" | "PoseError" | "PipelineError" | "ThirdPartyError" | "GpuOnFire" => {
             failed(&scenario).into_response()
         }
+        // A job the service calls done but that has no pictures, with the output
+        // empty or left out.
+        "nopictures" => Json(json!({"id": id, "status": "completed", "output": [], "error": null})).into_response(),
+        "nooutput" => Json(json!({"id": id, "status": "completed", "error": null})).into_response(),
         _ => completed().into_response(),
     }
 }
