@@ -4,9 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +21,8 @@ use tryon_protocol::{
 use crate::auth::{bearer, origin, Caller};
 use crate::engine::sandbox::RESULTS_PATH;
 use crate::engine::{Engine, Wait};
-use crate::error::GatewayError;
+use crate::error::{answer_panics, GatewayError};
+use crate::extract::{ApiPath, ApiQuery, JobBody};
 use crate::state::AppState;
 
 /// The whole gateway as a router.
@@ -50,6 +49,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.body_limit_mb << 20))
+        .layer(answer_panics())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             record_request,
@@ -157,22 +157,8 @@ async fn mint_session(
 async fn submit(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<Bytes, BytesRejection>,
+    JobBody(body): JobBody,
 ) -> Result<Json<SubmitResponse>, GatewayError> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            GatewayError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorName::PayloadTooLarge,
-                format!(
-                    "The request is larger than {} MB: send the photo resized (864×1296 JPEG is plenty) or as a URL.",
-                    state.config.body_limit_mb
-                ),
-            )
-        } else {
-            GatewayError::new(StatusCode::BAD_REQUEST, ErrorName::InvalidRequest, "The request body could not be read.")
-        }
-    })?;
     let request = TryOnRequest::from_json(&body)?;
     let engine_id = state.engine.submit(request).await?;
     state.metrics.job_submitted(state.engine.name());
@@ -196,8 +182,8 @@ struct StatusQuery {
 async fn status(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
-    Query(query): Query<StatusQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<StatusQuery>,
     headers: HeaderMap,
 ) -> Result<Response, GatewayError> {
     let wait = match query.wait.as_deref() {
@@ -260,7 +246,7 @@ async fn status(
 /// `GET /v1/results/{name}`: a sandbox result image, until it expires.
 async fn result_image(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<Response, GatewayError> {
     let gone = || {
         GatewayError::new(

@@ -1,9 +1,12 @@
 //! The one error type of the gateway's HTTP answers: every 4xx and 5xx is the
-//! documented `{"error": {"name", "message"}}` shape.
+//! documented `{"error": {"name", "message"}}` shape, panics included.
+
+use std::any::Any;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use tower_http::catch_panic::CatchPanicLayer;
 use tryon_protocol::{ApiError, ErrorBody, ErrorName, ValidationError};
 
 /// An answer other than success, with its HTTP status.
@@ -46,6 +49,16 @@ impl GatewayError {
         Self::new(status, ErrorName::UpstreamUnavailable, message)
     }
 
+    /// 500: the gateway failed on the request; what happened is in its log, not in
+    /// the answer.
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorName::InternalError,
+            "The try-on gateway failed on this request: try again. If it keeps failing, the shop's gateway log says why.",
+        )
+    }
+
     /// Adds a `Retry-After`.
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds);
@@ -75,4 +88,24 @@ impl IntoResponse for GatewayError {
         }
         response
     }
+}
+
+/// The answer to a request whose handler panicked.
+pub type PanicAnswer = fn(Box<dyn Any + Send + 'static>) -> Response;
+
+/// A layer that turns a panic in a handler into the 500 `InternalError` answer,
+/// instead of a connection closed without a word. The panic's message goes to the
+/// log only: it may hold details a client must not see.
+pub fn answer_panics() -> CatchPanicLayer<PanicAnswer> {
+    CatchPanicLayer::custom(panic_answer as PanicAnswer)
+}
+
+fn panic_answer(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request handler panicked");
+    GatewayError::internal().into_response()
 }

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod extract;
 pub mod images;
 pub mod job_handle;
 pub mod metrics;

@@ -43,6 +43,8 @@ pub enum ErrorName {
     UpstreamUnavailable,
     /// Gateway: the hosted API refused the gateway's own credentials or request.
     UpstreamRejected,
+    /// Gateway: the gateway itself failed on the request (a bug, logged); retrying may work.
+    InternalError,
     /// Any other name, kept verbatim.
     Other(String),
 }
@@ -68,6 +70,7 @@ impl ErrorName {
             ErrorName::NotFound => "NotFound",
             ErrorName::UpstreamUnavailable => "UpstreamUnavailable",
             ErrorName::UpstreamRejected => "UpstreamRejected",
+            ErrorName::InternalError => "InternalError",
             ErrorName::Other(name) => name,
         }
     }
@@ -112,6 +115,7 @@ impl From<&str> for ErrorName {
             ErrorName::NotFound,
             ErrorName::UpstreamUnavailable,
             ErrorName::UpstreamRejected,
+            ErrorName::InternalError,
         ];
         known
             .into_iter()
