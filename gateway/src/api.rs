@@ -1,7 +1,7 @@
 //! The HTTP surface: session tokens, the try-on API, sandbox results, health and
 //! metrics. `app(state)` is separate from `main` so tests can serve it on any socket.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
@@ -19,6 +19,7 @@ use tryon_protocol::{
 };
 
 use crate::auth::{bearer, origin, Caller};
+use crate::client_address::client_address;
 use crate::engine::sandbox::RESULTS_PATH;
 use crate::engine::{Engine, Wait};
 use crate::error::{answer_panics, GatewayError};
@@ -73,28 +74,6 @@ async fn record_request(State(state): State<AppState>, request: Request, next: N
     response
 }
 
-/// The address a request comes from, for rate limiting.
-fn client_address(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> IpAddr {
-    let forwarded = state
-        .config
-        .trust_forwarded_for
-        .then(|| {
-            headers
-                .get("x-forwarded-for")?
-                .to_str()
-                .ok()?
-                .split(',')
-                .next()?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .flatten();
-    forwarded
-        .or(peer.map(|p| p.ip()))
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
-}
-
 /// `POST /v1/sessions`: a short-lived token for the page at `Origin`. With a current
 /// (or recently expired) token as bearer, renews it for the same session.
 async fn mint_session(
@@ -122,10 +101,11 @@ async fn mint_session(
             format!("The page origin {page} is not allowed: add it to TRYON_ALLOWED_ORIGINS on the gateway."),
         ));
     }
-    if let Err(seconds) = state
-        .mint_limiter
-        .check(client_address(&state, &parts.headers, peer))
-    {
+    if let Err(seconds) = state.mint_limiter.check(client_address(
+        &parts.headers,
+        peer,
+        state.config.trusted_proxy_count(),
+    )) {
         state.metrics.session_refused("rate_limit");
         return Err(GatewayError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -319,9 +299,7 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1");
-    let scheme = state
-        .config
-        .trust_forwarded_for
+    let scheme = (state.config.trusted_proxy_count() > 0)
         .then(|| headers.get("x-forwarded-proto")?.to_str().ok())
         .flatten()
         .unwrap_or("http");

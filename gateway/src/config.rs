@@ -89,7 +89,15 @@ pub struct Config {
     #[arg(long, env = "TRYON_MINT_RATE_PER_MINUTE", default_value_t = 30)]
     pub mint_rate_per_minute: u32,
 
-    /// Take the client address from the first `X-Forwarded-For` entry (behind a proxy).
+    /// Proxies in front of the gateway that append to `X-Forwarded-For` (0: none; the
+    /// socket's peer is the client). The client address is then the N-th entry from
+    /// the right: the one the outermost trusted proxy saw. Also decides whether
+    /// `X-Forwarded-Proto` is believed.
+    #[arg(long, env = "TRYON_TRUSTED_PROXIES", default_value_t = 0)]
+    pub trusted_proxies: usize,
+
+    /// Older setting, kept for compatibility: the same as `--trusted-proxies 1` when
+    /// that is not set.
     #[arg(long, env = "TRYON_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
 
@@ -170,6 +178,14 @@ impl Config {
     /// The token lifetime after the cap.
     pub fn token_ttl(&self) -> Duration {
         Duration::from_secs(self.token_ttl_seconds.clamp(1, MAX_TOKEN_TTL_SECONDS))
+    }
+
+    /// Proxies trusted to append to `X-Forwarded-For`, after the older flag is counted.
+    pub fn trusted_proxy_count(&self) -> usize {
+        match self.trusted_proxies {
+            0 if self.trust_forwarded_for => 1,
+            n => n,
+        }
     }
 
     /// The engine that will run, after `auto` is decided.
