@@ -56,8 +56,24 @@ pub fn app(state: AppState) -> Router {
             record_request,
         ))
         .layer(cors)
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of one request. It names the route (`/api/v1/status/{id}`), never the
+/// path it was called with: paths hold job ids and result names, which are
+/// credentials to a shopper's photos and do not belong in logs.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        route,
+        version = ?request.version(),
+    )
 }
 
 async fn record_request(State(state): State<AppState>, request: Request, next: Next) -> Response {

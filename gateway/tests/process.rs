@@ -21,41 +21,77 @@ impl Drop for Running {
     }
 }
 
+/// A gateway process with its stdout and, read to the end on another thread, its stderr.
+struct Started {
+    child: Running,
+    base: String,
+    first: String,
+    stdout: BufReader<std::process::ChildStdout>,
+    err_log: std::thread::JoinHandle<String>,
+}
+
+impl Started {
+    /// Starts the binary on a free port with these flags and environment, logging
+    /// at `RUST_LOG=trace`.
+    fn new(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tryon-gateway"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .envs(env.iter().copied())
+            .env("TRYON_ALLOWED_ORIGINS", PAGE)
+            .env("TRYON_TOKEN_SECRET", SECRET)
+            .env("RUST_LOG", "trace")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut stderr = child.stderr.take().unwrap();
+        let child = Running(child);
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        let base = first.trim().rsplit(' ').next().unwrap().to_owned();
+        assert!(base.starts_with("http://127.0.0.1:"), "{first}");
+        let err_log = std::thread::spawn(move || {
+            let mut s = String::new();
+            stderr.read_to_string(&mut s).unwrap();
+            s
+        });
+        Started {
+            child,
+            base,
+            first,
+            stdout,
+            err_log,
+        }
+    }
+
+    /// Stops it with SIGTERM; checks it stopped gracefully; returns all it wrote.
+    fn stop(mut self) -> String {
+        Command::new("kill")
+            .args(["-TERM", &self.child.0.id().to_string()])
+            .status()
+            .unwrap();
+        let mut rest = String::new();
+        self.stdout.read_to_string(&mut rest).unwrap();
+        let exit = self.child.0.wait().unwrap();
+        assert!(exit.success(), "exit {exit:?}");
+        format!("{}{rest}{}", self.first, self.err_log.join().unwrap())
+    }
+}
+
 #[tokio::test]
 async fn logs_and_answers_never_hold_the_key_tokens_or_image_bytes() {
     let (upstream, _) = fake_upstream::start().await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tryon-gateway"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--engine",
-            "upstream",
-            "--upstream-timeout-seconds",
-            "1",
-        ])
-        .env("TRYON_UPSTREAM_URL", &upstream)
-        .env("TRYON_UPSTREAM_API_KEY", KEY)
-        .env("TRYON_ALLOWED_ORIGINS", PAGE)
-        .env("TRYON_TOKEN_SECRET", SECRET)
-        .env("RUST_LOG", "trace")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut stderr = child.stderr.take().unwrap();
-    let mut child = Running(child);
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let base = first.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "{first}");
-    let err_log = std::thread::spawn(move || {
-        let mut s = String::new();
-        stderr.read_to_string(&mut s).unwrap();
-        s
-    });
-
+    let gateway = Started::new(
+        &["--engine", "upstream", "--upstream-timeout-seconds", "1"],
+        &[
+            ("TRYON_UPSTREAM_URL", &upstream),
+            ("TRYON_UPSTREAM_API_KEY", KEY),
+        ],
+    );
+    let base = gateway.base.clone();
     let http = reqwest::Client::new();
     let session: Value = http
         .post(format!("{base}/v1/sessions"))
@@ -110,15 +146,7 @@ async fn logs_and_answers_never_hold_the_key_tokens_or_image_bytes() {
     );
 
     // Graceful stop on SIGTERM.
-    Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).unwrap();
-    let exit = child.0.wait().unwrap();
-    assert!(exit.success(), "exit {exit:?}");
-    let log = format!("{first}{rest}{}", err_log.join().unwrap());
+    let log = gateway.stop();
     assert!(
         log.contains("job submitted"),
         "the logs say something: {log}"
@@ -167,7 +195,60 @@ fn bad_settings_are_refused_with_a_reason() {
         "--allowed-origins",
         "--sandbox-latency-scale",
         "TRYON_UPSTREAM_API_KEY",
+        "TRYON_TRUSTED_PROXIES",
+        "TRYON_TRUST_FORWARDED_FOR",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
+    }
+}
+
+#[tokio::test]
+async fn request_spans_name_the_route_never_the_job_id() {
+    let gateway = Started::new(&["--engine", "sandbox"], &[]);
+    let base = gateway.base.clone();
+    let http = reqwest::Client::new();
+    let session: Value = http
+        .post(format!("{base}/v1/sessions"))
+        .header("origin", PAGE)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap();
+    let job = json!({
+        "model_image": data_url("image/jpeg", &fixture("people/portrait.jpg")),
+        "garment_image": data_url("image/png", &fixture("garments/solidus_tshirt.png")),
+    });
+    let submitted: Value = http
+        .post(format!("{base}/api/v1/tryon/clothes"))
+        .bearer_auth(token)
+        .json(&job)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = submitted["id"].as_str().expect("a job id").to_owned();
+    let r = http
+        .get(format!("{base}/api/v1/status/{id}?wait=1"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let log = gateway.stop();
+    assert!(
+        log.contains("/api/v1/status/{id}"),
+        "the span names the route: {log}"
+    );
+    let (engine_part, tag) = id.split_once('.').unwrap();
+    for part in [id.as_str(), engine_part, tag] {
+        assert!(
+            !log.contains(part),
+            "the job id ({part}) is in the logs: {log}"
+        );
     }
 }
