@@ -4,7 +4,8 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequest, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +26,7 @@ use crate::engine::{Engine, Wait};
 use crate::error::{answer_panics, GatewayError};
 use crate::extract::{ApiPath, ApiQuery, JobBody};
 use crate::state::AppState;
+use crate::unread_body::read_and_drop;
 
 /// The whole gateway as a router.
 pub fn app(state: AppState) -> Router {
@@ -49,7 +51,6 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(state.config.body_limit_mb << 20))
         .layer(answer_panics())
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -96,12 +97,23 @@ async fn mint_session(
     State(state): State<AppState>,
     request: Request,
 ) -> Result<Json<SessionResponse>, GatewayError> {
-    let peer = request
-        .extensions()
+    let (parts, body) = request.into_parts();
+    let answer = mint(&state, &parts);
+    // A mint has no body; one sent anyway is read, so the answer reaches its client.
+    read_and_drop(body, body_limit(&state)).await;
+    answer
+}
+
+/// The mint itself, from the request's head.
+fn mint(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+) -> Result<Json<SessionResponse>, GatewayError> {
+    let peer = parts
+        .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
-    let (parts, _) = request.into_parts();
-    let Some(page) = origin(&parts).map(str::to_owned) else {
+    let Some(page) = origin(parts).map(str::to_owned) else {
         state.metrics.session_refused("origin");
         return Err(GatewayError::new(
             StatusCode::FORBIDDEN,
@@ -130,7 +142,7 @@ async fn mint_session(
         )
         .with_retry_after(seconds));
     }
-    let session = match bearer(&parts)? {
+    let session = match bearer(parts)? {
         Some(old) => match state.tokens.verify_for_renewal(old, &page) {
             Ok(claims) => Some(claims.sub),
             Err(e) => {
@@ -152,9 +164,19 @@ async fn mint_session(
 /// `POST /api/v1/tryon/clothes`: validates and starts a job.
 async fn submit(
     State(state): State<AppState>,
-    caller: Caller,
-    JobBody(body): JobBody,
+    caller: Result<Caller, GatewayError>,
+    request: Request,
 ) -> Result<Json<SubmitResponse>, GatewayError> {
+    // Refused before the body is read: read it anyway, or a client that uploads
+    // before it reads gets a broken pipe instead of this answer.
+    let caller = match caller {
+        Ok(caller) => caller,
+        Err(refusal) => {
+            read_and_drop(request.into_body(), body_limit(&state)).await;
+            return Err(refusal);
+        }
+    };
+    let JobBody(body) = JobBody::from_request(request, &state).await?;
     let request = TryOnRequest::from_json(&body)?;
     let engine_id = state.engine.submit(request).await?;
     state.metrics.job_submitted(state.engine.name());
@@ -290,7 +312,8 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-async fn not_found() -> GatewayError {
+async fn not_found(State(state): State<AppState>, body: Body) -> GatewayError {
+    read_and_drop(body, body_limit(&state)).await;
     GatewayError::new(
         StatusCode::NOT_FOUND,
         ErrorName::NotFound,
@@ -298,12 +321,18 @@ async fn not_found() -> GatewayError {
     )
 }
 
-async fn method_not_allowed() -> GatewayError {
+async fn method_not_allowed(State(state): State<AppState>, body: Body) -> GatewayError {
+    read_and_drop(body, body_limit(&state)).await;
     GatewayError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         ErrorName::InvalidRequest,
         "This endpoint does not take this HTTP method (submit with POST, read status with GET).",
     )
+}
+
+/// The largest body the gateway reads, in bytes.
+fn body_limit(state: &AppState) -> usize {
+    state.config.body_limit_mb << 20
 }
 
 /// Where clients reach this gateway: the configured public URL, else the request's host.

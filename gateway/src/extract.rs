@@ -11,6 +11,7 @@ use tryon_protocol::ErrorName;
 
 use crate::error::GatewayError;
 use crate::state::AppState;
+use crate::unread_body::{read_and_drop, read_up_to, Unread};
 
 /// The parameters in the path (a job id, a result name). One that does not parse is
 /// a 400 `InvalidRequest` that says so.
@@ -72,10 +73,11 @@ where
     }
 }
 
-/// The body of a submit: JSON bytes within the configured limit, parsed by the
-/// contract's own validation (which names the field at fault). A body declared as
-/// something else is refused; one with no `Content-Type` is read as JSON, for
-/// hand-written clients.
+/// The body of a submit: JSON bytes within the configured limit (`TRYON_BODY_LIMIT_MB`),
+/// parsed by the contract's own validation (which names the field at fault). A body
+/// declared as something else is refused; one with no `Content-Type` is read as JSON,
+/// for hand-written clients. A refused body is still read to its end (see
+/// [`crate::unread_body`]).
 #[derive(Debug)]
 pub struct JobBody(pub Bytes);
 
@@ -83,9 +85,11 @@ impl FromRequest<AppState> for JobBody {
     type Rejection = GatewayError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limit = state.config.body_limit_mb << 20;
         if let Some(declared) = request.headers().get(header::CONTENT_TYPE) {
             let declared = String::from_utf8_lossy(declared.as_bytes()).into_owned();
             if !is_json(&declared) {
+                read_and_drop(request.into_body(), limit).await;
                 return Err(GatewayError::new(
                     StatusCode::BAD_REQUEST,
                     ErrorName::InvalidRequest,
@@ -95,19 +99,17 @@ impl FromRequest<AppState> for JobBody {
                 ));
             }
         }
-        match Bytes::from_request(request, state).await {
+        match read_up_to(request.into_body(), limit).await {
             Ok(bytes) => Ok(JobBody(bytes)),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(GatewayError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    ErrorName::PayloadTooLarge,
-                    format!(
-                        "The request is larger than {} MB: send the photo resized (864×1296 JPEG is plenty) or as a URL.",
-                        state.config.body_limit_mb
-                    ),
-                ))
-            }
-            Err(_) => Err(GatewayError::new(
+            Err(Unread::TooLarge) => Err(GatewayError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorName::PayloadTooLarge,
+                format!(
+                    "The request is larger than {} MB: send the photo resized (864×1296 JPEG is plenty) or as a URL.",
+                    state.config.body_limit_mb
+                ),
+            )),
+            Err(Unread::Broken) => Err(GatewayError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorName::InvalidRequest,
                 "The request body could not be read to its end: send it again.",

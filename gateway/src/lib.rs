@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod rate_limit;
 pub mod state;
 pub mod token;
+pub mod unread_body;
 
 pub use api::app;
 pub use config::Config;
