@@ -4,8 +4,6 @@
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use tryon_protocol::ErrorName;
 
 use crate::error::GatewayError;
@@ -19,27 +17,6 @@ const SERVER_SESSION: &str = "server-api-key";
 pub struct Caller {
     /// The session its jobs are bound to.
     pub session: String,
-}
-
-/// Compares a presented bearer with the server API key without leaking timing.
-pub struct ServerKey(Option<[u8; 32]>);
-
-impl ServerKey {
-    /// The key to accept; empty means server-to-server access is off.
-    pub fn new(key: &str) -> Self {
-        ServerKey((!key.is_empty()).then(|| Sha256::digest(key.as_bytes()).into()))
-    }
-
-    fn matches(&self, bearer: &str) -> bool {
-        match &self.0 {
-            // Digests first, so the comparison does not depend on the key's length.
-            Some(digest) => {
-                let presented: [u8; 32] = Sha256::digest(bearer.as_bytes()).into();
-                bool::from(presented.ct_eq(digest))
-            }
-            None => false,
-        }
-    }
 }
 
 /// The bearer of an `Authorization: Bearer …` header.

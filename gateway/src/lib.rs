@@ -16,6 +16,7 @@ pub mod images;
 pub mod job_handle;
 pub mod metrics;
 pub mod rate_limit;
+pub mod server_key;
 pub mod state;
 pub mod token;
 pub mod unread_body;

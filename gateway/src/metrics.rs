@@ -1,12 +1,13 @@
 //! Prometheus metrics, written out by hand in the text format: a few counters and
-//! two histograms do not need a metrics framework.
+//! two histograms do not need a metrics framework. It speaks in the contract's
+//! types only, so the engines can report to it without it knowing them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::engine::EngineStatus;
+use tryon_protocol::{ApiError, JobStatus};
 
 const JOB_BUCKETS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0];
 const REQUEST_BUCKETS: &[f64] = &[
@@ -80,18 +81,19 @@ impl Metrics {
         self.count("tryon_jobs_submitted_total", format!("engine=\"{engine}\""));
     }
 
-    /// A job ran to its end on `engine`.
-    pub fn job_finished(&self, engine: &'static str, status: &EngineStatus, took: Duration) {
-        let error = status
-            .error
-            .as_ref()
-            .map(|e| e.name.to_string())
-            .unwrap_or_default();
+    /// A job ran to its end on `engine`, with this status and, if it failed, error.
+    pub fn job_finished(
+        &self,
+        engine: &'static str,
+        status: &JobStatus,
+        error: Option<&ApiError>,
+        took: Duration,
+    ) {
+        let error = error.map(|e| e.name.to_string()).unwrap_or_default();
         self.count(
             "tryon_jobs_finished_total",
             format!(
-                "engine=\"{engine}\",status=\"{}\",error=\"{}\"",
-                status.status,
+                "engine=\"{engine}\",status=\"{status}\",error=\"{}\"",
                 escape(&error)
             ),
         );

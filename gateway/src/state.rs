@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::ServerKey;
 use crate::config::{Config, EngineChoice};
 use crate::engine::sandbox::{Sandbox, SandboxSettings};
 use crate::engine::upstream::Upstream;
@@ -12,6 +11,7 @@ use crate::images::{AddressPolicy, ImageFetcher};
 use crate::job_handle::JobHandles;
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
+use crate::server_key::ServerKey;
 use crate::token::{random_hex, TokenIssuer};
 
 /// The gateway's shared state (cheap to clone).

@@ -188,8 +188,12 @@ impl Sandbox {
                 engine_ms: Some(engine_ms),
             },
         };
-        self.metrics
-            .job_finished("sandbox", &finished, started.elapsed());
+        self.metrics.job_finished(
+            "sandbox",
+            &finished.status,
+            finished.error.as_ref(),
+            started.elapsed(),
+        );
         set(finished);
     }
 
