@@ -16,13 +16,9 @@
   // The widget stylesheet's button rules (from src/ui/widget.css), so that the
   // placeholder button looks exactly like the widget's own.
   var BUTTON_CSS = '__BUTTON_CSS__';
-  var LABELS = { en: 'Try it on', de: 'Anprobieren', fr: 'Essayer', es: 'Probármelo' };
-  var LOAD_FAILED = {
-    en: "The try-on didn't load. Check your connection and try again.",
-    de: 'Die Anprobe wurde nicht geladen. Prüfe deine Verbindung und versuche es erneut.',
-    fr: "L'essayage n'a pas pu se charger. Vérifiez votre connexion et réessayez.",
-    es: 'No se pudo cargar la prueba. Comprueba tu conexión e inténtalo de nuevo.',
-  };
+  // The button's label and the load failure, by language, from src/i18n.rs.
+  var LABELS = '__LABELS__';
+  var LOAD_FAILED = '__LOAD_FAILED__';
   var EVENTS = ['open', 'photo-ready', 'submit', 'complete', 'error', 'close'];
 
   function fail(message) {
@@ -360,7 +356,12 @@
 
   if (loadOnIdle) {
     var idle = function () {
-      (win.requestIdleCallback || setTimeout)(
+      // Without requestIdleCallback (Safari), a little after the load event instead
+      // of at once (setTimeout would read the options object as a delay of 0).
+      (win.requestIdleCallback ||
+        function (f) {
+          setTimeout(f, 2000);
+        })(
         function () {
           if (hosts.size) load();
         },

@@ -107,8 +107,20 @@ export type TryOnStringKey =
   | 'capture'
   /** Back to the previous step. */
   | 'back'
-  /** Camera refused or absent. */
+  /** Camera refused or absent (`{reason}` is one of the five reasons below). */
   | 'cameraUnavailable'
+  /** Camera reason: the page cannot use a camera (not a secure page). */
+  | 'cameraNoAccess'
+  /** Camera reason: permission refused. */
+  | 'cameraRefused'
+  /** Camera reason: no camera found. */
+  | 'cameraNotFound'
+  /** Camera reason: another app holds the camera. */
+  | 'cameraBusy'
+  /** Camera reason: anything else. */
+  | 'cameraFailed'
+  /** The loader's message when the widget's files could not be loaded. */
+  | 'loadFailed'
   /** Crop step heading. */
   | 'cropTitle'
   /** Crop instructions. */
@@ -137,7 +149,9 @@ export type TryOnStringKey =
   | 'cancel'
   /** Results heading. */
   | 'resultsTitle'
-  /** Result image description. */
+  /** Result picture description when no product name was given. */
+  | 'resultAltUnnamed'
+  /** Result picture description with the product's name. */
   | 'resultAlt'
   /** The shopper's own photo. */
   | 'yourPhoto'
@@ -161,12 +175,16 @@ export type TryOnStringKey =
   | 'errorPipeline'
   /** A third-party service failed (ThirdPartyError). */
   | 'errorThirdParty'
-  /** Any other error. */
+  /** Any other error (with the job id to quote). */
   | 'errorGeneric'
   /** Waited too long. */
   | 'errorTimeout'
   /** Service unreachable or refusing. */
   | 'errorService'
+  /** A failure before the job had an id. */
+  | 'errorGenericNoReference'
+  /** The widget itself failed (a bug). */
+  | 'errorWidget'
   /** Photo tips link after a PoseError. */
   | 'photoTips'
   /** Retake after a PoseError. */

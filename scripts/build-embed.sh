@@ -28,8 +28,23 @@ button_css=$(sed -n '/loader:start/,/loader:end/p' src/ui/widget.css \
 node - "$version" "$build" "$button_css" <<'EOF'
 const fs = require('fs');
 const [version, build, css] = process.argv.slice(2);
+// A string of src/i18n.rs in every language: `Key = "name" { en: "…", de: "…", … }`.
+const i18n = fs.readFileSync('src/i18n.rs', 'utf8');
+function translations(key) {
+  const text = '"((?:[^"\\\\]|\\\\.)*)"';
+  const m = new RegExp(`\\b${key} = "\\w+" \\{\\s*en: ${text},\\s*de: ${text},\\s*fr: ${text},\\s*es: ${text}\\s*\\}`).exec(i18n);
+  if (!m) throw new Error(`src/i18n.rs has no ${key} in the four languages`);
+  const [en, de, fr, es] = m.slice(1).map((t) => JSON.parse(`"${t}"`));
+  return { en, de, fr, es };
+}
 let src = fs.readFileSync('embed/tryon.js', 'utf8');
-for (const [k, v] of [['__VERSION__', version], ['__BUILD__', build], ['__BUTTON_CSS__', css.trim()]]) {
+for (const [k, v] of [
+  ['__VERSION__', version],
+  ['__BUILD__', build],
+  ['__BUTTON_CSS__', css.trim()],
+  ['__LABELS__', translations('OpenButton')],
+  ['__LOAD_FAILED__', translations('LoadFailed')],
+]) {
   if (!src.includes(`'${k}'`)) throw new Error(`embed/tryon.js lost its ${k} placeholder`);
   src = src.replace(`'${k}'`, JSON.stringify(v));
 }

@@ -123,6 +123,14 @@ strings! {
     RememberPhoto = "rememberPhoto" { en: "Remember my photo on this device for other products", de: "Mein Foto auf diesem Gerät für andere Produkte merken", fr: "Mémoriser ma photo sur cet appareil pour d'autres produits", es: "Recordar mi foto en este dispositivo para otros productos" }
     /// Camera step heading.
     CameraTitle = "cameraTitle" { en: "Stand inside the outline", de: "Stell dich in den Umriss", fr: "Placez-vous dans la silhouette", es: "Colócate dentro de la silueta" }
+    /// The loader's message when the widget's files could not be loaded (copied into
+    /// embed/tryon.js at build time: the widget itself is what failed to arrive).
+    LoadFailed = "loadFailed" {
+        en: "The try-on didn't load. Check your connection and try again.",
+        de: "Die Anprobe wurde nicht geladen. Prüfe deine Verbindung und versuche es erneut.",
+        fr: "L'essayage n'a pas pu se charger. Vérifiez votre connexion et réessayez.",
+        es: "No se pudo cargar la prueba. Comprueba tu conexión e inténtalo de nuevo."
+    }
     /// Camera video label.
     CameraLabel = "cameraLabel" { en: "Camera preview", de: "Kameravorschau", fr: "Aperçu de la caméra", es: "Vista previa de la cámara" }
     /// Front/back switch.
@@ -138,6 +146,16 @@ strings! {
         fr: "La caméra n'est pas disponible ({reason}). Vous pouvez choisir une photo à la place.",
         es: "La cámara no está disponible ({reason}). Puedes elegir una foto en su lugar."
     }
+    /// Camera reason: the page cannot use a camera (not a secure page).
+    CameraNoAccess = "cameraNoAccess" { en: "this page can't use a camera", de: "diese Seite kann keine Kamera verwenden", fr: "cette page ne peut pas utiliser de caméra", es: "esta página no puede usar una cámara" }
+    /// Camera reason: permission refused.
+    CameraRefused = "cameraRefused" { en: "permission was refused", de: "die Erlaubnis wurde verweigert", fr: "l'autorisation a été refusée", es: "se denegó el permiso" }
+    /// Camera reason: no camera found.
+    CameraNotFound = "cameraNotFound" { en: "no camera was found", de: "keine Kamera gefunden", fr: "aucune caméra n'a été trouvée", es: "no se encontró ninguna cámara" }
+    /// Camera reason: another app holds it.
+    CameraBusy = "cameraBusy" { en: "another app is using the camera", de: "eine andere App verwendet die Kamera", fr: "une autre application utilise la caméra", es: "otra aplicación está usando la cámara" }
+    /// Camera reason: anything else.
+    CameraFailed = "cameraFailed" { en: "the camera could not start", de: "die Kamera konnte nicht starten", fr: "la caméra n'a pas pu démarrer", es: "la cámara no pudo iniciarse" }
     /// Crop step heading.
     CropTitle = "cropTitle" { en: "Adjust the frame", de: "Ausschnitt anpassen", fr: "Ajustez le cadre", es: "Ajusta el encuadre" }
     /// Crop instructions.
@@ -186,7 +204,9 @@ strings! {
     Cancel = "cancel" { en: "Cancel", de: "Abbrechen", fr: "Annuler", es: "Cancelar" }
     /// Results heading.
     ResultsTitle = "resultsTitle" { en: "Here's how it looks on you", de: "So sieht es an dir aus", fr: "Voici le rendu sur vous", es: "Así te queda" }
-    /// Result image description.
+    /// Result picture description when the merchant gave no product name.
+    ResultAltUnnamed = "resultAltUnnamed" { en: "You wearing the garment, picture {n} of {count}", de: "Du mit dem Kleidungsstück, Bild {n} von {count}", fr: "Vous portant le vêtement, image {n} sur {count}", es: "Tú con la prenda, imagen {n} de {count}" }
+    /// Result picture description when the merchant gave the product's name.
     ResultAlt = "resultAlt" { en: "You wearing {product}, picture {n} of {count}", de: "Du mit {product}, Bild {n} von {count}", fr: "Vous portant {product}, image {n} sur {count}", es: "Tú con {product}, imagen {n} de {count}" }
     /// The shopper's own photo.
     YourPhoto = "yourPhoto" { en: "Your photo", de: "Dein Foto", fr: "Votre photo", es: "Tu foto" }
@@ -255,6 +275,20 @@ strings! {
         de: "Der Anprobe-Dienst ist gerade nicht erreichbar. Prüfe deine Verbindung und versuche es erneut.",
         fr: "Le service d'essayage est injoignable pour le moment. Vérifiez votre connexion et réessayez.",
         es: "El servicio de prueba no está disponible ahora. Revisa tu conexión e inténtalo de nuevo."
+    }
+    /// A failure before the job had an id (nothing to quote to the shop).
+    ErrorGenericNoReference = "errorGenericNoReference" {
+        en: "The try-on didn't work. Please try again in a moment.",
+        de: "Die Anprobe hat nicht geklappt. Bitte versuche es gleich noch einmal.",
+        fr: "L'essayage n'a pas fonctionné. Réessayez dans un instant.",
+        es: "La prueba no ha funcionado. Inténtalo de nuevo en un momento."
+    }
+    /// The widget itself failed (a bug): shown instead of the step.
+    ErrorWidget = "errorWidget" {
+        en: "Something went wrong in the try-on. Close it and open it again.",
+        de: "In der Anprobe ist etwas schiefgelaufen. Schließe sie und öffne sie erneut.",
+        fr: "Un problème est survenu dans l'essayage. Fermez-le et rouvrez-le.",
+        es: "Algo ha fallado en la prueba. Ciérrala y vuelve a abrirla."
     }
     /// Photo tips link after a PoseError.
     PhotoTips = "photoTips" { en: "Photo tips", de: "Foto-Tipps", fr: "Conseils photo", es: "Consejos de foto" }

@@ -6,6 +6,7 @@
 //! authorises the try-on; results, progress and every failure are shown in place.
 
 pub mod camera;
+pub mod crash;
 pub mod events;
 pub mod i18n;
 pub mod job;
@@ -15,6 +16,7 @@ pub mod options;
 pub mod photo;
 pub mod remembered;
 pub mod session;
+pub mod tasks;
 pub mod ui;
 
 pub use options::WidgetOptions;

@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
+use crate::crash;
 use crate::options::{OptionError, WidgetOptions};
+use crate::ui::state::Widget;
 use crate::ui::TryOnWidget;
 
 /// Options from a JS object (`{garmentImage: "…", mode: "quality"}`); nested
@@ -58,26 +60,57 @@ pub fn options_from_element(element: &HtmlElement) -> Result<WidgetOptions, Opti
 /// A mounted widget; dropping it (or `destroy()`) removes it.
 #[wasm_bindgen]
 pub struct MountedWidget {
-    handle: Option<leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>>,
-    open: RwSignal<u32>,
-    close: RwSignal<u32>,
+    live: Option<LiveWidget>,
+}
+
+/// What a mounted widget holds until it is destroyed.
+struct LiveWidget {
+    state: Widget,
+    /// Owns everything the widget created; cleaned up on destroy, which stops its
+    /// tasks, aborts its requests and stops its camera.
+    owner: Owner,
+    view: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+    /// Keeps it on the panic hook's list.
+    _crash_note: crash::Registration,
 }
 
 #[wasm_bindgen]
 impl MountedWidget {
-    /// Opens the panel.
+    /// Opens the panel. Acts at once: `open(); close(); open()` ends open.
     pub fn open(&self) {
-        self.open.update(|n| *n += 1);
+        if let Some(live) = &self.live {
+            live.state.open_panel();
+        }
     }
 
-    /// Closes the panel.
+    /// Closes the panel (stopping a job under way).
     pub fn close(&self) {
-        self.close.update(|n| *n += 1);
+        if let Some(live) = &self.live {
+            live.state.close_panel();
+        }
     }
 
-    /// Removes the widget.
+    /// Removes the widget: its job is cancelled, its requests aborted, its camera
+    /// stopped. Calls after this do nothing.
     pub fn destroy(&mut self) {
-        self.handle.take();
+        if let Some(live) = self.live.take() {
+            drop(live._crash_note);
+            drop(live.view);
+            live.owner.cleanup();
+        }
+    }
+
+    /// For the end-to-end tests only: panics inside the widget's own async work, as a
+    /// bug would, to show that the shopper gets a message and the other widgets on the
+    /// page keep working.
+    #[wasm_bindgen(js_name = __panicForTests)]
+    pub fn panic_for_tests(&self) {
+        if let Some(live) = &self.live {
+            live.state.tasks.spawn(async {
+                crate::net::sleep(0.0).await;
+                panic!("a deliberate test panic");
+            });
+        }
     }
 }
 
@@ -86,6 +119,7 @@ impl MountedWidget {
 /// option and the accepted values when an option is wrong.
 #[wasm_bindgen(js_name = mount)]
 pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsValue> {
+    crash::install_hook();
     let options = if options.is_undefined() || options.is_null() {
         options_from_element(&host)
     } else {
@@ -108,28 +142,31 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsVal
         .unchecked_into();
     root.append_child(&container)?;
     let target: web_sys::EventTarget = host.clone().into();
-    // Calls from JS arrive as counters the widget reacts to.
-    let open = RwSignal::new(0u32);
-    let close = RwSignal::new(0u32);
-    let handle = leptos::mount::mount_to(container, move || {
-        let view = view! { <TryOnWidget options=options host=target/> };
-        let w = expect_context::<crate::ui::state::Widget>();
-        Effect::new(move |_| {
-            if open.get() > 0 {
-                w.open_panel();
-            }
-        });
-        Effect::new(move |_| {
-            if close.get() > 0 {
-                w.close_panel();
-            }
-        });
-        view.into_any()
+    let message = crate::i18n::Strings::new(options.locale, options.strings.clone())
+        .get(crate::i18n::Key::ErrorWidget);
+    // The view's own owner is a child of this one: cleaning this up disposes all.
+    let owner = Owner::new();
+    let state = std::rc::Rc::new(std::cell::Cell::new(None));
+    let id = crash::next_id();
+    let view = owner.with(|| {
+        let state = state.clone();
+        leptos::mount::mount_to(container.clone(), move || {
+            provide_context(id);
+            let view = view! { <TryOnWidget options=options host=target/> };
+            state.set(use_context::<Widget>());
+            view.into_any()
+        })
     });
+    let state = state
+        .take()
+        .ok_or_else(|| JsValue::from_str("the widget did not start"))?;
     Ok(MountedWidget {
-        handle: Some(handle),
-        open,
-        close,
+        live: Some(LiveWidget {
+            state,
+            owner,
+            view,
+            _crash_note: crash::register(id, container, message),
+        }),
     })
 }
 
@@ -186,7 +223,5 @@ pub async fn prepare_photo(file: web_sys::Blob) -> Result<String, JsValue> {
     let frame = CropFrame::largest_centred(decoded.width, decoded.height);
     let prepared = photo::prepare(&decoded, frame).await.map_err(explain)?;
     drop(decoded);
-    let url = photo::data_url(&prepared.blob).await.map_err(explain);
-    prepared.release();
-    url
+    photo::data_url(&prepared.blob).await.map_err(explain)
 }

@@ -5,8 +5,7 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const PHONE_12MP_ORIENTATION_6: &[u8] =
-    include_bytes!("../fixtures/bad/Xiaomi_Mi_9T_KeyError.jpg");
+const PHONE_12MP_ORIENTATION_6: &[u8] = include_bytes!("../fixtures/bad/Xiaomi_Mi_9T_KeyError.jpg");
 const PNG_NAMED_JPG: &[u8] = include_bytes!("../fixtures/bad/plants-1.jpg");
 const HEIC: &[u8] = include_bytes!("../fixtures/bad/IMG_2682.heic");
 const PERSON: &[u8] = include_bytes!("../fixtures/people/business-person.png");
@@ -47,8 +46,7 @@ async fn a_12mp_orientation_6_phone_photo_comes_out_portrait_864_by_1296() {
         &url[..40]
     );
     assert!(url.len() < 400 * 1024, "payload {} bytes", url.len());
-    assert!(prepared.object_url.starts_with("blob:"));
-    prepared.release();
+    assert!(prepared.object_url.as_str().starts_with("blob:"));
 }
 
 #[wasm_bindgen_test]

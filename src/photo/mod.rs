@@ -7,7 +7,7 @@ mod sniff;
 
 pub use crop::CropFrame;
 pub use prepare::{
-    data_url, open_photo, prepare, to_jpeg, DecodedPhoto, PhotoError, PreparedPhoto,
+    data_url, open_photo, prepare, to_jpeg, DecodedPhoto, ObjectUrl, PhotoError, PreparedPhoto,
 };
 pub use sniff::{sniff, PhotoFormat};
 

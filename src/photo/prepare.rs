@@ -46,8 +46,33 @@ impl Drop for DecodedPhoto {
     }
 }
 
-/// The upload: a JPEG and an object URL for showing it.
-#[derive(Debug, Clone, PartialEq)]
+/// An object URL of a blob (for `<img src>`), revoked when dropped, so the blob is
+/// freed as soon as nothing shows it.
+#[derive(Debug, PartialEq)]
+pub struct ObjectUrl(String);
+
+impl ObjectUrl {
+    /// A URL for `blob`.
+    pub fn new(blob: &Blob) -> Result<Self, PhotoError> {
+        web_sys::Url::create_object_url_with_blob(blob)
+            .map(ObjectUrl)
+            .map_err(js_error)
+    }
+
+    /// The `blob:` URL.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for ObjectUrl {
+    fn drop(&mut self) {
+        let _ = web_sys::Url::revoke_object_url(&self.0);
+    }
+}
+
+/// The upload: a JPEG and an object URL for showing it (revoked when dropped).
+#[derive(Debug, PartialEq)]
 pub struct PreparedPhoto {
     /// The JPEG.
     pub blob: Blob,
@@ -55,24 +80,18 @@ pub struct PreparedPhoto {
     pub width: u32,
     /// Its height.
     pub height: u32,
-    /// An object URL of the JPEG for previews (revoke with [`PreparedPhoto::release`]).
-    pub object_url: String,
+    /// An object URL of the JPEG for previews.
+    pub object_url: ObjectUrl,
 }
 
 impl PreparedPhoto {
-    /// Revokes the object URL.
-    pub fn release(&self) {
-        let _ = web_sys::Url::revoke_object_url(&self.object_url);
-    }
-
     /// A prepared photo from a JPEG blob of known size (e.g. a remembered photo).
     pub fn from_blob(blob: Blob, width: u32, height: u32) -> Result<Self, PhotoError> {
-        let object_url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
         Ok(PreparedPhoto {
+            object_url: ObjectUrl::new(&blob)?,
             blob,
             width,
             height,
-            object_url,
         })
     }
 }

@@ -2,13 +2,13 @@
 //! switch; the tracks stop whenever the step goes away.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use web_sys::MediaStream;
 
-use super::state::{Step, Widget};
+use super::state::Widget;
 use crate::camera::{self, Facing};
 use crate::i18n::Key;
 use crate::net::sleep;
+use crate::tasks::Tasks;
 
 /// The live camera step.
 #[component]
@@ -16,41 +16,57 @@ pub fn CameraStep() -> impl IntoView {
     let w = expect_context::<Widget>();
     let video: NodeRef<leptos::html::Video> = NodeRef::new();
     let facing = RwSignal::new(Facing::User);
-    let stream: RwSignal<Option<MediaStream>, LocalStorage> = RwSignal::new_local(None);
+    let stream: StoredValue<Option<MediaStream>, LocalStorage> = StoredValue::new_local(None);
     let countdown = RwSignal::new(0u32);
     let problem = RwSignal::new(None::<String>);
+    // Opening the camera and the countdown end with the step (Back, ×, the widget
+    // removed); a camera still opening then is stopped when it arrives.
+    let tasks = Tasks::for_current_owner();
+    let opening: StoredValue<Option<futures::future::AbortHandle>, LocalStorage> =
+        StoredValue::new_local(None);
+    let stop_stream = move || {
+        if let Some(s) = stream.try_update_value(Option::take).flatten() {
+            camera::stop(&s);
+        }
+    };
 
     let start = move |f: Facing| {
-        spawn_local(async move {
-            if let Some(old) = stream.get_untracked() {
-                camera::stop(&old);
-            }
+        // Switching again before the last camera opened: that one is abandoned (and
+        // stopped when it arrives), so exactly one camera is ever live.
+        if let Some(previous) = opening.get_value() {
+            previous.abort();
+        }
+        stop_stream();
+        let handle = tasks.spawn(async move {
             match camera::open(f).await {
                 Ok(s) => {
                     if let Some(v) = video.get_untracked() {
                         v.set_src_object(Some(&s));
                         let _ = v.play();
                     }
-                    stream.set(Some(s));
+                    stream.set_value(Some(s));
                 }
-                Err(reason) => {
+                Err(problem_kind) => {
+                    let reason = w.t(problem_kind.key());
                     problem.set(Some(w.tf(Key::CameraUnavailable, &[("reason", &reason)])))
                 }
             }
         });
+        opening.set_value(Some(handle));
     };
-    request_animation_frame(move || start(Facing::User));
-    on_cleanup(move || {
-        if let Some(s) = stream.try_get_untracked().flatten() {
-            camera::stop(&s);
+    request_animation_frame(move || {
+        // The step may already be gone by the next frame.
+        if opening.try_get_value().is_some() {
+            start(Facing::User);
         }
     });
+    on_cleanup(stop_stream);
 
     let take = move |_| {
         if countdown.get_untracked() > 0 {
             return;
         }
-        spawn_local(async move {
+        tasks.spawn(async move {
             for n in (1..=3).rev() {
                 countdown.set(n);
                 sleep(1000.0).await;
@@ -60,9 +76,7 @@ pub fn CameraStep() -> impl IntoView {
                 return;
             };
             if let Ok(blob) = camera::capture(&v).await {
-                if let Some(s) = stream.get_untracked() {
-                    camera::stop(&s);
-                }
+                stop_stream();
                 w.use_file(blob);
             }
         });
@@ -76,7 +90,7 @@ pub fn CameraStep() -> impl IntoView {
                 fallback=move || view! {
                     <p class="tryon__error" role="alert" data-testid="tryon-camera-problem">{move || problem.get().unwrap_or_default()}</p>
                     <div class="tryon__actions">
-                        <button class="tryon__primary" part="primary-button" on:click=move |_| w.step.set(Step::Start)>{w.t(Key::ChoosePhoto)}</button>
+                        <button class="tryon__primary" part="primary-button" on:click=move |_| w.start_over()>{w.t(Key::ChoosePhoto)}</button>
                     </div>
                 }
             >
@@ -107,7 +121,7 @@ pub fn CameraStep() -> impl IntoView {
                         facing.set(f);
                         start(f);
                     }>{w.t(Key::SwitchCamera)}</button>
-                    <button class="tryon__link" on:click=move |_| w.step.set(Step::Start)>{w.t(Key::Back)}</button>
+                    <button class="tryon__link" data-testid="tryon-camera-back" on:click=move |_| w.start_over()>{w.t(Key::Back)}</button>
                 </div>
             </Show>
         </div>

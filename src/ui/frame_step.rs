@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::state::Widget;
+use super::state::{Flow, Widget};
 use crate::i18n::Key;
 
 /// The framing step.
@@ -13,13 +13,25 @@ pub fn FrameStep() -> impl IntoView {
     let stage: NodeRef<leptos::html::Div> = NodeRef::new();
     // Where a drag started: pointer position and the frame's origin then.
     let drag = RwSignal::new(None::<(f64, f64, f64, f64)>);
+    // The photo and its warning change only with a new photo, not with the frame.
+    let source = Memo::new(move |_| {
+        w.flow.with(|f| match f {
+            Flow::Frame(framing) => framing.source.as_str().to_owned(),
+            _ => String::new(),
+        })
+    });
+    let warning = Memo::new(move |_| {
+        w.flow.with(|f| match f {
+            Flow::Frame(framing) => framing.warning.clone(),
+            _ => None,
+        })
+    });
 
     // Set through the CSSOM (not a `style` attribute), which a strict
     // Content-Security-Policy allows. `side` picks left, top, width or height.
     let edge = move |side: fn((f64, f64, f64, f64)) -> f64| {
         move || {
-            w.frame
-                .get()
+            w.frame()
                 .map(|f| format!("{:.3}%", side(f.as_fractions()) * 100.0))
                 .unwrap_or_default()
         }
@@ -28,14 +40,12 @@ pub fn FrameStep() -> impl IntoView {
     // 70vh, so the frame (placed in % of the stage) is drawn on the picture itself,
     // never on bars beside it.
     let stage_ratio = move || {
-        w.frame
-            .get()
+        w.frame()
             .map(|f| format!("{} / {}", f.photo_width, f.photo_height))
             .unwrap_or_default()
     };
     let stage_width = move || {
-        w.frame
-            .get()
+        w.frame()
             .map(|f| {
                 format!(
                     "min(100%, {:.3}vh)",
@@ -46,19 +56,18 @@ pub fn FrameStep() -> impl IntoView {
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
         if let Some(next) = w
-            .frame
-            .get_untracked()
+            .frame_untracked()
             .and_then(|f| f.after_key(&ev.key(), ev.shift_key()))
         {
             ev.prevent_default();
-            w.frame.set(Some(next));
+            w.set_frame(next);
         } else if ev.key() == "Enter" {
             ev.prevent_default();
             w.confirm_frame();
         }
     };
     let on_down = move |ev: web_sys::PointerEvent| {
-        if let Some(f) = w.frame.get_untracked() {
+        if let Some(f) = w.frame_untracked() {
             ev.prevent_default();
             let _ = web_sys::Element::set_pointer_capture(
                 &event_target::<web_sys::Element>(&ev),
@@ -70,7 +79,7 @@ pub fn FrameStep() -> impl IntoView {
     let on_move = move |ev: web_sys::PointerEvent| {
         let (Some((x0, y0, fx, fy)), Some(f), Some(el)) = (
             drag.get_untracked(),
-            w.frame.get_untracked(),
+            w.frame_untracked(),
             stage.get_untracked(),
         ) else {
             return;
@@ -81,17 +90,12 @@ pub fn FrameStep() -> impl IntoView {
         let moved = ev.client_x() as f64 - x0;
         let moved_y = ev.client_y() as f64 - y0;
         let origin = crate::photo::CropFrame { x: fx, y: fy, ..f };
-        w.frame
-            .set(Some(origin.moved(moved * scale, moved_y * scale)));
+        w.set_frame(origin.moved(moved * scale, moved_y * scale));
     };
     let on_wheel = move |ev: web_sys::WheelEvent| {
-        if let Some(f) = w.frame.get_untracked() {
+        if let Some(f) = w.frame_untracked() {
             ev.prevent_default();
-            w.frame.set(Some(f.scaled(if ev.delta_y() > 0.0 {
-                1.0 / 1.05
-            } else {
-                1.05
-            })));
+            w.set_frame(f.scaled(if ev.delta_y() > 0.0 { 1.0 / 1.05 } else { 1.05 }));
         }
     };
 
@@ -100,7 +104,7 @@ pub fn FrameStep() -> impl IntoView {
             <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::CropTitle)}</h2>
             <p class="tryon__hint" id="tryon-crop-hint">{w.t(Key::CropHint)}</p>
             <div class="tryon__stage" node_ref=stage style:aspect-ratio=stage_ratio style:width=stage_width>
-                <img class="tryon__source" alt=w.t(Key::YourPhoto) src=move || w.source_url.get().unwrap_or_default() draggable="false" />
+                <img class="tryon__source" alt=w.t(Key::YourPhoto) src=move || source.get() draggable="false" />
                 <div
                     class="tryon__frame"
                     style:left=edge(|f| f.0)
@@ -120,8 +124,8 @@ pub fn FrameStep() -> impl IntoView {
                     on:wheel=on_wheel
                 ></div>
             </div>
-            <Show when=move || w.warning.get().is_some()>
-                <p class="tryon__warning" role="status" data-testid="tryon-small-warning">{move || w.warning.get().unwrap_or_default()}</p>
+            <Show when=move || warning.with(Option::is_some)>
+                <p class="tryon__warning" role="status" data-testid="tryon-small-warning">{move || warning.get().unwrap_or_default()}</p>
             </Show>
             <div class="tryon__actions">
                 <button class="tryon__primary" part="primary-button" data-testid="tryon-use-photo" on:click=move |_| w.confirm_frame()>{w.t(Key::UsePhoto)}</button>

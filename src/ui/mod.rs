@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 
 use crate::i18n::Key;
 use crate::options::{Theme, WidgetOptions};
-use state::{FailureKind, Step, Widget};
+use state::{FailureKind, Flow, Step, Widget};
 
 /// The stylesheet, adopted by the widget's shadow root (see `mount`).
 pub const STYLES: &str = include_str!("widget.css");
@@ -116,20 +116,17 @@ pub fn TryOnWidget(
 #[component]
 fn FailedStep() -> impl IntoView {
     let w = expect_context::<Widget>();
-    let failure = w.failure.get_untracked();
-    let kind = failure
-        .as_ref()
-        .map(|f| f.kind)
-        .unwrap_or(FailureKind::Generic);
-    let id = failure
-        .as_ref()
-        .and_then(|f| f.job_id.clone())
-        .unwrap_or_else(|| "—".into());
-    let name = failure.as_ref().map(|f| f.name.clone()).unwrap_or_default();
-    let message = w.tf(kind.key(), &[("id", &id)]);
+    let Some(failure) = w.flow.with_untracked(|f| match f {
+        Flow::Failed { failure, .. } => Some(failure.clone()),
+        _ => None,
+    }) else {
+        return ().into_any();
+    };
+    let kind = failure.kind;
+    let message = w.strings.with_value(|s| failure.message(s));
     let pose = kind == FailureKind::Pose;
     view! {
-        <div class="tryon__step tryon__step--failed" data-testid="tryon-failed" data-error=name>
+        <div class="tryon__step tryon__step--failed" data-testid="tryon-failed" data-error=failure.name>
             <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::FailedTitle)}</h2>
             <p class="tryon__error" role="alert" data-testid="tryon-error-message">{message}</p>
             <Show when=move || pose>
@@ -150,4 +147,5 @@ fn FailedStep() -> impl IntoView {
             </div>
         </div>
     }
+    .into_any()
 }

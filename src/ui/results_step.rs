@@ -3,42 +3,45 @@
 
 use leptos::prelude::*;
 
-use super::state::Widget;
+use super::state::{Flow, Widget};
 use crate::i18n::Key;
+use tryon_protocol::OutputFormat;
 
 /// The results step.
 #[component]
 pub fn ResultsStep() -> impl IntoView {
     let w = expect_context::<Widget>();
-    let results = w.results.get_untracked();
+    let Some((results, photo)) = w.flow.with_untracked(|f| match f {
+        Flow::Results { output, photo, .. } => Some((output.clone(), photo.clone())),
+        _ => None,
+    }) else {
+        return ().into_any();
+    };
     let count = results.len();
     let selected = RwSignal::new(0usize);
     // The result first; the slider reveals the shopper's own photo from the left.
     let split = RwSignal::new(0u32);
-    let product = w.options.with_value(|o| {
-        if o.product_name.is_empty() {
-            "this".to_owned()
-        } else {
-            o.product_name.clone()
-        }
-    });
-    let before = move || {
-        w.prepared
-            .with(|p| p.as_ref().map(|p| p.object_url.clone()).unwrap_or_default())
-    };
+    let product = w.options.with_value(|o| o.product_name.clone());
+    let format = w.options.with_value(|o| o.output_format);
+    let before = photo.object_url.as_str().to_owned();
     let all = results.clone();
     let current = move || all.get(selected.get()).cloned().unwrap_or_default();
-    let alt = {
-        let product = product.clone();
-        move |n: usize| {
+    let alt = move |n: usize| {
+        let (n, count) = (n.to_string(), count.to_string());
+        if product.is_empty() {
+            w.tf(Key::ResultAltUnnamed, &[("n", &n), ("count", &count)])
+        } else {
             w.tf(
                 Key::ResultAlt,
-                &[
-                    ("product", &product),
-                    ("n", &n.to_string()),
-                    ("count", &count.to_string()),
-                ],
+                &[("product", &product), ("n", &n), ("count", &count)],
             )
+        }
+    };
+    let download_name = {
+        let all = results.clone();
+        move || {
+            let url = all.get(selected.get()).cloned().unwrap_or_default();
+            format!("try-on.{}", extension_of(&url, format))
         }
     };
     let alt_main = alt.clone();
@@ -68,12 +71,60 @@ pub fn ResultsStep() -> impl IntoView {
                 </div>
             </Show>
             <div class="tryon__actions">
-                <a class="tryon__secondary" part="secondary-button" data-testid="tryon-download" href=current target="_blank" rel="noopener" download="try-on.png">
+                <a class="tryon__secondary" part="secondary-button" data-testid="tryon-download" href=current target="_blank" rel="noopener" download=download_name>
                     {w.t(Key::Download)}
                 </a>
                 <button class="tryon__secondary" part="secondary-button" data-testid="tryon-again" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button>
                 <button class="tryon__primary" part="primary-button" data-testid="tryon-another" on:click=move |_| w.start_over()>{w.t(Key::TryAnotherPhoto)}</button>
             </div>
         </div>
+    }
+    .into_any()
+}
+
+/// The file extension of a result: from a data URL's type or the URL's path, else the
+/// format asked for (a JPEG result is never saved as `.png`).
+fn extension_of(url: &str, asked: OutputFormat) -> &'static str {
+    let lower = url.to_ascii_lowercase();
+    let kind = match lower.strip_prefix("data:image/") {
+        Some(rest) => rest.split([';', ',']).next().unwrap_or(""),
+        None => lower
+            .split(['?', '#'])
+            .next()
+            .and_then(|path| path.rsplit_once('.'))
+            .map(|(_, ext)| ext)
+            .unwrap_or(""),
+    };
+    match kind {
+        "jpeg" | "jpg" => "jpg",
+        "png" => "png",
+        "webp" => "webp",
+        _ => match asked {
+            OutputFormat::Jpeg => "jpg",
+            _ => "png",
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downloads_are_named_by_what_they_are() {
+        assert_eq!(
+            extension_of("https://cdn.example/a/0.JPEG?x=1", OutputFormat::Png),
+            "jpg"
+        );
+        assert_eq!(
+            extension_of("data:image/webp;base64,AAAA", OutputFormat::Png),
+            "webp"
+        );
+        assert_eq!(extension_of("/v1/results/abc", OutputFormat::Jpeg), "jpg");
+        assert_eq!(extension_of("/v1/results/abc", OutputFormat::Png), "png");
+        assert_eq!(
+            extension_of("https://x.example/out.png#frag", OutputFormat::Jpeg),
+            "png"
+        );
     }
 }

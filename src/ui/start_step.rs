@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::state::{Step, Widget};
+use super::state::{Flow, Widget};
 use crate::i18n::Key;
 
 /// The first file of a `DataTransfer` (drop or paste), if any.
@@ -38,6 +38,12 @@ pub fn StartStep() -> impl IntoView {
             w.use_file(file.into());
         }
     };
+    let notice = move || {
+        w.flow.with(|f| match f {
+            Flow::Start { notice } => notice.clone(),
+            _ => None,
+        })
+    };
     let has_sample = w.options.with_value(|o| o.sample_photo.is_some());
     let camera_possible = web_sys::window()
         .and_then(|win| win.navigator().media_devices().ok())
@@ -64,8 +70,8 @@ pub fn StartStep() -> impl IntoView {
                 <li>{w.t(Key::GuideLight)}</li>
                 <li>{w.t(Key::GuideFramed)}</li>
             </ul>
-            <Show when=move || w.notice.get().is_some()>
-                <p class="tryon__error" role="alert" data-testid="tryon-notice">{move || w.notice.get().unwrap_or_default()}</p>
+            <Show when=move || notice().is_some()>
+                <p class="tryon__error" role="alert" data-testid="tryon-notice">{move || notice().unwrap_or_default()}</p>
             </Show>
             <div class="tryon__actions">
                 <Show when=move || w.has_remembered.get()>
@@ -86,7 +92,7 @@ pub fn StartStep() -> impl IntoView {
                     </button>
                 </Show>
                 <Show when=move || camera_possible>
-                    <button class="tryon__secondary" part="secondary-button" data-testid="tryon-camera" on:click=move |_| w.step.set(Step::Camera)>
+                    <button class="tryon__secondary" part="secondary-button" data-testid="tryon-camera" on:click=move |_| w.show_camera()>
                         {w.t(Key::TakePhoto)}
                     </button>
                 </Show>

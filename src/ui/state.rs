@@ -1,24 +1,31 @@
-//! The widget's state, shared by its steps through context, and the actions that
-//! move the shopper from one step to the next.
+//! The widget's state: one [`Flow`] (the step the shopper is on, carrying the data
+//! that step needs), shared by the steps through context, and the actions that move
+//! the shopper from one step to the next.
+//!
+//! Every piece of async work runs in the widget's [`Tasks`]: it stops when the shopper
+//! moves on and when the widget is removed, so nothing reads the state after it is gone.
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use tryon_protocol::ErrorName;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, EventTarget};
 
+use crate::crash::{self, WidgetId};
 use crate::events::{detail, emit, WidgetEvent};
 use crate::i18n::{Key, Strings};
 use crate::job::{self, Cancel, JobError, Stage};
 use crate::net::{now_ms, NetError};
 use crate::options::WidgetOptions;
-use crate::photo::{self, CropFrame, DecodedPhoto, PhotoError, PreparedPhoto, SMALL_PHOTO_SIDE};
+use crate::photo::{
+    self, CropFrame, DecodedPhoto, ObjectUrl, PhotoError, PreparedPhoto, SMALL_PHOTO_SIDE,
+};
 use crate::remembered;
 use crate::session::Session;
+use crate::tasks::Tasks;
 
-/// The steps of the flow.
+/// The steps of the flow (which view is shown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// Consent, guidelines, and the ways to give a photo.
@@ -95,6 +102,100 @@ pub struct Failure {
     pub job_id: Option<String>,
 }
 
+impl Failure {
+    /// The message the shopper reads, in their language.
+    pub fn message(&self, strings: &Strings) -> String {
+        match (&self.job_id, self.kind) {
+            (Some(id), kind) => strings.fill(kind.key(), &[("id", id)]),
+            // Nothing to quote to the shop: the message without a reference.
+            (None, FailureKind::Generic) => strings.get(Key::ErrorGenericNoReference),
+            (None, kind) => strings.get(kind.key()),
+        }
+    }
+}
+
+/// A photo being framed.
+pub struct Framing {
+    /// The decoded photo.
+    pub photo: Rc<DecodedPhoto>,
+    /// An object URL of the shopper's file, for the framing view.
+    pub source: Rc<ObjectUrl>,
+    /// The frame.
+    pub frame: CropFrame,
+    /// A warning about the photo (too small).
+    pub warning: Option<String>,
+}
+
+/// A try-on under way.
+pub struct Waiting {
+    /// The upload, once prepared (`None` while the photo is being prepared).
+    pub photo: Option<Rc<PreparedPhoto>>,
+    /// What the shopper is told.
+    pub stage: Stage,
+    /// When the shopper confirmed the photo (ms): the progress counts from here, so it
+    /// only moves forward.
+    pub started_at: f64,
+    /// The job id, once submitted.
+    pub job_id: Option<String>,
+    /// Which try-on this is: news of an older one is ignored.
+    attempt: u32,
+}
+
+/// Where the shopper is, with exactly the data that step needs: no step can be
+/// shown without its data, and no data outlives its step.
+pub enum Flow {
+    /// The start; `notice` says what was wrong with the photo given last.
+    Start {
+        /// A problem with the last photo.
+        notice: Option<String>,
+    },
+    /// The live camera.
+    Camera,
+    /// Framing a photo.
+    Frame(Framing),
+    /// Preparing, submitting and waiting.
+    Working(Waiting),
+    /// The pictures.
+    Results {
+        /// The shopper's prepared photo (for the comparison, and to try again).
+        photo: Rc<PreparedPhoto>,
+        /// The result URLs.
+        output: Vec<String>,
+        /// The job id.
+        job_id: String,
+    },
+    /// A try-on that failed.
+    Failed {
+        /// The shopper's prepared photo (to try again).
+        photo: Rc<PreparedPhoto>,
+        /// What went wrong.
+        failure: Failure,
+    },
+}
+
+impl Flow {
+    /// The view this flow shows.
+    pub fn step(&self) -> Step {
+        match self {
+            Flow::Start { .. } => Step::Start,
+            Flow::Camera => Step::Camera,
+            Flow::Frame(_) => Step::Frame,
+            Flow::Working(_) => Step::Working,
+            Flow::Results { .. } => Step::Results,
+            Flow::Failed { .. } => Step::Failed,
+        }
+    }
+
+    /// The prepared photo, in the steps that have one.
+    pub fn prepared(&self) -> Option<Rc<PreparedPhoto>> {
+        match self {
+            Flow::Working(w) => w.photo.clone(),
+            Flow::Results { photo, .. } | Flow::Failed { photo, .. } => Some(photo.clone()),
+            _ => None,
+        }
+    }
+}
+
 /// Everything the steps share (all `Copy` handles).
 #[derive(Clone, Copy)]
 pub struct Widget {
@@ -104,30 +205,10 @@ pub struct Widget {
     pub strings: StoredValue<Strings>,
     /// Whether the panel is open.
     pub open: RwSignal<bool>,
-    /// The current step.
-    pub step: RwSignal<Step>,
-    /// The decoded photo being framed.
-    pub photo: RwSignal<Option<Rc<DecodedPhoto>>, LocalStorage>,
-    /// An object URL of the shopper's original file, for the framing view.
-    pub source_url: RwSignal<Option<String>>,
-    /// The frame.
-    pub frame: RwSignal<Option<CropFrame>>,
-    /// The prepared upload.
-    pub prepared: RwSignal<Option<PreparedPhoto>, LocalStorage>,
-    /// A problem with the photo given (shown at the start step).
-    pub notice: RwSignal<Option<String>>,
-    /// A warning about the photo (shown while framing).
-    pub warning: RwSignal<Option<String>>,
-    /// Where the job stands.
-    pub stage: RwSignal<Stage>,
-    /// When the job was submitted (ms).
-    pub started_at: RwSignal<f64>,
-    /// The result URLs.
-    pub results: RwSignal<Vec<String>>,
-    /// The job id.
-    pub job_id: RwSignal<Option<String>>,
-    /// The failure shown.
-    pub failure: RwSignal<Option<Failure>>,
+    /// Where the shopper is.
+    pub flow: RwSignal<Flow, LocalStorage>,
+    /// The step shown (changes only when the step does, not with its data).
+    pub step: Memo<Step>,
     /// "Remember my photo" is ticked.
     pub remember: RwSignal<bool>,
     /// A photo is remembered on this device.
@@ -136,37 +217,44 @@ pub struct Widget {
     pub host: StoredValue<Option<EventTarget>, LocalStorage>,
     /// The session token source.
     pub session: StoredValue<Rc<Session>, LocalStorage>,
-    /// Stops the running job.
+    /// Stops the running job and aborts its requests.
     pub cancel: StoredValue<Cancel, LocalStorage>,
+    /// The work done for the shopper (opening, preparing, the job): it stops when the
+    /// shopper moves on, and with the widget.
+    pub tasks: Tasks,
+    /// Counts try-ons.
+    attempts: StoredValue<u32>,
+    /// Which widget this is, for the panic hook's message.
+    id: Option<WidgetId>,
 }
 
 impl Widget {
-    /// State for a widget with these options, dispatching events on `host`.
+    /// State for a widget with these options, dispatching events on `host`. Its work
+    /// stops when the current owner is cleaned up (the widget is removed).
     pub fn new(options: WidgetOptions, host: Option<EventTarget>) -> Self {
         let strings = Strings::new(options.locale, options.strings.clone());
         let session = Rc::new(Session::new(options.session_url.clone()));
-        Widget {
+        let flow = RwSignal::new_local(Flow::Start { notice: None });
+        let w = Widget {
             strings: StoredValue::new(strings),
             options: StoredValue::new(options),
             open: RwSignal::new(false),
-            step: RwSignal::new(Step::Start),
-            photo: RwSignal::new_local(None),
-            source_url: RwSignal::new(None),
-            frame: RwSignal::new(None),
-            prepared: RwSignal::new_local(None),
-            notice: RwSignal::new(None),
-            warning: RwSignal::new(None),
-            stage: RwSignal::new(Stage::Uploading),
-            started_at: RwSignal::new(0.0),
-            results: RwSignal::new(vec![]),
-            job_id: RwSignal::new(None),
-            failure: RwSignal::new(None),
+            flow,
+            step: Memo::new(move |_| flow.with(Flow::step)),
             remember: RwSignal::new(false),
             has_remembered: RwSignal::new(remembered::load().is_some()),
             host: StoredValue::new_local(host),
             session: StoredValue::new_local(session),
             cancel: StoredValue::new_local(Cancel::default()),
-        }
+            tasks: Tasks::for_current_owner(),
+            attempts: StoredValue::new(0),
+            id: use_context::<WidgetId>(),
+        };
+        // Removed in the middle of a job: abort its request in flight too.
+        on_cleanup(move || {
+            w.cancel.try_with_value(Cancel::cancel);
+        });
+        w
     }
 
     /// A string.
@@ -188,9 +276,49 @@ impl Widget {
         });
     }
 
+    /// The prepared photo, if the flow has one (tracked).
+    pub fn prepared(&self) -> Option<Rc<PreparedPhoto>> {
+        self.flow.with(Flow::prepared)
+    }
+
+    /// The frame being adjusted (tracked).
+    pub fn frame(&self) -> Option<CropFrame> {
+        self.flow.with(|f| match f {
+            Flow::Frame(framing) => Some(framing.frame),
+            _ => None,
+        })
+    }
+
+    /// The frame being adjusted, without tracking it (for event handlers).
+    pub fn frame_untracked(&self) -> Option<CropFrame> {
+        self.flow.with_untracked(|f| match f {
+            Flow::Frame(framing) => Some(framing.frame),
+            _ => None,
+        })
+    }
+
+    /// Moves or resizes the frame (only while framing).
+    pub fn set_frame(&self, frame: CropFrame) {
+        self.flow.update(|f| {
+            if let Flow::Frame(framing) = f {
+                framing.frame = frame;
+            }
+        });
+    }
+
+    /// Stops whatever was under way for the shopper: the job and its requests, a
+    /// photo being opened or prepared.
+    fn stop_work(&self) {
+        self.cancel.with_value(Cancel::cancel);
+        self.tasks.stop_all();
+    }
+
     /// Opens the panel.
     pub fn open_panel(&self) {
         if !self.open.get_untracked() {
+            if let Some(id) = self.id {
+                crash::clear(id);
+            }
             self.open.set(true);
             self.emit(WidgetEvent::Open, JsValue::UNDEFINED);
         }
@@ -199,76 +327,65 @@ impl Widget {
     /// Closes the panel, stopping any job and forgetting the photo.
     pub fn close_panel(&self) {
         if self.open.get_untracked() {
-            self.cancel.with_value(Cancel::cancel);
-            self.reset_photo();
-            self.step.set(Step::Start);
+            self.stop_work();
+            self.flow.set(Flow::Start { notice: None });
             self.open.set(false);
             self.emit(WidgetEvent::Close, JsValue::UNDEFINED);
         }
     }
 
-    fn reset_photo(&self) {
-        self.photo.set(None);
-        if let Some(url) = self.source_url.get_untracked() {
-            let _ = web_sys::Url::revoke_object_url(&url);
-        }
-        self.source_url.set(None);
-        if let Some(p) = self.prepared.get_untracked() {
-            p.release();
-        }
-        self.prepared.set(None);
-        self.frame.set(None);
-        self.warning.set(None);
-        self.results.set(vec![]);
-        self.failure.set(None);
+    /// Back to the start, ready for another photo (stops a job under way).
+    pub fn start_over(&self) {
+        self.stop_work();
+        self.flow.set(Flow::Start { notice: None });
     }
 
-    /// Back to the start, ready for another photo.
-    pub fn start_over(&self) {
-        self.reset_photo();
-        self.notice.set(None);
-        self.step.set(Step::Start);
+    /// To the camera.
+    pub fn show_camera(&self) {
+        self.stop_work();
+        self.flow.set(Flow::Camera);
     }
 
     /// The shopper gave a file (picker, drop, paste or camera).
     pub fn use_file(&self, file: Blob) {
+        self.stop_work();
         let w = *self;
-        spawn_local(async move {
-            w.notice.set(None);
-            match photo::open_photo(&file).await {
-                Ok(decoded) => {
-                    w.reset_photo();
-                    let small = decoded.width.min(decoded.height) < SMALL_PHOTO_SIDE;
-                    w.warning.set(small.then(|| {
-                        w.tf(
-                            Key::SmallPhoto,
-                            &[
-                                ("width", &decoded.width.to_string()),
-                                ("height", &decoded.height.to_string()),
-                            ],
-                        )
-                    }));
-                    w.frame.set(Some(CropFrame::largest_centred(
-                        decoded.width,
-                        decoded.height,
-                    )));
-                    w.source_url
-                        .set(web_sys::Url::create_object_url_with_blob(&file).ok());
-                    w.photo.set(Some(Rc::new(decoded)));
-                    w.step.set(Step::Frame);
-                }
-                Err(PhotoError::Unsupported(format)) => {
-                    w.notice.set(Some(
-                        w.tf(Key::UnsupportedFormat, &[("format", format.name())]),
-                    ));
-                    w.step.set(Step::Start);
-                }
-                Err(_) => {
-                    w.notice.set(Some(w.t(Key::NotAPhoto)));
-                    w.step.set(Step::Start);
-                }
-            }
+        self.tasks.spawn(async move {
+            let opened = photo::open_photo(&file).await;
+            w.flow.set(match opened {
+                Ok(decoded) => w.framing(decoded, &file),
+                Err(PhotoError::Unsupported(format)) => Flow::Start {
+                    notice: Some(w.tf(Key::UnsupportedFormat, &[("format", format.name())])),
+                },
+                Err(_) => Flow::Start {
+                    notice: Some(w.t(Key::NotAPhoto)),
+                },
+            });
         });
+    }
+
+    fn framing(&self, decoded: DecodedPhoto, file: &Blob) -> Flow {
+        let Ok(source) = ObjectUrl::new(file) else {
+            return Flow::Start {
+                notice: Some(self.t(Key::NotAPhoto)),
+            };
+        };
+        let small = decoded.width.min(decoded.height) < SMALL_PHOTO_SIDE;
+        let warning = small.then(|| {
+            self.tf(
+                Key::SmallPhoto,
+                &[
+                    ("width", &decoded.width.to_string()),
+                    ("height", &decoded.height.to_string()),
+                ],
+            )
+        });
+        Flow::Frame(Framing {
+            frame: CropFrame::largest_centred(decoded.width, decoded.height),
+            photo: Rc::new(decoded),
+            source: Rc::new(source),
+            warning,
+        })
     }
 
     /// Uses the photo remembered on this device.
@@ -284,14 +401,17 @@ impl Widget {
 
     /// Uses the merchant's sample photo (for visitors without one of their own).
     pub fn use_sample(&self) {
-        let w = *self;
         let Some(url) = self.options.with_value(|o| o.sample_photo.clone()) else {
             return;
         };
-        spawn_local(async move {
+        self.stop_work();
+        let w = *self;
+        self.tasks.spawn(async move {
             match fetch_blob(&url).await {
                 Some(blob) => w.use_file(blob),
-                None => w.notice.set(Some(w.t(Key::NotAPhoto))),
+                None => w.flow.set(Flow::Start {
+                    notice: Some(w.t(Key::NotAPhoto)),
+                }),
             }
         });
     }
@@ -305,21 +425,20 @@ impl Widget {
 
     /// The framed photo is confirmed: prepare it and start the try-on.
     pub fn confirm_frame(&self) {
-        let w = *self;
-        let (Some(decoded), Some(frame)) = (self.photo.get_untracked(), self.frame.get_untracked())
-        else {
+        let Some((decoded, frame)) = self.flow.with_untracked(|f| match f {
+            Flow::Frame(framing) => Some((framing.photo.clone(), framing.frame)),
+            _ => None,
+        }) else {
             return;
         };
-        self.step.set(Step::Working);
-        self.stage.set(Stage::Uploading);
-        spawn_local(async move {
-            match photo::prepare(&decoded, frame).await {
-                // The shopper went back (or closed) while the photo was being prepared.
-                Ok(prepared) if w.step.get_untracked() != Step::Working => prepared.release(),
+        let attempt = self.begin(None, now_ms());
+        let w = *self;
+        self.tasks.spawn(async move {
+            let prepared = photo::prepare(&decoded, frame).await;
+            // The full-size decode is no longer needed: free it now.
+            drop(decoded);
+            match prepared {
                 Ok(prepared) => {
-                    // The full-size decode is no longer needed: free it now.
-                    w.photo.set(None);
-                    drop(decoded);
                     w.emit(
                         WidgetEvent::PhotoReady,
                         detail(&[
@@ -327,109 +446,149 @@ impl Widget {
                             ("height", prepared.height.into()),
                         ]),
                     );
-                    w.prepared.set(Some(prepared));
-                    w.submit();
+                    let prepared = Rc::new(prepared);
+                    w.update_job(attempt, |job| job.photo = Some(prepared.clone()));
+                    w.run_job(prepared, attempt).await;
                 }
-                Err(_) => {
-                    w.notice.set(Some(w.t(Key::NotAPhoto)));
-                    w.step.set(Step::Start);
-                }
+                Err(_) => w.flow.set(Flow::Start {
+                    notice: Some(w.t(Key::NotAPhoto)),
+                }),
             }
+        });
+    }
+
+    /// Tries the same photo again (after results or a failure).
+    pub fn submit(&self) {
+        let Some(prepared) = self.flow.with_untracked(Flow::prepared) else {
+            return;
+        };
+        let attempt = self.begin(Some(prepared.clone()), now_ms());
+        let w = *self;
+        self.tasks
+            .spawn(async move { w.run_job(prepared, attempt).await });
+    }
+
+    /// Enters the waiting step for a new try-on; returns its number.
+    fn begin(&self, photo: Option<Rc<PreparedPhoto>>, started_at: f64) -> u32 {
+        self.stop_work();
+        let attempt = self.attempts.get_value() + 1;
+        self.attempts.set_value(attempt);
+        self.flow.set(Flow::Working(Waiting {
+            photo,
+            stage: Stage::Uploading,
+            started_at,
+            job_id: None,
+            attempt,
+        }));
+        attempt
+    }
+
+    /// Changes the waiting step of try-on `attempt`, if it is still the one shown.
+    fn update_job(&self, attempt: u32, change: impl FnOnce(&mut Waiting)) {
+        self.flow.update(|f| match f {
+            Flow::Working(job) if job.attempt == attempt => change(job),
+            _ => {}
         });
     }
 
     /// Submits the prepared photo and waits for the result.
-    pub fn submit(&self) {
-        let w = *self;
-        let Some(prepared) = self.prepared.get_untracked() else {
-            return;
-        };
+    async fn run_job(self, prepared: Rc<PreparedPhoto>, attempt: u32) {
+        let w = self;
         let cancel = Cancel::default();
-        self.cancel.set_value(cancel.clone());
-        self.failure.set(None);
-        self.results.set(vec![]);
-        self.job_id.set(None);
-        self.step.set(Step::Working);
-        self.stage.set(Stage::Uploading);
-        self.started_at.set(now_ms());
-        spawn_local(async move {
-            let Ok(photo_url) = photo::data_url(&prepared.blob).await else {
-                w.fail(Failure {
+        w.cancel.set_value(cancel.clone());
+        let Ok(photo_url) = photo::data_url(&prepared.blob).await else {
+            w.fail(
+                prepared,
+                Failure {
                     kind: FailureKind::Generic,
                     name: "PhotoUnreadable".into(),
                     job_id: None,
+                },
+            );
+            return;
+        };
+        if w.remember.get_untracked() && remembered::save(&photo_url) {
+            w.has_remembered.set(true);
+        }
+        let options = w.options.get_value();
+        let garment = garment_image(&options);
+        let request = options.request(photo_url, garment);
+        let session = w.session.get_value();
+        let job_id = Rc::new(std::cell::RefCell::new(None::<String>));
+        let on_stage = |s: Stage| w.update_job(attempt, |job| job.stage = s);
+        let on_submitted = |id: &str| {
+            *job_id.borrow_mut() = Some(id.to_owned());
+            w.update_job(attempt, |job| job.job_id = Some(id.to_owned()));
+            w.emit(WidgetEvent::Submit, detail(&[("jobId", id.into())]));
+        };
+        let outcome = job::run(
+            &options.api_base,
+            &session,
+            &request,
+            options.max_wait_seconds,
+            &cancel,
+            &on_stage,
+            &on_submitted,
+        )
+        .await;
+        drop(request);
+        // A job the shopper cancelled (or closed) stays silent, however it ended.
+        if cancel.is_cancelled() {
+            return;
+        }
+        let job_id = job_id.borrow().clone();
+        match outcome {
+            Ok(output) => {
+                let urls: js_sys::Array = output.iter().map(|u| JsValue::from_str(u)).collect();
+                let id = job_id.unwrap_or_default();
+                w.flow.set(Flow::Results {
+                    photo: prepared,
+                    output,
+                    job_id: id.clone(),
                 });
-                return;
-            };
-            if w.remember.get_untracked() && remembered::save(&photo_url) {
-                w.has_remembered.set(true);
+                w.emit(
+                    WidgetEvent::Complete,
+                    detail(&[("jobId", id.into()), ("output", urls.into())]),
+                );
             }
-            let options = w.options.get_value();
-            let garment = garment_image(&options);
-            let request = options.request(photo_url, garment);
-            let session = w.session.get_value();
-            let on_stage = |s: Stage| w.stage.set(s);
-            let on_submitted = |id: &str| {
-                w.job_id.set(Some(id.to_owned()));
-                w.emit(WidgetEvent::Submit, detail(&[("jobId", id.into())]));
-            };
-            let outcome = job::run(
-                &options.api_base,
-                &session,
-                &request,
-                options.max_wait_seconds,
-                &cancel,
-                &on_stage,
-                &on_submitted,
-            )
-            .await;
-            drop(request);
-            // A job the shopper cancelled (or closed) stays silent, however it ended.
-            if cancel.is_cancelled() {
-                return;
-            }
-            match outcome {
-                Ok(output) => {
-                    let urls: js_sys::Array = output.iter().map(|u| JsValue::from_str(u)).collect();
-                    w.results.set(output);
-                    w.step.set(Step::Results);
-                    let id = w.job_id.get_untracked().unwrap_or_default();
-                    w.emit(
-                        WidgetEvent::Complete,
-                        detail(&[("jobId", id.into()), ("output", urls.into())]),
-                    );
-                }
-                Err(JobError::Cancelled) => {}
-                Err(JobError::Failed { error, job_id }) => w.fail(Failure {
+            Err(JobError::Cancelled) => {}
+            Err(JobError::Failed { error, job_id }) => w.fail(
+                prepared,
+                Failure {
                     kind: FailureKind::of(&error.name),
                     name: error.name.to_string(),
                     job_id,
-                }),
-                Err(JobError::TimedOut { job_id }) => w.fail(Failure {
+                },
+            ),
+            Err(JobError::TimedOut { job_id }) => w.fail(
+                prepared,
+                Failure {
                     kind: FailureKind::Timeout,
                     name: "TimedOut".into(),
                     job_id,
-                }),
-                Err(JobError::Service(e)) => {
-                    let name = match &e {
-                        NetError::Http { error, .. } => error.name.to_string(),
-                        NetError::Unreachable => "Unreachable".into(),
-                        NetError::Aborted => "Aborted".into(),
-                    };
-                    w.fail(Failure {
+                },
+            ),
+            Err(JobError::Service(e)) => {
+                let name = match &e {
+                    NetError::Http { error, .. } => error.name.to_string(),
+                    NetError::Unreachable => "Unreachable".into(),
+                    NetError::Aborted => "Aborted".into(),
+                };
+                w.fail(
+                    prepared,
+                    Failure {
                         kind: FailureKind::Service,
                         name,
-                        job_id: w.job_id.get_untracked(),
-                    })
-                }
+                        job_id,
+                    },
+                )
             }
-        });
+        }
     }
 
-    fn fail(&self, failure: Failure) {
+    fn fail(&self, photo: Rc<PreparedPhoto>, failure: Failure) {
         // The message the shopper sees, in their language (for the merchant's logs).
-        let id = failure.job_id.clone().unwrap_or_else(|| "—".into());
-        let message = self.tf(failure.kind.key(), &[("id", &id)]);
+        let message = self.strings.with_value(|s| failure.message(s));
         self.emit(
             WidgetEvent::Error,
             detail(&[
@@ -445,13 +604,11 @@ impl Widget {
                 ),
             ]),
         );
-        self.failure.set(Some(failure));
-        self.step.set(Step::Failed);
+        self.flow.set(Flow::Failed { photo, failure });
     }
 
     /// Stops waiting and goes back to the start (a new photo or the same again).
     pub fn cancel_job(&self) {
-        self.cancel.with_value(Cancel::cancel);
         self.start_over();
     }
 }

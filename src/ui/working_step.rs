@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::state::Widget;
+use super::state::{Flow, Widget};
 use crate::i18n::Key;
 use crate::job::Stage;
 use crate::net::now_ms;
@@ -21,13 +21,25 @@ pub fn WorkingStep() -> impl IntoView {
     }
     let (low, high) = w.options.with_value(|o| o.mode.typical_seconds());
     let typical = (low + high) / 2.0;
-    let stage_text = move || match w.stage.get() {
+    let stage = Memo::new(move |_| {
+        w.flow.with(|f| match f {
+            Flow::Working(job) => job.stage,
+            _ => Stage::Uploading,
+        })
+    });
+    // Fixed for this try-on: set when the shopper confirmed the photo.
+    let started_at = w.flow.with_untracked(|f| match f {
+        Flow::Working(job) => job.started_at,
+        _ => now_ms(),
+    });
+    let thumbnail = Memo::new(move |_| w.prepared().map(|p| p.object_url.as_str().to_owned()));
+    let stage_text = move || match stage.get() {
         Stage::Uploading => w.t(Key::StageUploading),
         Stage::Queued => w.t(Key::StageQueued),
         Stage::Generating => w.t(Key::StageGenerating),
         Stage::Reconnecting => w.t(Key::Reconnecting),
     };
-    let elapsed = move || (now.get() - w.started_at.get()) / 1000.0;
+    let elapsed = move || (now.get() - started_at).max(0.0) / 1000.0;
     let left = move || (typical - elapsed()).ceil().max(1.0) as u32;
     let fraction = move || (elapsed() / typical).clamp(0.02, 0.95);
     let estimate = move || w.tf(Key::Estimate, &[("seconds", &left().to_string())]);
@@ -35,8 +47,8 @@ pub fn WorkingStep() -> impl IntoView {
     view! {
         <div class="tryon__step tryon__step--working" data-testid="tryon-working">
             <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::StartTitle)}</h2>
-            <Show when=move || w.prepared.with(|p| p.is_some())>
-                <img class="tryon__thumb" alt=w.t(Key::YourPhoto) src=move || w.prepared.with(|p| p.as_ref().map(|p| p.object_url.clone()).unwrap_or_default()) />
+            <Show when=move || thumbnail.with(Option::is_some)>
+                <img class="tryon__thumb" alt=w.t(Key::YourPhoto) src=move || thumbnail.get().unwrap_or_default() />
             </Show>
             <p class="tryon__stage-text" id="tryon-stage-text" role="status" aria-live="polite" data-testid="tryon-stage">{stage_text}</p>
             // Named by the stage; the estimate (hidden from the live region so it is not
