@@ -151,7 +151,20 @@ pub async fn run(
                     }
                 };
                 match &status.status {
-                    JobStatus::Completed => return Ok(status.output.unwrap_or_default()),
+                    JobStatus::Completed => {
+                        return match status.output {
+                            Some(output) if !output.is_empty() => Ok(output),
+                            // "Done" with nothing to show is a failure the shopper is
+                            // told about, not an empty result page.
+                            _ => Err(JobError::Failed {
+                                error: ApiError::new(
+                                    ErrorName::PipelineError,
+                                    "The job finished without pictures.",
+                                ),
+                                job_id: Some(id),
+                            }),
+                        };
+                    }
                     s if s.is_terminal() => {
                         let error = status
                             .error
