@@ -113,6 +113,8 @@ test('switching camera twice quickly leaves exactly one camera live, and none af
   await openWidget(page);
   await page.getByTestId('tryon-camera').click();
   await page.getByTestId('tryon-camera-step').waitFor();
+  // The first camera is live before the switches are held (else it would be held too).
+  await page.waitForFunction(() => window.liveTracks() === 1);
   await page.evaluate(() => (window.holdCamera = true));
   await page.getByTestId('tryon-switch').click();
   await page.getByTestId('tryon-switch').click();
