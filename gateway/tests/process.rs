@@ -81,6 +81,18 @@ impl Started {
     }
 }
 
+/// A session minted over HTTP for the test page, as the widget mints it.
+async fn mint(http: &reqwest::Client, base: &str) -> Value {
+    http.post(format!("{base}/v1/sessions"))
+        .header("origin", PAGE)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn logs_and_answers_never_hold_the_key_tokens_or_image_bytes() {
     let (upstream, _) = fake_upstream::start().await;
@@ -93,15 +105,7 @@ async fn logs_and_answers_never_hold_the_key_tokens_or_image_bytes() {
     );
     let base = gateway.base.clone();
     let http = reqwest::Client::new();
-    let session: Value = http
-        .post(format!("{base}/v1/sessions"))
-        .header("origin", PAGE)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = mint(&http, &base).await;
     let token = session["token"].as_str().unwrap().to_owned();
     let photo = data_url("image/jpeg", &fixture("people/portrait.jpg"));
     let mut answers = vec![session.to_string()];
@@ -207,15 +211,7 @@ async fn request_spans_name_the_route_never_the_job_id() {
     let gateway = Started::new(&["--engine", "sandbox"], &[]);
     let base = gateway.base.clone();
     let http = reqwest::Client::new();
-    let session: Value = http
-        .post(format!("{base}/v1/sessions"))
-        .header("origin", PAGE)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = mint(&http, &base).await;
     let token = session["token"].as_str().unwrap();
     let job = json!({
         "model_image": data_url("image/jpeg", &fixture("people/portrait.jpg")),
