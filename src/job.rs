@@ -2,7 +2,7 @@
 //! offers it (else polling with backoff and jitter), riding out network blips and
 //! token expiry, within a total time limit, until done or cancelled.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use tryon_protocol::{
@@ -10,9 +10,9 @@ use tryon_protocol::{
     SUBMIT_PATH,
 };
 
-use crate::net::{call, now_ms, sleep, when_online, NetError};
+use crate::net::{back_online, call, now_ms, online, sleep, when_online, within, NetError};
 use crate::session::Session;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortController;
 
 /// What the shopper is told while waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,31 +48,22 @@ pub enum JobError {
     Cancelled,
 }
 
-/// What the UI holds to stop waiting: a flag, and an abort signal that ends the
-/// status request in flight (a long-poll would otherwise stay open up to 25 s).
-#[derive(Debug, Clone)]
+/// What the UI holds to stop waiting: a flag, and the abort controller of the status
+/// request in flight (a long-poll would otherwise stay open up to 25 s).
+#[derive(Debug, Clone, Default)]
 pub struct Cancel(Rc<CancelState>);
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct CancelState {
     cancelled: Cell<bool>,
-    controller: Option<AbortController>,
-}
-
-impl Default for Cancel {
-    fn default() -> Self {
-        Cancel(Rc::new(CancelState {
-            cancelled: Cell::new(false),
-            controller: AbortController::new().ok(),
-        }))
-    }
+    request: RefCell<Option<AbortController>>,
 }
 
 impl Cancel {
     /// Asks the job to stop.
     pub fn cancel(&self) {
         self.0.cancelled.set(true);
-        if let Some(controller) = &self.0.controller {
+        if let Some(controller) = self.0.request.borrow_mut().take() {
             controller.abort();
         }
     }
@@ -82,13 +73,29 @@ impl Cancel {
         self.0.cancelled.get()
     }
 
-    fn signal(&self) -> Option<AbortSignal> {
-        self.0.controller.as_ref().map(AbortController::signal)
+    /// Runs one status request, aborted when the job is cancelled or when it has not
+    /// answered within `ms`. A connection can die without either side hearing of it
+    /// (a phone moving from Wi-Fi to mobile data): waiting longer than the gateway
+    /// would hold the request only waits for nothing, so it is counted as unreachable.
+    async fn request(&self, ms: f64, url: &str, token: &str) -> Result<String, NetError> {
+        let controller = AbortController::new().ok();
+        let signal = controller.as_ref().map(AbortController::signal);
+        *self.0.request.borrow_mut() = controller.clone();
+        let answer = within(ms, call("GET", url, Some(token), None, signal.as_ref())).await;
+        if answer.is_none() {
+            if let Some(c) = &controller {
+                c.abort();
+            }
+        }
+        self.0.request.borrow_mut().take();
+        answer.unwrap_or(Err(NetError::Unreachable))
     }
 }
 
 /// Seconds the gateway may hold a long-poll.
 const LONG_POLL_SECONDS: u32 = 25;
+/// Seconds a status request may stay unanswered beyond what the gateway holds it for.
+const UNANSWERED_SECONDS: u32 = 15;
 /// Plain polling starts at this interval (ms) and backs off to `MAX_POLL_MS`.
 const FIRST_POLL_MS: f64 = 1000.0;
 const MAX_POLL_MS: f64 = 5000.0;
@@ -136,7 +143,12 @@ pub async fn run(
             format!("{api_base}{STATUS_PATH}/{id}")
         };
         let asked = now_ms();
-        let answer = call("GET", &url, Some(&token), None, cancel.signal().as_ref()).await;
+        let patience = if long_poll {
+            (LONG_POLL_SECONDS + UNANSWERED_SECONDS) as f64 * 1000.0
+        } else {
+            UNANSWERED_SECONDS as f64 * 1000.0
+        };
+        let answer = cancel.request(patience, &url, &token).await;
         if cancel.is_cancelled() {
             return Err(JobError::Cancelled);
         }
@@ -213,7 +225,14 @@ pub async fn run(
             Err(NetError::Unreachable) => {
                 failures += 1;
                 on_stage(Stage::Reconnecting);
-                sleep(jitter(backoff_ms(failures))).await;
+                if online() {
+                    sleep(jitter(backoff_ms(failures))).await;
+                } else {
+                    // Offline: ask again as soon as the browser is back (within the
+                    // time limit), not after a backoff that grew while it was away.
+                    within(deadline - now_ms(), back_online()).await;
+                    sleep(jitter(300.0)).await;
+                }
             }
             Err(other) => return Err(JobError::Service(other)),
         }

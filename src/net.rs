@@ -113,6 +113,34 @@ pub async fn sleep(ms: f64) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// `work`'s output, or `None` when it took longer than `ms` (then `work` is dropped).
+pub async fn within<T>(ms: f64, work: impl std::future::Future<Output = T>) -> Option<T> {
+    use futures::future::{select, Either};
+    let work = std::pin::pin!(work);
+    let timer = std::pin::pin!(sleep(ms));
+    match select(work, timer).await {
+        Either::Left((out, _)) => Some(out),
+        Either::Right(_) => None,
+    }
+}
+
+/// Resolves when the browser says it is online (at once if it already is).
+pub async fn back_online() {
+    if online() {
+        return;
+    }
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let once = web_sys::AddEventListenerOptions::new();
+            once.set_once(true);
+            let _ = w.add_event_listener_with_callback_and_add_event_listener_options(
+                "online", &resolve, &once,
+            );
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// How long a request waits for the browser to come back online, in seconds.
 const OFFLINE_WAIT_SECONDS: u32 = 30;
 

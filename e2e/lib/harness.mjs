@@ -104,12 +104,19 @@ export async function sendPhoto(page, { photo = 'people/model.webp', remember = 
 /** Waits until the first result image has loaded and returns its natural size. */
 export async function resultShown(page, timeout = 60000) {
   const image = page.getByTestId('tryon-result-image').first();
-  await image.waitFor({ timeout });
-  await page.waitForFunction(
-    (el) => el.complete && el.naturalWidth > 0,
-    await image.elementHandle(),
-    { timeout }
-  );
+  try {
+    await image.waitFor({ timeout });
+    await page.waitForFunction(
+      (el) => el.complete && el.naturalWidth > 0,
+      await image.elementHandle(),
+      { timeout }
+    );
+  } catch (e) {
+    // Say what the shopper saw instead, so a failure can be understood from the log.
+    const panel = await page.getByTestId('tryon-panel').allInnerTexts().catch(() => '(page gone)');
+    e.message += `\nthe panel read: ${JSON.stringify(panel)}\npage errors: ${JSON.stringify([...page.problems, ...page.consoleErrors])}`;
+    throw e;
+  }
   return image.evaluate((el) => ({ width: el.naturalWidth, height: el.naturalHeight, src: el.src }));
 }
 

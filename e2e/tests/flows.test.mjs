@@ -132,6 +132,32 @@ test('the network drops for a few seconds while waiting: the widget resumes and 
   });
 });
 
+test('a result picture that fails to load (connection lost as the job ends) loads once it can', async () => {
+  const page = await widgetPage();
+  // The first two loads of every result picture fail as if the phone lost its signal.
+  const failed = new Map();
+  await page.route('**/v1/results/**', (route) => {
+    const url = route.request().url();
+    const n = failed.get(url) ?? 0;
+    if (n < 2) {
+      failed.set(url, n + 1);
+      return route.abort('internetdisconnected');
+    }
+    return route.continue();
+  });
+  await openWidget(page);
+  await sendPhoto(page);
+  await page.getByTestId('tryon-results').waitFor();
+  // Meanwhile the shopper is told why the picture is not there yet.
+  await page.getByTestId('tryon-result-reloading').waitFor();
+  const shown = await resultShown(page, 30000);
+  assert.equal(shown.width, 864);
+  assert.equal(failed.get(shown.src), 2, 'it failed twice, then loaded');
+  assert.equal(await page.getByTestId('tryon-result-reloading').isVisible(), false, 'the notice goes once it loads');
+  assertClean(page, ['Failed to load resource']);
+  await page.context().close();
+});
+
 test('cancel while waiting ends the long-poll in flight and shows nothing of the job', async () => {
   await withSlowShop([], async (slowShop) => {
     const page = await widgetPage({}, slowShop);

@@ -2,9 +2,13 @@
 //! downloads, and the ways to go on.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlImageElement;
 
 use super::state::{Flow, Widget};
 use crate::i18n::Key;
+use crate::net::{back_online, sleep};
+use crate::tasks::Tasks;
 use tryon_protocol::OutputFormat;
 
 /// The results step.
@@ -45,13 +49,42 @@ pub fn ResultsStep() -> impl IntoView {
         }
     };
     let alt_main = alt.clone();
+    // A picture that failed to load (the connection dropped as the job finished) is
+    // asked for again once the browser is online, with a growing pause, for as long as
+    // the results are shown; the shopper reads that it is reconnecting meanwhile.
+    let tasks = Tasks::for_current_owner();
+    let reloading = RwSignal::new(false);
+    let reload = move |ev: web_sys::ErrorEvent| {
+        let Some(img) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlImageElement>().ok())
+        else {
+            return;
+        };
+        let tries: u32 = img
+            .get_attribute("data-tries")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        let _ = img.set_attribute("data-tries", &(tries + 1).to_string());
+        if img.class_list().contains("tryon__result") {
+            reloading.set(true);
+        }
+        tasks.spawn(async move {
+            back_online().await;
+            sleep(reload_pause_ms(tries)).await;
+            // Setting the same address makes the browser fetch it again.
+            img.set_src(&img.src());
+        });
+    };
     view! {
         <div class="tryon__step tryon__step--results" data-testid="tryon-results">
             <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::ResultsTitle)}</h2>
             <figure class="tryon__compare" style:--tryon-split=move || format!("{}%", split.get())>
-                <img class="tryon__result" part="result" data-testid="tryon-result-image" src=current.clone() alt=move || alt_main(selected.get() + 1) />
+                <img class="tryon__result" part="result" data-testid="tryon-result-image" src=current.clone() alt=move || alt_main(selected.get() + 1)
+                    on:error=reload on:load=move |_| reloading.set(false) />
                 <img class="tryon__before" src=before alt=w.t(Key::YourPhoto) />
             </figure>
+            <p class="tryon__warning" role="status" data-testid="tryon-result-reloading" hidden=move || !reloading.get()>{w.t(Key::Reconnecting)}</p>
             <label class="tryon__slider">
                 <span>{w.t(Key::Compare)}</span>
                 <input type="range" min="0" max="100" data-testid="tryon-compare"
@@ -64,7 +97,7 @@ pub fn ResultsStep() -> impl IntoView {
                         let alt = alt.clone();
                         view! {
                             <button class="tryon__thumb-button" aria-pressed=move || (selected.get() == i).to_string() on:click=move |_| selected.set(i)>
-                                <img src=url.clone() alt=alt(i + 1) />
+                                <img src=url.clone() alt=alt(i + 1) on:error=reload />
                             </button>
                         }
                     }).collect_view()}
@@ -80,6 +113,11 @@ pub fn ResultsStep() -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// The pause before loading a picture again after `tries` failures: 1, 2, 4, then 8 s.
+fn reload_pause_ms(tries: u32) -> f64 {
+    1000.0 * 2f64.powi(tries.min(3) as i32)
 }
 
 /// The file extension of a result: from a data URL's type or the URL's path, else the
