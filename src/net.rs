@@ -145,7 +145,8 @@ pub async fn back_online() {
 const OFFLINE_WAIT_SECONDS: u32 = 30;
 
 /// Runs `attempt` again while it fails because the browser is offline (up to
-/// 30 s): such a request never left, so sending it again is safe.
+/// 30 s), as soon as it is back: such a request never left, so sending it again is
+/// safe.
 pub async fn when_online<F, Fut>(mut attempt: F) -> Result<String, NetError>
 where
     F: FnMut() -> Fut,
@@ -153,10 +154,15 @@ where
 {
     let mut waits = 0;
     loop {
+        // A request started while offline never left, even if the browser is back
+        // online by the time its failure arrives (the flip races the failure).
+        let started_offline = !online();
         match attempt().await {
-            Err(NetError::Unreachable) if !online() && waits < OFFLINE_WAIT_SECONDS => {
+            Err(NetError::Unreachable)
+                if (started_offline || !online()) && waits < OFFLINE_WAIT_SECONDS =>
+            {
                 waits += 1;
-                sleep(1000.0).await;
+                within(1000.0, back_online()).await;
             }
             answer => return answer,
         }
