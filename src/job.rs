@@ -6,8 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use tryon_protocol::{
-    ApiError, ErrorName, JobStatus, StatusResponse, SubmitResponse, TryOnRequest, STATUS_PATH,
-    SUBMIT_PATH,
+    ApiError, Backoff, ErrorName, JobStatus, StatusResponse, SubmitResponse, TryOnRequest,
+    STATUS_PATH, SUBMIT_PATH,
 };
 
 use crate::net::{back_online, call, now_ms, online, sleep, when_online, within, NetError};
@@ -217,16 +217,13 @@ pub async fn run(
             }) if status >= 500 || status == 429 => {
                 failures += 1;
                 on_stage(Stage::Reconnecting);
-                let backoff = retry_after
-                    .map(|s| s * 1000.0)
-                    .unwrap_or_else(|| backoff_ms(failures));
-                sleep(jitter(backoff)).await;
+                sleep(jitter(backoff_ms(failures, retry_after))).await;
             }
             Err(NetError::Unreachable) => {
                 failures += 1;
                 on_stage(Stage::Reconnecting);
                 if online() {
-                    sleep(jitter(backoff_ms(failures))).await;
+                    sleep(jitter(backoff_ms(failures, None))).await;
                 } else {
                     // Offline: ask again as soon as the browser is back (within the
                     // time limit), not after a backoff that grew while it was away.
@@ -239,8 +236,17 @@ pub async fn run(
     }
 }
 
-fn backoff_ms(failures: u32) -> f64 {
-    (500.0 * 2f64.powi(failures.min(5) as i32)).min(8000.0)
+/// 1 s, 2 s, 4 s, then 8 s between tries; as long as the gateway asks with
+/// `Retry-After` (the total time limit still ends the wait).
+const BACKOFF: Backoff = Backoff {
+    first_seconds: 1.0,
+    max_seconds: 8.0,
+    max_retry_after_seconds: f64::INFINITY,
+};
+
+/// Milliseconds to wait after the `failures`-th failure in a row.
+fn backoff_ms(failures: u32, retry_after: Option<f64>) -> f64 {
+    BACKOFF.delay(failures.saturating_sub(1), retry_after) * 1000.0
 }
 
 /// Submits once; renews the token and submits again only when the gateway said

@@ -1,7 +1,7 @@
 //! Calls to the gateway with the browser's `fetch`, and the timers the widget waits on.
 
 use js_sys::Promise;
-use tryon_protocol::{ApiError, ErrorBody, ErrorName};
+use tryon_protocol::{retry_after, ApiError, ErrorBody, ErrorName};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestInit, Response};
@@ -19,7 +19,7 @@ pub enum NetError {
         status: u16,
         /// The error object (a stand-in when the body had none).
         error: ApiError,
-        /// `Retry-After`, in seconds.
+        /// `Retry-After`, in seconds from now (either form of the header).
         retry_after: Option<f64>,
     },
 }
@@ -79,7 +79,7 @@ pub async fn call(
         .get("retry-after")
         .ok()
         .flatten()
-        .and_then(|v| v.trim().parse().ok());
+        .and_then(|v| retry_after(&v, now_ms() / 1000.0));
     let error = serde_json::from_str::<ErrorBody>(&text)
         .map(|b| b.error)
         .unwrap_or_else(|_| {

@@ -206,6 +206,29 @@ async fn refusals_before_a_job_id_are_explained_without_the_key() {
 }
 
 #[tokio::test]
+async fn an_upstream_retry_after_date_is_passed_on_in_seconds() {
+    let (upstream, _) = fake_upstream::start().await;
+    let gw = gateway(&upstream).await;
+    let token = gw.token().await;
+    let r = gw
+        .http
+        .post(format!("{}/api/v1/tryon/clothes", gw.base))
+        .bearer_auth(&token)
+        .json(&body("busyuntil"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    // 8 s from when the fake answered; a second may have turned since.
+    let seconds: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((7..=9).contains(&seconds), "Retry-After: {seconds}");
+}
+
+#[tokio::test]
 async fn an_unreachable_upstream_is_a_502_that_says_so() {
     // A port nothing listens on: bind, note it, close it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -1,7 +1,9 @@
 //! The try-on API wire contract, in one place.
 //!
 //! Everything the widget sends and the gateway answers is a type here, so the two
-//! cannot drift apart. The contract itself is described in `docs/api.md`; this
+//! cannot drift apart. So are the few rules both sides apply to what travels between
+//! them: telling an image's format by its bytes ([`sniff`]) and when to call again
+//! after a failure ([`retry_after`], [`Backoff`]). The contract itself is described in `docs/api.md`; this
 //! crate adds the gateway's own extensions (session tokens, the `?wait=` long-poll and
 //! the JSON error shape of every 4xx), marked as such.
 //!
@@ -9,16 +11,20 @@
 //! and the host alike.
 
 mod error;
+mod image_format;
 mod image_input;
 mod options;
 mod request;
+mod retry;
 mod session;
 mod status;
 
 pub use error::{ApiError, ErrorBody, ErrorName};
+pub use image_format::{sniff, ImageFormat};
 pub use image_input::{ImageInput, ImageKind};
 pub use options::{Category, GarmentPhotoType, Mode, ModerationLevel, OutputFormat, UnknownValue};
 pub use request::{TryOnRequest, ValidationError, MAX_NUM_SAMPLES, REQUEST_FIELDS};
+pub use retry::{retry_after, Backoff};
 pub use session::{
     SessionResponse, LONG_POLL_MAX_SECONDS, SESSIONS_PATH, STATUS_PATH, SUBMIT_PATH,
 };

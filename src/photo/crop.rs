@@ -2,6 +2,7 @@
 //! upright pixels. Pure arithmetic, so it is tested anywhere.
 
 use tryon_protocol::{PROCESSING_HEIGHT, PROCESSING_WIDTH};
+use tryon_resize::Crop;
 
 /// Width over height of the frame.
 const ASPECT: f64 = PROCESSING_WIDTH as f64 / PROCESSING_HEIGHT as f64;
@@ -24,21 +25,17 @@ pub struct CropFrame {
 }
 
 impl CropFrame {
-    /// The largest centred 2:3 frame of a `width`×`height` photo.
+    /// The largest centred 2:3 frame of a `width`×`height` photo: the rectangle the
+    /// gateway's "cover" fit keeps too (`tryon_resize::Crop::centred`).
     pub fn largest_centred(width: u32, height: u32) -> Self {
-        let (pw, ph) = (width as f64, height as f64);
-        let w = Self::max_width_for(pw, ph);
+        let largest = Crop::centred(width, height, PROCESSING_WIDTH, PROCESSING_HEIGHT);
         CropFrame {
-            x: (pw - w) / 2.0,
-            y: (ph - w / ASPECT) / 2.0,
-            width: w,
-            photo_width: pw,
-            photo_height: ph,
+            x: largest.left,
+            y: largest.top,
+            width: largest.width,
+            photo_width: width as f64,
+            photo_height: height as f64,
         }
-    }
-
-    fn max_width_for(pw: f64, ph: f64) -> f64 {
-        pw.min(ph * ASPECT)
     }
 
     /// The frame's height.
@@ -57,7 +54,7 @@ impl CropFrame {
 
     /// The frame resized by `factor` around its centre, within the photo.
     pub fn scaled(self, factor: f64) -> Self {
-        let max = Self::max_width_for(self.photo_width, self.photo_height);
+        let max = Self::largest_centred(self.photo_width as u32, self.photo_height as u32).width;
         let width = (self.width * factor).clamp(max * MIN_SHARE, max);
         let (cx, cy) = (self.x + self.width / 2.0, self.y + self.height() / 2.0);
         CropFrame {

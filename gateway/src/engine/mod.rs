@@ -4,7 +4,7 @@ pub mod sandbox;
 pub mod upstream;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tryon_protocol::{ApiError, JobStatus, TryOnRequest};
 
@@ -92,14 +92,5 @@ impl Engine {
             })),
             Engine::Upstream(u) => u.status(id, wait).await,
         }
-    }
-}
-
-/// Seconds to wait before a retry: the server's `Retry-After` when it gave one
-/// (capped), else exponential backoff from `base`.
-pub fn backoff(attempt: u32, retry_after: Option<u64>, base: Duration) -> Duration {
-    match retry_after {
-        Some(seconds) => Duration::from_secs(seconds.min(10)),
-        None => (base * 2u32.saturating_pow(attempt)).min(Duration::from_secs(4)),
     }
 }

@@ -3,22 +3,28 @@
 //! or logs. Status reads are retried (5xx, 429, timeouts) with backoff that honours
 //! `Retry-After`; a submit is retried only when it provably never reached the API.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
 use serde_json::Value;
 use tryon_protocol::{
-    ApiError, ErrorName, JobStatus, StatusResponse, SubmitResponse, TryOnRequest, STATUS_PATH,
-    SUBMIT_PATH,
+    ApiError, Backoff, ErrorName, JobStatus, StatusResponse, SubmitResponse, TryOnRequest,
+    STATUS_PATH, SUBMIT_PATH,
 };
 
-use super::{backoff, EngineStatus, Wait};
+use super::{EngineStatus, Wait};
 use crate::config::Secret;
 use crate::error::GatewayError;
 
 /// How often a long-poll re-reads the upstream status.
 const LONG_POLL_STEP: Duration = Duration::from_secs(1);
-const BACKOFF_BASE: Duration = Duration::from_millis(250);
+/// Retries happen while a client waits for its answer: short waits, and a
+/// `Retry-After` longer than 10 s is cut to 10 s.
+const BACKOFF: Backoff = Backoff {
+    first_seconds: 0.25,
+    max_seconds: 4.0,
+    max_retry_after_seconds: 10.0,
+};
 
 /// The hosted API client.
 pub struct Upstream {
@@ -39,7 +45,8 @@ enum Failure {
     /// An HTTP answer other than 2xx.
     Http {
         status: StatusCode,
-        retry_after: Option<u64>,
+        /// Its `Retry-After`, in seconds from now.
+        retry_after: Option<f64>,
         error: Option<ApiError>,
     },
 }
@@ -69,11 +76,15 @@ impl Upstream {
             }
         })?;
         let status = response.status();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
         let retry_after = response
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
+            .and_then(|v| tryon_protocol::retry_after(v, now));
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if status.is_success() {
             return Ok(body);
@@ -94,7 +105,7 @@ impl Upstream {
             match self.call(self.client.post(&url).json(request)).await {
                 Ok(body) => break body,
                 Err(Failure::NotSent) if attempt < 2 => {
-                    tokio::time::sleep(backoff(attempt, None, BACKOFF_BASE)).await;
+                    tokio::time::sleep(wait(attempt, None)).await;
                     attempt += 1;
                 }
                 Err(Failure::Timeout) | Err(Failure::Broken) => {
@@ -179,7 +190,7 @@ impl Upstream {
                 return Err(self.explain(failure, "status read"));
             }
             tracing::warn!(attempt, "upstream status read failed; retrying");
-            tokio::time::sleep(backoff(attempt, retry_after, BACKOFF_BASE)).await;
+            tokio::time::sleep(wait(attempt, retry_after)).await;
             attempt += 1;
         };
         let parsed: StatusResponse = serde_json::from_value(body).map_err(|_| {
@@ -226,7 +237,7 @@ impl Upstream {
                     if let Some(upstream) = error {
                         e.error = upstream;
                     }
-                    e.with_retry_after(retry_after.unwrap_or(5))
+                    e.with_retry_after(whole_seconds(retry_after).unwrap_or(5))
                 }
                 s if s.is_client_error() => GatewayError {
                     status: s,
@@ -239,10 +250,21 @@ impl Upstream {
                     StatusCode::BAD_GATEWAY,
                     format!("The hosted try-on API failed the {what} ({}): retry in a moment.", s.as_u16()),
                 )
-                .with_retry_after(retry_after.unwrap_or(2)),
+                .with_retry_after(whole_seconds(retry_after).unwrap_or(2)),
             },
         }
     }
+}
+
+/// How long to wait before retry number `attempt`.
+fn wait(attempt: u32, retry_after: Option<f64>) -> Duration {
+    Duration::from_secs_f64(BACKOFF.delay(attempt, retry_after))
+}
+
+/// A `Retry-After` passed on to the gateway's own client, in whole seconds (rounded
+/// up, so the client never comes back early).
+fn whole_seconds(retry_after: Option<f64>) -> Option<u64> {
+    retry_after.map(|seconds| seconds.ceil() as u64)
 }
 
 /// A job the API calls `completed` with no picture (the output empty or left out) is a

@@ -7,7 +7,7 @@ mod decode;
 mod fetch;
 
 pub use address_policy::{is_public, AddressPolicy};
-pub use decode::{decode_image, sniff, ImageFormatGuess};
+pub use decode::decode_image;
 pub use fetch::ImageFetcher;
 
 /// Which input of the request an image is, in words for messages.

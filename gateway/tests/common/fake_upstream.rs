@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -81,6 +81,16 @@ async fn submit(
         "busy" => (
             StatusCode::TOO_MANY_REQUESTS,
             [("retry-after", "7")],
+            Json(json!({"error": "ConcurrencyLimitExceeded", "message": "too many jobs"})),
+        )
+            .into_response(),
+        // The same refusal with `Retry-After` as an HTTP-date, 8 s from now.
+        "busyuntil" => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(
+                "retry-after",
+                httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(8)),
+            )],
             Json(json!({"error": "ConcurrencyLimitExceeded", "message": "too many jobs"})),
         )
             .into_response(),
