@@ -165,6 +165,12 @@ async fn real_failures_give_the_real_error() {
             "could not be decoded",
         ),
         (
+            // Cut one symbol past a whole group: no byte can be made of it.
+            json!({"model_image": "data:image/jpeg;base64,/9j/4AAQS"}),
+            "ImageLoadError",
+            "base64 payload is damaged",
+        ),
+        (
             json!({"model_image": blank_png(400, 600, [200, 200, 200, 255])}),
             "PoseError",
             "flat colour",

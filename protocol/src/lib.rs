@@ -21,7 +21,7 @@ mod status;
 
 pub use error::{ApiError, ErrorBody, ErrorName};
 pub use image_format::{sniff, ImageFormat};
-pub use image_input::{ImageInput, ImageKind};
+pub use image_input::{decode_base64, ImageInput, ImageKind};
 pub use options::{Category, GarmentPhotoType, Mode, ModerationLevel, OutputFormat, UnknownValue};
 pub use request::{TryOnRequest, ValidationError, MAX_NUM_SAMPLES, REQUEST_FIELDS};
 pub use retry::{retry_after, Backoff};

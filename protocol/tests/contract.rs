@@ -309,6 +309,8 @@ fn image_forms() {
             "add the data-URL prefix",
         ),
         ("data:image/jpeg,abcd", "base64"),
+        ("data:image/jpeg;base64", "without a comma"),
+        ("data:image/;base64,/9j/", "names no image type"),
         ("data:text/plain;base64,aGVsbG8=", "not an image type"),
         ("data:image/jpeg;base64,", "empty base64"),
         ("data:image/jpeg;base64,ab cd", "not base64"),

@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use base64::{alphabet, Engine as _};
-use tryon_protocol::{ImageInput, ImageKind};
+use tryon_protocol::{decode_base64, ImageInput, ImageKind};
 
 use super::address_policy::{AddressPolicy, RefusedAddress};
 use super::Role;
@@ -20,8 +18,6 @@ pub struct ImageFetcher {
 }
 
 const MAX_REDIRECTS: usize = 3;
-const LENIENT: GeneralPurposeConfig =
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
 
 impl ImageFetcher {
     /// A fetcher with these limits.
@@ -63,26 +59,9 @@ impl ImageFetcher {
             value,
         )?;
         match input.kind {
-            ImageKind::DataUrl => {
-                let cleaned: String = input
-                    .payload
-                    .chars()
-                    .filter(|c| !c.is_ascii_whitespace())
-                    .collect();
-                // Padding is optional in the wild; the URL-safe alphabet shows up too.
-                let alphabet = if cleaned.contains(['-', '_']) {
-                    &alphabet::URL_SAFE
-                } else {
-                    &alphabet::STANDARD
-                };
-                GeneralPurpose::new(alphabet, LENIENT)
-                    .decode(cleaned.trim_end_matches('='))
-                    .map_err(|e| {
-                        format!(
-                            "The {what}'s base64 payload is damaged ({e}): encode the file again."
-                        )
-                    })
-            }
+            ImageKind::DataUrl => decode_base64(input.payload).map_err(|e| {
+                format!("The {what}'s base64 payload is damaged ({e}): encode the file again.")
+            }),
             ImageKind::Url => self.fetch(what, input.payload).await,
         }
     }
