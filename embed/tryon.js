@@ -8,7 +8,7 @@
 // load). Until then it costs the page one small script and no long task.
 //
 // scripts/build-embed.sh minifies this file and fills in the __PLACEHOLDERS__.
-(function () {
+(() => {
   var win = window;
   var doc = document;
   var VERSION = '__VERSION__';
@@ -49,7 +49,7 @@
   var sheet = null;
 
   function value(options, name) {
-    var camel = name.replace(/-([a-z])/g, function (_, c) {
+    var camel = name.replace(/-([a-z])/g, (_, c) => {
       return c.toUpperCase();
     });
     var v = options[name] != null ? options[name] : options[camel];
@@ -109,10 +109,10 @@
     button.setAttribute('aria-expanded', 'false');
     var strings = options.strings || {};
     button.textContent = strings.openButton || value(options, 'string-open-button') || LABELS[box.lang];
-    ['pointerenter', 'focus', 'touchstart'].forEach(function (type) {
+    ['pointerenter', 'focus', 'touchstart'].forEach((type) => {
       button.addEventListener(type, load, { passive: true });
     });
-    button.addEventListener('click', function () {
+    button.addEventListener('click', () => {
       record.open = true;
       button.setAttribute('aria-busy', 'true');
       load();
@@ -132,7 +132,7 @@
     released.delete(el);
     draw(el, record);
     if (custom != null) {
-      record.watch = new MutationObserver(function () {
+      record.watch = new MutationObserver(() => {
         // Only a change of the options: a class or style set by the page is none.
         var next = attributeOptions(el, custom);
         if (JSON.stringify(next) === JSON.stringify(record.options)) return;
@@ -142,7 +142,7 @@
       record.watch.observe(el, { attributes: true });
     }
     if (loading) {
-      loading.then(function (mod) {
+      loading.then((mod) => {
         if (mod) start(el, record, mod);
       });
     }
@@ -175,23 +175,25 @@
   function load() {
     if (loading) return loading;
     loading = import(base + 'tryon-widget.js?v=' + BUILD)
-      .then(function (mod) {
-        return mod.default({ module_or_path: base + 'tryon-widget_bg.wasm?v=' + BUILD }).then(function () {
-          return mod;
-        });
+      .then((mod) => {
+        // Browsers without WebAssembly SIMD (iOS before 16.4) cannot compile the
+        // SIMD build: they get the same widget built without it. The probe is a type
+        // section whose function returns a v128.
+        var simd = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123]));
+        return mod.default({ module_or_path: base + 'tryon-widget' + (simd ? '' : '_nosimd') + '_bg.wasm?v=' + BUILD }).then(() => mod);
       })
       .then(
-        function (mod) {
-          hosts.forEach(function (record, el) {
+        (mod) => {
+          hosts.forEach((record, el) => {
             start(el, record, mod);
           });
           return mod;
         },
-        function (error) {
-          fail('could not load the widget from ' + base + ' (' + error + '): are tryon-widget.js and tryon-widget_bg.wasm beside tryon.js and allowed by the CSP?');
+        (error) => {
+          fail('could not load the widget from ' + base + ' (' + error + '): are its files beside tryon.js and allowed by the CSP?');
           // Let a later click try again; tell the shopper who clicked.
           loading = null;
-          hosts.forEach(function (record) {
+          hosts.forEach((record) => {
             if (!record.open || !record.button) return;
             record.open = false;
             record.button.removeAttribute('aria-busy');
@@ -213,7 +215,7 @@
       if (!hosts.has(found[i]) && !released.has(found[i])) register(found[i], attributeOptions(found[i], false), false);
     }
     // Elements taken out of the page take their widget with them.
-    hosts.forEach(function (record, el) {
+    hosts.forEach((record, el) => {
       if (!el.isConnected) destroy(el);
     });
   }
@@ -265,7 +267,7 @@
   var api = {
     version: VERSION,
     /** Mounts a widget on an element (or a CSS selector); options as in the README. */
-    mount: function (target, options) {
+    mount: (target, options) => {
       var el = element(target, 'mount');
       if (!el) return;
       if (hosts.has(el)) {
@@ -275,7 +277,7 @@
       register(el, options || attributeOptions(el, el.localName === 'tryon-widget'));
     },
     /** Opens the panel (loading the widget first if needed). */
-    open: function (target) {
+    open: (target) => {
       var el = find(target, 'open');
       if (!el) return;
       var record = hosts.get(el);
@@ -286,7 +288,7 @@
       }
     },
     /** Closes the panel. */
-    close: function (target) {
+    close: (target) => {
       var el = find(target, 'close');
       if (!el) return;
       var record = hosts.get(el);
@@ -294,25 +296,25 @@
       else record.open = false;
     },
     /** Removes the widget from the element. */
-    destroy: function (target) {
+    destroy: (target) => {
       var el = find(target, 'destroy');
       if (el) destroy(el);
     },
     /** Calls `handler(event)` for an event (`complete` or `tryon:complete`…) of any widget; returns a function that stops it. */
-    on: function (name, handler) {
+    on: (name, handler) => {
       var type = eventName(name, 'on');
-      if (!type) return function () {};
+      if (!type) return () => {};
       if (typeof handler !== 'function') {
         fail('on: the handler for "' + name + '" is not a function.');
-        return function () {};
+        return () => {};
       }
       doc.addEventListener(type, handler);
-      return function () {
+      return () => {
         doc.removeEventListener(type, handler);
       };
     },
     /** Stops a handler given to `on`. */
-    off: function (name, handler) {
+    off: (name, handler) => {
       var type = eventName(name, 'off');
       if (type) doc.removeEventListener(type, handler);
     },
@@ -329,7 +331,7 @@
         disconnectedCallback() {
           var el = this;
           // A move within the page reconnects at once; only a removal destroys.
-          Promise.resolve().then(function () {
+          Promise.resolve().then(() => {
             if (!el.isConnected) destroy(el);
           });
         }
@@ -338,31 +340,28 @@
   }
 
   // Calls made through the stub before this script arrived, in their order.
-  (before ? before.q : []).forEach(function (call) {
+  (before ? before.q : []).forEach((call) => {
     if (typeof api[call[0]] == 'function') api[call[0]].apply(api, call[1]);
   });
 
   scan();
   var pending = false;
-  new MutationObserver(function () {
+  new MutationObserver(() => {
     if (pending) return;
     pending = true;
     // One scan per burst of changes.
-    Promise.resolve().then(function () {
+    Promise.resolve().then(() => {
       pending = false;
       scan();
     });
   }).observe(doc.documentElement, { childList: true, subtree: true });
 
   if (loadOnIdle) {
-    var idle = function () {
+    var idle = () => {
       // Without requestIdleCallback (Safari), a little after the load event instead
       // of at once (setTimeout would read the options object as a delay of 0).
-      (win.requestIdleCallback ||
-        function (f) {
-          setTimeout(f, 2000);
-        })(
-        function () {
+      (win.requestIdleCallback || ((f) => setTimeout(f, 2000)))(
+        () => {
           if (hosts.size) load();
         },
         { timeout: 4000 }

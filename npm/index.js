@@ -51,7 +51,12 @@ function glue() {
   if (!ready) {
     ready = import('./dist/tryon-widget.js').then(async (mod) => {
       try {
-        await mod.default();
+        // Browsers without WebAssembly SIMD (iOS before 16.4) get the build without it.
+        // `new URL(…, import.meta.url)` lets bundlers ship both files beside the glue.
+        const simd = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123]));
+        await mod.default(
+          simd ? undefined : { module_or_path: new URL('./dist/tryon-widget_nosimd_bg.wasm', import.meta.url) }
+        );
       } catch (e) {
         const why = asError(e).message;
         // "expected magic word 00 61 73 6d, found 3c 21 …": an HTML page came back instead.

@@ -4,6 +4,8 @@
 #   tryon.js              the loader (embed/tryon.js, minified)
 #   tryon-widget.js       the widget's JS glue (wasm-bindgen, ES module)
 #   tryon-widget_bg.wasm  the widget (size-optimised, then wasm-opt -Oz)
+#   tryon-widget_nosimd_bg.wasm  the same without WebAssembly SIMD, for browsers
+#                         without it (picked by feature detection)
 # Names carry no hash: the loader asks for the glue and the wasm with ?v=<content
 # hash>, so a merchant can serve all three from one versioned path.
 set -euo pipefail
@@ -20,8 +22,32 @@ wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name tryon-widg
 # rustc emitted, simd128 included), so it introduces none a browser may lack.
 wasm-opt -Oz -o "$out/tryon-widget_bg.wasm" "$out/tryon-widget_bg.wasm"
 
+# The same widget without WebAssembly SIMD, for browsers that lack it (iOS before
+# 16.4; the loader and the npm package pick by feature detection). Its own target
+# directory, so the two builds do not evict each other's artefacts. RUSTFLAGS
+# replaces .cargo/config.toml's target rustflags (an env CARGO_TARGET_…_RUSTFLAGS
+# would be appended to them).
+CARGO_TARGET_DIR=target/nosimd RUSTFLAGS="-C target-feature=-simd128" \
+  cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --profile wasm-release -p tryon-widget
+nosimd=target/embed-nosimd
+wasm-bindgen --target web --no-typescript --out-dir "$nosimd" --out-name tryon-widget \
+  target/nosimd/wasm32-unknown-unknown/wasm-release/tryon_widget.wasm
+# One glue serves both: the builds differ only inside the functions (and in the
+# numbers wasm-bindgen writes into comments), so the code must be the same.
+code() { grep -v '^[[:space:]]*//' "$1"; }
+if ! cmp -s <(code "$nosimd/tryon-widget.js") <(code "$out/tryon-widget.js"); then
+  echo "build-embed: the glue of the SIMD and no-SIMD builds differ; they cannot share tryon-widget.js" >&2
+  exit 1
+fi
+# Its target_features section has no simd128, so wasm-opt refuses any SIMD instruction.
+wasm-opt -Oz -o "$out/tryon-widget_nosimd_bg.wasm" "$nosimd/tryon-widget_bg.wasm"
+if wasm-opt --print-features "$out/tryon-widget_nosimd_bg.wasm" -o /dev/null | grep -q simd; then
+  echo "build-embed: the no-SIMD build uses SIMD" >&2
+  exit 1
+fi
+
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
-build=$(cat "$out/tryon-widget_bg.wasm" "$out/tryon-widget.js" | sha256sum | cut -c1-12)
+build=$(cat "$out/tryon-widget_bg.wasm" "$out/tryon-widget_nosimd_bg.wasm" "$out/tryon-widget.js" | sha256sum | cut -c1-12)
 # The loader's button rules, verbatim from the widget's stylesheet.
 button_css=$(sed -n '/loader:start/,/loader:end/p' src/ui/widget.css \
   | esbuild --loader=css --minify --log-level=warning)
@@ -54,5 +80,5 @@ esbuild target/embed/tryon.src.js --minify --target=es2017 --legal-comments=none
   --log-level=warning --outfile="$out/tryon.js"
 rm "$out/tryon.src.js"
 
-cp "$out/tryon-widget.js" "$out/tryon-widget_bg.wasm" npm/dist/
+cp "$out/tryon-widget.js" "$out/tryon-widget_bg.wasm" "$out/tryon-widget_nosimd_bg.wasm" npm/dist/
 echo "build-embed: $out/ and npm/dist/ ready (version $version, build $build)"

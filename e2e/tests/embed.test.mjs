@@ -25,7 +25,7 @@ after(async () => {
 /** The wasm and glue requests a page made. */
 function widgetRequests(page) {
   const seen = [];
-  page.on('request', (r) => /tryon-widget(_bg\.wasm|\.js)/.test(r.url()) && seen.push(r.url()));
+  page.on('request', (r) => /tryon-widget(_nosimd)?(_bg\.wasm|\.js)/.test(r.url()) && seen.push(r.url()));
   return seen;
 }
 
@@ -49,6 +49,39 @@ test('script tag: upload a photo, the result shows inline beside the product', a
   assert.ok(panel.y > heading.y && panel.x >= heading.x - 1, 'the panel is in the product column');
   assertClean(page);
   await context.close();
+});
+
+test('a browser without WebAssembly SIMD gets the build without it and completes a try-on', async () => {
+  // V8 has no wasm SIMD on x86 without SSE4.1: a real browser that cannot compile the
+  // SIMD build (as Safari before 16.4 cannot).
+  const plain = await launch(['--js-flags=--no-enable-sse4-1']);
+  try {
+    const page = await newPage(await plain.newContext());
+    const fetched = widgetRequests(page);
+    await page.goto(`${shop.url}/pages/tee.html`);
+    assert.equal(
+      await page.evaluate(() => WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123]))),
+      false,
+      'this browser has no SIMD'
+    );
+    await openWidget(page);
+    await sendPhoto(page);
+    const shown = await resultShown(page);
+    assert.equal(shown.width, 864, 'the photo was prepared (the resize runs without SIMD)');
+    const wasm = fetched.filter((u) => u.includes('.wasm')).map((u) => path.basename(new URL(u).pathname));
+    assert.deepEqual(wasm, ['tryon-widget_nosimd_bg.wasm']);
+    assertClean(page);
+  } finally {
+    await plain.close();
+  }
+  // And a browser with SIMD fetches only the SIMD build.
+  const page = await newPage(await browser.newContext());
+  const fetched = widgetRequests(page);
+  await page.goto(`${shop.url}/pages/tee.html`);
+  await openWidget(page);
+  const wasm = fetched.filter((u) => u.includes('.wasm')).map((u) => path.basename(new URL(u).pathname));
+  assert.deepEqual(wasm, ['tryon-widget_bg.wasm']);
+  await page.context().close();
 });
 
 test('script tag: a second product reuses the remembered photo when the shopper opted in', async () => {

@@ -133,7 +133,8 @@ after(async () => {
 test('the tarball holds the module, its types, the glue and the wasm, and nothing else', () => {
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
-    'README.md', 'dist/tryon-widget.js', 'dist/tryon-widget_bg.wasm', 'index.d.ts', 'index.js', 'package.json',
+    'README.md', 'dist/tryon-widget.js', 'dist/tryon-widget_bg.wasm', 'dist/tryon-widget_nosimd_bg.wasm', 'index.d.ts',
+    'index.js', 'package.json',
   ]);
   const manifest = JSON.parse(fs.readFileSync(path.join(app, 'node_modules/@tryon/widget/package.json'), 'utf8'));
   assert.equal(manifest.name, '@tryon/widget');
@@ -170,12 +171,16 @@ test('the types cover every option, string key and event of the widget', async (
 
 test('vite build: the glue is a lazy chunk and the wasm an emitted asset, without warnings about them', () => {
   const assets = filesUnder(dist);
-  const wasm = assets.filter((f) => f.endsWith('.wasm'));
-  assert.equal(wasm.length, 1, `one wasm asset in ${assets}`);
-  assert.ok(
-    fs.readFileSync(path.join(dist, wasm[0])).equals(fs.readFileSync(path.join(PKG, 'dist/tryon-widget_bg.wasm'))),
-    'the emitted wasm is the package\'s'
-  );
+  // Two wasm assets: the SIMD build, and the one for browsers without SIMD.
+  const wasm = assets.filter((f) => f.endsWith('.wasm')).sort();
+  assert.equal(wasm.length, 2, `two wasm assets in ${assets}`);
+  for (const [asset, name] of [[wasm.find((f) => !f.includes('nosimd')), 'tryon-widget_bg.wasm'], [wasm.find((f) => f.includes('nosimd')), 'tryon-widget_nosimd_bg.wasm']]) {
+    assert.ok(asset, `${name} is emitted: ${wasm}`);
+    assert.ok(
+      fs.readFileSync(path.join(dist, asset)).equals(fs.readFileSync(path.join(PKG, 'dist', name))),
+      `the emitted ${asset} is the package's ${name}`
+    );
+  }
   assert.ok(assets.filter((f) => f.endsWith('.js')).length >= 2, `the glue is a separate chunk: ${assets}`);
   // Vite says "(!)", "warning" or "doesn't exist at build time" when it cannot follow new URL(…, import.meta.url).
   assert.doesNotMatch(buildLog, /\(!\)|warn|error|doesn't exist at build time/i, buildLog);
@@ -285,6 +290,25 @@ test('a Vite app that installed the tarball completes a try-on in Chromium', asy
   assert.deepEqual(prepared, { prefix: 'data:image/jpeg;base64,', width: 832, height: 1248 });
   assert.deepEqual(page.problems, []);
   await page.context().close();
+});
+
+test('the Vite app in a browser without WebAssembly SIMD loads the no-SIMD asset and completes a try-on', async () => {
+  const plain = await launch(['--js-flags=--no-enable-sse4-1']);
+  try {
+    const page = await newPage(await plain.newContext());
+    const wasm = [];
+    page.on('response', (r) => r.url().endsWith('.wasm') && wasm.push(path.basename(new URL(r.url()).pathname)));
+    await page.goto(`${shop.url}/app/`);
+    assert.equal(await page.evaluate(() => window.mounted), true, 'mount() resolved');
+    await openWidget(page);
+    await sendPhoto(page);
+    assert.equal((await resultShown(page)).width, 864);
+    assert.equal(wasm.length, 1, `one wasm fetched: ${wasm}`);
+    assert.match(wasm[0], /^tryon-widget_nosimd_bg-[\w-]+\.wasm$/);
+    assertClean(page);
+  } finally {
+    await plain.close();
+  }
 });
 
 test('importing the package without a DOM (server-side rendering) is safe; mount rejects clearly', async () => {

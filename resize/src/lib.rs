@@ -3,9 +3,9 @@
 //! Its own crate, with non-generic functions, so that the SIMD loops are compiled
 //! here, where the build profile gives them a speed opt-level, even when the widget
 //! around them is optimised for size (`[profile.wasm-release.package.tryon-resize]`).
+//! A wasm32 build without `simd128` uses [`scalar`] instead (see there why).
 
-use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+pub mod scalar;
 
 /// A rectangle of the source to resize, in source pixels (may be fractional).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,6 +54,27 @@ pub fn resize_rgba(
     dst_h: u32,
     alpha: bool,
 ) -> Vec<u8> {
+    engine(src, src_w, src_h, crop, dst_w, dst_h, alpha)
+}
+
+#[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+use scalar::resize_rgba as engine;
+#[cfg(not(all(target_arch = "wasm32", not(target_feature = "simd128"))))]
+use with_simd as engine;
+
+/// `fast_image_resize`, with the SIMD the target has.
+#[cfg(not(all(target_arch = "wasm32", not(target_feature = "simd128"))))]
+fn with_simd(
+    src: &[u8],
+    src_w: u32,
+    src_h: u32,
+    crop: Option<Crop>,
+    dst_w: u32,
+    dst_h: u32,
+    alpha: bool,
+) -> Vec<u8> {
+    use fast_image_resize::images::{Image, ImageRef};
+    use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
     let source = ImageRef::new(src_w, src_h, src, PixelType::U8x4)
         .expect("the buffer holds src_w × src_h RGBA pixels");
     let mut target = Image::new(dst_w, dst_h, PixelType::U8x4);
