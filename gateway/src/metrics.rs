@@ -1,84 +1,167 @@
-//! Prometheus metrics, written out by hand in the text format: a few counters and
-//! two histograms do not need a metrics framework. It speaks in the contract's
-//! types only, so the engines can report to it without it knowing them.
+//! Prometheus metrics, kept and written out by `prometheus-client` (the Prometheus
+//! project's own Rust client) in the OpenMetrics text format, with a HELP line for
+//! every metric. Chosen over `metrics` + `metrics-exporter-prometheus` by what it
+//! costs: 7 crates more in the build against 33, and no second clock or recorder
+//! layer for the dozen series the gateway has.
+//!
+//! It speaks in the contract's types only, so the engines can report to it without it
+//! knowing them (the engines depend on it, never the other way round).
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::time::Duration;
 
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 use tryon_protocol::{ApiError, JobStatus};
 
-const JOB_BUCKETS: &[f64] = &[0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0];
-const REQUEST_BUCKETS: &[f64] = &[
+/// What `/metrics` answers with: the OpenMetrics text format, which Prometheus asks for
+/// and reads.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+const JOB_BUCKETS: [f64; 10] = [0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0];
+const REQUEST_BUCKETS: [f64; 11] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0, 30.0,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: Vec<u64>,
-    sum: f64,
-    total: u64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Renewal {
+    renewed: bool,
 }
 
-impl Histogram {
-    fn observe(&mut self, buckets: &[f64], value: f64) {
-        if self.counts.is_empty() {
-            self.counts = vec![0; buckets.len()];
-        }
-        for (i, bound) in buckets.iter().enumerate() {
-            if value <= *bound {
-                self.counts[i] += 1;
-            }
-        }
-        self.sum += value;
-        self.total += 1;
-    }
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Refusal {
+    reason: &'static str,
 }
 
-/// The gateway's counters.
-#[derive(Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OnEngine {
+    engine: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Outcome {
+    engine: &'static str,
+    status: String,
+    error: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusRead {
+    engine: &'static str,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Route {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Answer {
+    route: String,
+    code: u16,
+}
+
+type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// The gateway's counters and histograms.
 pub struct Metrics {
-    inner: Mutex<Inner>,
+    registry: Registry,
+    sessions_minted: Family<Renewal, Counter>,
+    sessions_refused: Family<Refusal, Counter>,
+    jobs_submitted: Family<OnEngine, Counter>,
+    jobs_finished: Family<Outcome, Counter>,
+    job_seconds: Histograms<OnEngine>,
+    status_reads: Family<StatusRead, Counter>,
+    requests: Family<Answer, Counter>,
+    request_seconds: Histograms<Route>,
 }
 
-#[derive(Default)]
-struct Inner {
-    counters: BTreeMap<(&'static str, String), u64>,
-    job_seconds: BTreeMap<String, Histogram>,
-    request_seconds: BTreeMap<String, Histogram>,
+impl Default for Metrics {
+    fn default() -> Self {
+        let metrics = Metrics {
+            registry: Registry::default(),
+            sessions_minted: Family::default(),
+            sessions_refused: Family::default(),
+            jobs_submitted: Family::default(),
+            jobs_finished: Family::default(),
+            job_seconds: Family::new_with_constructor(|| Histogram::new(JOB_BUCKETS)),
+            status_reads: Family::default(),
+            requests: Family::default(),
+            request_seconds: Family::new_with_constructor(|| Histogram::new(REQUEST_BUCKETS)),
+        };
+        let mut registry = Registry::default();
+        // Counters are registered without `_total`: the encoder adds it to the samples.
+        registry.register(
+            "tryon_sessions_minted",
+            "Session tokens minted, renewals of a session counted apart",
+            metrics.sessions_minted.clone(),
+        );
+        registry.register(
+            "tryon_sessions_refused",
+            "Session tokens refused, by reason (origin, rate_limit, token)",
+            metrics.sessions_refused.clone(),
+        );
+        registry.register(
+            "tryon_jobs_submitted",
+            "Try-on jobs accepted, by engine",
+            metrics.jobs_submitted.clone(),
+        );
+        registry.register(
+            "tryon_jobs_finished",
+            "Try-on jobs run to their end in the gateway (sandbox), by engine, status and error name",
+            metrics.jobs_finished.clone(),
+        );
+        registry.register(
+            "tryon_job_duration_seconds",
+            "Time from a job's submit to its end (sandbox), by engine",
+            metrics.job_seconds.clone(),
+        );
+        registry.register(
+            "tryon_status_reads",
+            "Status reads answered, by engine and the status they gave (upstream jobs are seen only this way)",
+            metrics.status_reads.clone(),
+        );
+        registry.register(
+            "tryon_http_requests",
+            "HTTP requests answered, by matched route and status code",
+            metrics.requests.clone(),
+        );
+        registry.register(
+            "tryon_http_request_duration_seconds",
+            "Time to answer an HTTP request, by matched route (long-polls included)",
+            metrics.request_seconds.clone(),
+        );
+        Metrics {
+            registry,
+            ..metrics
+        }
+    }
 }
 
 impl Metrics {
-    fn count(&self, name: &'static str, labels: String) {
-        *self
-            .inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .counters
-            .entry((name, labels))
-            .or_default() += 1;
-    }
-
     /// A token was minted (or renewed).
     pub fn session_minted(&self, renewed: bool) {
-        self.count(
-            "tryon_sessions_minted_total",
-            format!("renewed=\"{renewed}\""),
-        );
+        self.sessions_minted
+            .get_or_create(&Renewal { renewed })
+            .inc();
     }
 
     /// A mint was refused, and why (`origin`, `rate_limit`, `token`).
     pub fn session_refused(&self, reason: &'static str) {
-        self.count(
-            "tryon_sessions_refused_total",
-            format!("reason=\"{reason}\""),
-        );
+        self.sessions_refused
+            .get_or_create(&Refusal { reason })
+            .inc();
     }
 
     /// A job was accepted by `engine`.
     pub fn job_submitted(&self, engine: &'static str) {
-        self.count("tryon_jobs_submitted_total", format!("engine=\"{engine}\""));
+        self.jobs_submitted
+            .get_or_create(&OnEngine { engine })
+            .inc();
     }
 
     /// A job ran to its end on `engine`, with this status and, if it failed, error.
@@ -89,85 +172,100 @@ impl Metrics {
         error: Option<&ApiError>,
         took: Duration,
     ) {
-        let error = error.map(|e| e.name.to_string()).unwrap_or_default();
-        self.count(
-            "tryon_jobs_finished_total",
-            format!(
-                "engine=\"{engine}\",status=\"{status}\",error=\"{}\"",
-                escape(&error)
-            ),
-        );
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner
-            .job_seconds
-            .entry(format!("engine=\"{engine}\""))
-            .or_default()
-            .observe(JOB_BUCKETS, took.as_secs_f64());
+        let outcome = Outcome {
+            engine,
+            status: status.to_string(),
+            error: error.map(|e| e.name.to_string()).unwrap_or_default(),
+        };
+        self.jobs_finished.get_or_create(&outcome).inc();
+        self.job_seconds
+            .get_or_create(&OnEngine { engine })
+            .observe(took.as_secs_f64());
     }
 
     /// A status read answered with `status` (upstream jobs are seen only this way).
     pub fn status_read(&self, engine: &'static str, status: &str) {
-        self.count(
-            "tryon_status_reads_total",
-            format!("engine=\"{engine}\",status=\"{}\"", escape(status)),
-        );
+        let read = StatusRead {
+            engine,
+            status: status.to_owned(),
+        };
+        self.status_reads.get_or_create(&read).inc();
     }
 
     /// An HTTP request on `route` answered `code` after `took`.
     pub fn request(&self, route: &str, code: u16, took: Duration) {
-        self.count(
-            "tryon_http_requests_total",
-            format!("route=\"{}\",code=\"{code}\"", escape(route)),
-        );
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner
-            .request_seconds
-            .entry(format!("route=\"{}\"", escape(route)))
-            .or_default()
-            .observe(REQUEST_BUCKETS, took.as_secs_f64());
+        let answer = Answer {
+            route: route.to_owned(),
+            code,
+        };
+        self.requests.get_or_create(&answer).inc();
+        self.request_seconds
+            .get_or_create(&Route {
+                route: answer.route,
+            })
+            .observe(took.as_secs_f64());
     }
 
-    /// Everything, in the Prometheus text format.
+    /// Everything, in the OpenMetrics text format ([`CONTENT_TYPE`]).
     pub fn render(&self) -> String {
-        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
-        let mut last = "";
-        for ((name, labels), value) in &inner.counters {
-            if *name != last {
-                let _ = writeln!(out, "# TYPE {name} counter");
-                last = name;
-            }
-            let _ = writeln!(out, "{name}{{{labels}}} {value}");
-        }
-        for (name, buckets, series) in [
-            (
-                "tryon_job_duration_seconds",
-                JOB_BUCKETS,
-                &inner.job_seconds,
-            ),
-            (
-                "tryon_http_request_duration_seconds",
-                REQUEST_BUCKETS,
-                &inner.request_seconds,
-            ),
-        ] {
-            let _ = writeln!(out, "# TYPE {name} histogram");
-            for (labels, h) in series {
-                for (bound, count) in buckets.iter().zip(&h.counts) {
-                    let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{bound}\"}} {count}");
-                }
-                let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {}", h.total);
-                let _ = writeln!(out, "{name}_sum{{{labels}}} {}", h.sum);
-                let _ = writeln!(out, "{name}_count{{{labels}}} {}", h.total);
-            }
-        }
+        encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out
     }
 }
 
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tryon_protocol::ErrorName;
+
+    #[test]
+    fn every_metric_has_help_and_keeps_its_name() {
+        let metrics = Metrics::default();
+        metrics.session_minted(false);
+        metrics.session_refused("origin");
+        metrics.job_submitted("sandbox");
+        let failed = ApiError::new(ErrorName::PoseError, "no person");
+        metrics.job_finished(
+            "sandbox",
+            &JobStatus::Failed,
+            Some(&failed),
+            Duration::from_millis(1500),
+        );
+        metrics.status_read("upstream", "in_queue");
+        metrics.request("/api/v1/status/{id}", 200, Duration::from_millis(3));
+        let text = metrics.render();
+        for name in [
+            "tryon_sessions_minted",
+            "tryon_sessions_refused",
+            "tryon_jobs_submitted",
+            "tryon_jobs_finished",
+            "tryon_job_duration_seconds",
+            "tryon_status_reads",
+            "tryon_http_requests",
+            "tryon_http_request_duration_seconds",
+        ] {
+            assert!(text.contains(&format!("# HELP {name} ")), "{name}:\n{text}");
+        }
+        for sample in [
+            "tryon_sessions_minted_total{renewed=\"false\"} 1",
+            "tryon_sessions_refused_total{reason=\"origin\"} 1",
+            "tryon_jobs_finished_total{engine=\"sandbox\",status=\"failed\",error=\"PoseError\"} 1",
+            "tryon_job_duration_seconds_bucket{le=\"2.5\",engine=\"sandbox\"} 1",
+            "tryon_job_duration_seconds_bucket{le=\"1.0\",engine=\"sandbox\"} 0",
+            "tryon_status_reads_total{engine=\"upstream\",status=\"in_queue\"} 1",
+            "tryon_http_requests_total{route=\"/api/v1/status/{id}\",code=\"200\"} 1",
+            "tryon_http_request_duration_seconds_count{route=\"/api/v1/status/{id}\"} 1",
+        ] {
+            assert!(text.contains(sample), "{sample}:\n{text}");
+        }
+        assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        let metrics = Metrics::default();
+        metrics.status_read("upstream", "we\"ird\nstatus");
+        assert!(metrics.render().contains(r#"status="we\"ird\nstatus"} 1"#));
+    }
 }

@@ -133,22 +133,29 @@ async fn health_and_metrics() {
         gw.run(&token, &job(json!({"seed": 4000000001u32}))).await["status"],
         "failed"
     );
-    let text = gw
+    let r = gw
         .http
         .get(format!("{}/metrics", gw.base))
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/openmetrics-text"));
+    let text = r.text().await.unwrap();
     for needle in [
+        "# HELP tryon_sessions_minted Session tokens minted",
+        "# TYPE tryon_sessions_minted counter",
+        "# HELP tryon_jobs_finished Try-on jobs run to their end",
+        "# HELP tryon_http_request_duration_seconds Time to answer an HTTP request",
+        "# TYPE tryon_http_request_duration_seconds histogram",
         "tryon_sessions_minted_total{renewed=\"false\"} 1",
         "tryon_jobs_submitted_total{engine=\"sandbox\"} 2",
         "tryon_jobs_finished_total{engine=\"sandbox\",status=\"completed\",error=\"\"} 1",
         "tryon_jobs_finished_total{engine=\"sandbox\",status=\"failed\",error=\"PoseError\"} 1",
         "tryon_job_duration_seconds_count{engine=\"sandbox\"} 2",
-        "tryon_http_request_duration_seconds_bucket{route=\"/api/v1/tryon/clothes\",le=\"+Inf\"} 2",
+        "tryon_http_request_duration_seconds_bucket{le=\"+Inf\",route=\"/api/v1/tryon/clothes\"} 2",
     ] {
         assert!(text.contains(needle), "metrics lack {needle}:\n{text}");
     }
