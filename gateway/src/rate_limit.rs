@@ -1,70 +1,114 @@
-//! A token bucket per client address for token minting. In process: a merchant who
-//! outgrows one machine puts a shared store behind the same two methods.
+//! The limit on token mints per client address: `governor`'s keyed GCRA limiter (the
+//! token bucket's exact equivalent, one timestamp per client) in this process. The
+//! enum is the seam where a store shared by replicas (Redis) takes its place.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::HashMapStateStore;
+use governor::Quota;
 
 /// Refuses a client that asks more often than its allowance.
-pub struct RateLimiter {
-    per_second: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+pub enum RateLimiter {
+    /// No limit (`TRYON_MINT_RATE_PER_MINUTE=0`).
+    Off,
+    /// Allowances kept in this process.
+    InProcess(InProcess),
 }
-
-/// Above this many tracked clients, full buckets are dropped (they hold no information).
-const PRUNE_AT: usize = 10_000;
 
 impl RateLimiter {
     /// `per_minute` requests a minute with bursts of as many; 0 turns the limit off.
     pub fn per_minute(per_minute: u32) -> Self {
-        RateLimiter {
-            per_second: per_minute as f64 / 60.0,
-            burst: per_minute as f64,
-            buckets: Mutex::new(HashMap::new()),
+        match NonZeroU32::new(per_minute) {
+            None => RateLimiter::Off,
+            Some(n) => RateLimiter::InProcess(InProcess::new(
+                Quota::per_minute(n),
+                DefaultClock::default(),
+            )),
         }
     }
 
     /// Takes one request from `client`'s allowance; `Err(seconds)` says when to retry.
     pub fn check(&self, client: IpAddr) -> Result<(), u64> {
-        if self.burst == 0.0 {
-            return Ok(());
+        match self {
+            RateLimiter::Off => Ok(()),
+            RateLimiter::InProcess(limiter) => limiter.check(client),
         }
+    }
+}
+
+/// How often clients whose allowance is full again are forgotten. A full allowance is
+/// what an unknown client gets, so forgetting them changes no answer, and memory holds
+/// only the clients of the last minute or two.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// Allowances per client address, in this process.
+pub struct InProcess<C: Clock = DefaultClock> {
+    limiter:
+        governor::RateLimiter<IpAddr, HashMapStateStore<IpAddr>, C, NoOpMiddleware<C::Instant>>,
+    next_sweep: Mutex<Instant>,
+}
+
+impl<C: Clock> InProcess<C> {
+    fn new(quota: Quota, clock: C) -> Self {
+        InProcess {
+            limiter: governor::RateLimiter::new(quota, HashMapStateStore::default(), clock),
+            next_sweep: Mutex::new(Instant::now() + SWEEP_EVERY),
+        }
+    }
+
+    fn check(&self, client: IpAddr) -> Result<(), u64> {
+        self.sweep_when_due();
+        self.limiter.check_key(&client).map_err(|refused| {
+            let wait = refused.wait_time_from(self.limiter.clock().now());
+            // Whole seconds, rounded up: a client that obeys is never refused again.
+            wait.as_secs_f64().ceil().max(1.0) as u64
+        })
+    }
+
+    fn sweep_when_due(&self) {
+        // One caller sweeps; the others do not wait for it.
+        let Ok(mut next) = self.next_sweep.try_lock() else {
+            return;
+        };
         let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() >= PRUNE_AT {
-            let (rate, burst) = (self.per_second, self.burst);
-            buckets.retain(|_, (tokens, at)| {
-                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
-            });
+        if now >= *next {
+            *next = now + SWEEP_EVERY;
+            drop(next);
+            self.sweep();
         }
-        let (tokens, at) = buckets.entry(client).or_insert((self.burst, now));
-        *tokens =
-            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) / self.per_second).ceil() as u64)
-        }
+    }
+
+    /// Forgets the clients whose allowance is full again.
+    fn sweep(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use governor::clock::FakeRelativeClock;
+
     use super::*;
+
+    fn client(n: u8) -> IpAddr {
+        IpAddr::from([192, 0, 2, n])
+    }
 
     #[test]
     fn refuses_after_the_burst_and_counts_clients_apart() {
         let limiter = RateLimiter::per_minute(3);
-        let a: IpAddr = "192.0.2.1".parse().unwrap();
-        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let (a, b) = (client(1), client(2));
         assert!(limiter.check(a).is_ok());
         assert!(limiter.check(a).is_ok());
         assert!(limiter.check(a).is_ok());
         let wait = limiter.check(a).unwrap_err();
+        // One mint comes back every 20 s.
         assert!((1..=20).contains(&wait), "{wait}");
         assert!(limiter.check(b).is_ok());
     }
@@ -72,7 +116,41 @@ mod tests {
     #[test]
     fn zero_means_unlimited() {
         let limiter = RateLimiter::per_minute(0);
-        let a: IpAddr = "192.0.2.1".parse().unwrap();
-        assert!((0..1000).all(|_| limiter.check(a).is_ok()));
+        assert!((0..1000).all(|_| limiter.check(client(1)).is_ok()));
+    }
+
+    #[test]
+    fn says_when_to_come_back_and_lets_in_then() {
+        let clock = FakeRelativeClock::default();
+        let limiter = InProcess::new(
+            Quota::per_minute(NonZeroU32::new(2).unwrap()),
+            clock.clone(),
+        );
+        assert!(limiter.check(client(1)).is_ok());
+        assert!(limiter.check(client(1)).is_ok());
+        assert_eq!(limiter.check(client(1)), Err(30));
+        clock.advance(Duration::from_secs(29));
+        assert_eq!(limiter.check(client(1)), Err(1));
+        clock.advance(Duration::from_secs(1));
+        assert!(limiter.check(client(1)).is_ok());
+    }
+
+    #[test]
+    fn clients_with_a_full_allowance_are_forgotten() {
+        let clock = FakeRelativeClock::default();
+        let quota = Quota::per_minute(NonZeroU32::new(30).unwrap());
+        let limiter = InProcess::new(quota, clock.clone());
+        for n in 0..100 {
+            limiter.check(client(n)).unwrap();
+        }
+        for _ in 0..10 {
+            limiter.check(client(200)).unwrap();
+        }
+        assert_eq!(limiter.limiter.len(), 101);
+        // One mint comes back every 2 s: 4 s on, the clients that took one are full
+        // again (and have been for a while), the one that took ten is not.
+        clock.advance(Duration::from_secs(4));
+        limiter.sweep();
+        assert_eq!(limiter.limiter.len(), 1);
     }
 }
