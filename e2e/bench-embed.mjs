@@ -18,10 +18,13 @@ const gzip = (b) => zlib.gzipSync(b, { level: 9 }).length;
 
 // Sizes.
 const embed = path.join(ROOT, 'target/embed');
-const files = ['tryon.js', 'tryon-widget.js', 'tryon-widget_bg.wasm'].map((f) => {
+const sizes = (f) => {
   const b = fs.readFileSync(path.join(embed, f));
   return { f, raw: b.length, gz: gzip(b), br: brotli(b) };
-});
+};
+const files = ['tryon.js', 'tryon-widget.js', 'tryon-widget_bg.wasm'].map(sizes);
+// Fetched instead of tryon-widget_bg.wasm by browsers without WebAssembly SIMD.
+const plain = sizes('tryon-widget_nosimd_bg.wasm');
 console.log('\nWhat a page downloads (release; wasm-opt -Oz; the widget CSS is inside the wasm)');
 console.log('| file | when | raw | gzip | brotli |');
 console.log('|---|---|---|---|---|');
@@ -31,6 +34,8 @@ for (const s of files) {
 }
 const total = files.reduce((a, s) => a + s.br, 0);
 console.log(`| total | | | | ${kb(total)} (target ≤ 200 KB) |`);
+console.log(`| ${plain.f} | on intent, without SIMD (instead of the SIMD build) | ${kb(plain.raw)} | ${kb(plain.gz)} | ${kb(plain.br)} |`);
+console.log(`| total without SIMD | | | | ${kb(total - files[2].br + plain.br)} |`);
 console.log(`loader: ${files[0].br} bytes brotli (target ≤ 3 KB = 3072 bytes ${files[0].br <= 3072 ? '✓' : '✗'})`);
 
 const fast = await startGateway({ args: ['--engine', 'sandbox', '--sandbox-latency-scale', '0.05', '--allow-private-image-urls'] });
