@@ -9,11 +9,11 @@ mod font;
 pub mod results;
 pub mod triggers;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use image::ImageEncoder;
+use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 use tokio::sync::{watch, Semaphore};
 use tryon_protocol::{
@@ -49,10 +49,14 @@ struct Job {
     created: Instant,
 }
 
+/// Cut-out garments are kept up to this many bytes of pixels (a few products' worth).
+const GARMENT_CACHE_BYTES: u64 = 64 << 20;
+
 /// The engine.
 pub struct Sandbox {
     settings: SandboxSettings,
-    jobs: Mutex<HashMap<String, Arc<Job>>>,
+    /// Jobs by id, forgotten `result_ttl` after they were submitted.
+    jobs: Cache<String, Arc<Job>>,
     workers: Semaphore,
     fetcher: ImageFetcher,
     /// The result images, served at [`RESULTS_PATH`].
@@ -67,11 +71,11 @@ impl Sandbox {
         Sandbox {
             workers: Semaphore::new(settings.workers.max(1)),
             results: ResultStore::new(settings.result_ttl, settings.result_memory),
-            jobs: Mutex::new(HashMap::new()),
+            jobs: Cache::builder().time_to_live(settings.result_ttl).build(),
             fetcher,
             settings,
             metrics,
-            garments: GarmentCache::default(),
+            garments: GarmentCache::new(GARMENT_CACHE_BYTES),
         }
     }
 
@@ -83,12 +87,7 @@ impl Sandbox {
             state,
             created: Instant::now(),
         });
-        {
-            let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-            let ttl = self.settings.result_ttl;
-            jobs.retain(|_, j| j.created.elapsed() < ttl);
-            jobs.insert(id.clone(), job.clone());
-        }
+        self.jobs.insert(id.clone(), job.clone());
         let engine = Arc::clone(self);
         tokio::spawn(async move { engine.run(job, request).await });
         id
@@ -96,12 +95,7 @@ impl Sandbox {
 
     /// The job's status, waiting for a change first when asked to.
     pub async fn status(&self, id: &str, wait: Option<Wait>) -> Option<EngineStatus> {
-        let job = self
-            .jobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(id)
-            .cloned()?;
+        let job = self.jobs.get(id)?;
         let mut rx = job.state.subscribe();
         let now = rx.borrow_and_update().clone();
         let Some(wait) = wait else { return Some(now) };
@@ -223,31 +217,32 @@ impl Sandbox {
 
 /// Garments already cut out, by the SHA-256 of their file: a shop sends the same
 /// product image again and again.
-#[derive(Default)]
-pub struct GarmentCache(Mutex<Vec<([u8; 32], Arc<image::RgbaImage>)>>);
-
-const GARMENT_CACHE_SIZE: usize = 16;
+pub struct GarmentCache(Cache<[u8; 32], Arc<image::RgbaImage>>);
 
 impl GarmentCache {
+    /// Cut-outs up to `max_bytes` of pixels; the ones used least often make room
+    /// (moka's TinyLFU: a garment seen once does not push out a shop's best seller).
+    pub fn new(max_bytes: u64) -> Self {
+        GarmentCache(
+            Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(|_, cut: &Arc<image::RgbaImage>| {
+                    u32::try_from(cut.as_raw().len()).unwrap_or(u32::MAX)
+                })
+                .build(),
+        )
+    }
+
+    /// The garment cut out, from the cache or made now. Jobs with the same garment
+    /// arriving together make it once: the others wait for it.
     fn cut_out(&self, digest: [u8; 32], garment: &[u8]) -> Result<Arc<image::RgbaImage>, Refusal> {
-        if let Some((_, hit)) = self
-            .0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .find(|(d, _)| *d == digest)
-        {
-            return Ok(hit.clone());
-        }
-        let decoded =
-            decode_image(Role::Garment, garment).map_err(|m| (ErrorName::ImageLoadError, m))?;
-        let cut = Arc::new(cut_out_garment(&decoded)?);
-        let mut entries = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= GARMENT_CACHE_SIZE {
-            entries.remove(0);
-        }
-        entries.push((digest, cut.clone()));
-        Ok(cut)
+        self.0
+            .try_get_with(digest, || {
+                let decoded = decode_image(Role::Garment, garment)
+                    .map_err(|m| (ErrorName::ImageLoadError, m))?;
+                cut_out_garment(&decoded).map(Arc::new)
+            })
+            .map_err(|refusal| (*refusal).clone())
     }
 }
 

@@ -1,10 +1,11 @@
 //! Result images of sandbox jobs, held in memory under unguessable names until they
-//! expire (minutes), within a memory budget.
+//! expire (minutes), within a memory budget: a `moka` cache with a time to live and a
+//! byte weigher.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use moka::policy::EvictionPolicy;
+use moka::sync::Cache;
 use tryon_protocol::OutputFormat;
 
 use crate::token::random_hex;
@@ -23,25 +24,25 @@ pub struct StoredResult {
 /// The store.
 pub struct ResultStore {
     ttl: Duration,
-    max_bytes: usize,
-    inner: Mutex<Inner>,
-}
-
-#[derive(Default)]
-struct Inner {
-    items: HashMap<String, StoredResult>,
-    order: VecDeque<String>,
-    bytes: usize,
+    images: Cache<String, StoredResult>,
 }
 
 impl ResultStore {
-    /// Results kept `ttl`, at most `max_bytes` in all (oldest dropped first).
+    /// Results kept `ttl`, at most `max_bytes` in all (the least recently stored or
+    /// served go first).
     pub fn new(ttl: Duration, max_bytes: usize) -> Self {
-        ResultStore {
-            ttl,
-            max_bytes,
-            inner: Mutex::new(Inner::default()),
-        }
+        let images = Cache::builder()
+            .max_capacity(max_bytes as u64)
+            .weigher(|_, result: &StoredResult| {
+                u32::try_from(result.bytes.len()).unwrap_or(u32::MAX)
+            })
+            .time_to_live(ttl)
+            // Least recently used out first. Moka's default (TinyLFU) may refuse to
+            // store a new entry that has never been read, and every result is new
+            // when it is stored: a shopper would get a URL that answers 404.
+            .eviction_policy(EvictionPolicy::lru())
+            .build();
+        ResultStore { ttl, images }
     }
 
     /// Stores an image and returns its name (128 random bits plus the extension).
@@ -49,39 +50,56 @@ impl ResultStore {
         // Encoders grow their buffer by doubling: do not keep the slack for minutes.
         bytes.shrink_to_fit();
         let name = format!("{}.{}", random_hex(16), format.extension());
-        let now = Instant::now();
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner.bytes += bytes.len();
-        inner.items.insert(
+        self.images.insert(
             name.clone(),
             StoredResult {
                 bytes: bytes.into(),
                 format,
-                expires: now + self.ttl,
+                expires: Instant::now() + self.ttl,
             },
         );
-        inner.order.push_back(name.clone());
-        // Oldest first: expired ones, then any over the budget.
-        while let Some(oldest) = inner.order.front().cloned() {
-            let expired = inner.items.get(&oldest).is_none_or(|r| r.expires <= now);
-            if !(expired || inner.bytes > self.max_bytes) || oldest == name {
-                break;
-            }
-            inner.order.pop_front();
-            if let Some(r) = inner.items.remove(&oldest) {
-                inner.bytes -= r.bytes.len();
-            }
-        }
         name
     }
 
     /// The image stored under `name`, unless it expired.
     pub fn get(&self, name: &str) -> Option<StoredResult> {
-        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner
-            .items
-            .get(name)
-            .filter(|r| r.expires > Instant::now())
-            .cloned()
+        self.images.get(name)
+    }
+
+    /// Bytes held now (after pending evictions are done).
+    #[cfg(test)]
+    fn bytes_held(&self) -> u64 {
+        self.images.run_pending_tasks();
+        self.images.weighted_size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_within_its_budget_newest_first() {
+        let store = ResultStore::new(Duration::from_secs(600), 10_000);
+        let names: Vec<String> = (0..5)
+            .map(|_| store.put(vec![7; 3_000], OutputFormat::Jpeg))
+            .collect();
+        assert!(store.bytes_held() <= 10_000, "{}", store.bytes_held());
+        let newest = store.get(&names[4]).expect("the newest result is served");
+        assert_eq!(
+            (newest.bytes.len(), newest.format),
+            (3_000, OutputFormat::Jpeg)
+        );
+        assert!(store.get(&names[0]).is_none(), "the oldest went first");
+        assert!(names[0].ends_with(".jpg") && names[0].len() == 32 + 4);
+    }
+
+    #[test]
+    fn results_expire() {
+        let store = ResultStore::new(Duration::from_millis(50), 10_000);
+        let name = store.put(vec![1; 10], OutputFormat::Png);
+        assert!(store.get(&name).is_some());
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(store.get(&name).is_none());
     }
 }
