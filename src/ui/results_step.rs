@@ -79,7 +79,7 @@ pub fn ResultsStep() -> impl IntoView {
     view! {
         <div class="tryon__step tryon__step--results" data-testid="tryon-results">
             <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::ResultsTitle)}</h2>
-            <figure class="tryon__compare" style:--tryon-split=move || format!("{}%", split.get())>
+            <figure class="tryon__compare" class:tryon__compare--waiting=move || reloading.get() style:--tryon-split=move || format!("{}%", split.get())>
                 <img class="tryon__result" part="result" data-testid="tryon-result-image" src=current.clone() alt=move || alt_main(selected.get() + 1)
                     on:error=reload on:load=move |_| reloading.set(false) />
                 <img class="tryon__before" src=before alt=w.t(Key::YourPhoto) />
