@@ -178,6 +178,9 @@ async fn submit(
     };
     let JobBody(body) = JobBody::from_request(request, &state).await?;
     let request = TryOnRequest::from_json(&body)?;
+    // The request holds what is needed now; the body is freed before the engine's
+    // call, which upstream lasts as long as the hosted API takes to answer.
+    drop(body);
     let engine_id = state.engine.submit(request).await?;
     state.metrics.job_submitted(state.engine.name());
     tracing::info!(session = %short(&caller.session), engine = state.engine.name(), "job submitted");

@@ -13,6 +13,9 @@ use axum::body::{Body, Bytes, HttpBody};
 /// Longest the gateway keeps reading an upload it will not use.
 const READ_TIME_LIMIT: Duration = Duration::from_secs(30);
 
+/// The most [`read_up_to`] reserves before the bytes arrive.
+const RESERVE_AT_MOST: usize = 4 << 20;
+
 /// Why a body could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unread {
@@ -24,7 +27,11 @@ pub enum Unread {
 
 /// The whole body, if it is at most `limit` bytes.
 pub async fn read_up_to(mut body: Body, limit: usize) -> Result<Bytes, Unread> {
-    let mut bytes = Vec::new();
+    // Room for what the client declared (`Content-Length`), so the buffer is not
+    // copied as it doubles and holds no slack while the request is handled. Only up to
+    // RESERVE_AT_MOST: a declared size is a claim, not bytes that arrived.
+    let declared = usize::try_from(body.size_hint().lower()).unwrap_or(usize::MAX);
+    let mut bytes = Vec::with_capacity(declared.min(limit).min(RESERVE_AT_MOST));
     loop {
         match next_chunk(&mut body).await {
             Some(Ok(chunk)) if bytes.len() + chunk.len() > limit => {

@@ -8,6 +8,40 @@ use tryon_protocol::{decode_base64, ImageInput, ImageKind};
 use super::address_policy::{AddressPolicy, RefusedAddress};
 use super::Role;
 
+/// An image input of an accepted job, until the job runs.
+#[derive(Debug)]
+pub enum PendingImage {
+    /// A data URL's bytes. Decoded as soon as the job is accepted: a job waiting in the
+    /// queue holds three quarters of what its base64 text took.
+    Bytes(Vec<u8>),
+    /// A URL, fetched when the job runs.
+    Url(String),
+    /// Why the input cannot be read (damaged base64), told when the job runs, as an
+    /// `ImageLoadError` like any other unreadable image.
+    Unreadable(String),
+}
+
+impl PendingImage {
+    /// Takes the `role` input of a request (a URL or a data URL that passed validation).
+    pub fn take(role: Role, value: String) -> Self {
+        let what = role.words();
+        let input = match ImageInput::parse(role.field(), &value) {
+            Ok(input) => input,
+            Err(message) => return PendingImage::Unreadable(message),
+        };
+        match input.kind {
+            ImageKind::DataUrl => match decode_base64(input.payload) {
+                Ok(bytes) => PendingImage::Bytes(bytes),
+                Err(e) => PendingImage::Unreadable(format!(
+                    "The {what}'s base64 payload is damaged ({e}): encode the file again."
+                )),
+            },
+            ImageKind::Url if input.payload.len() == value.len() => PendingImage::Url(value),
+            ImageKind::Url => PendingImage::Url(input.payload.to_owned()),
+        }
+    }
+}
+
 /// Loads image inputs (URLs and data URLs) as bytes.
 #[derive(Clone)]
 pub struct ImageFetcher {
@@ -47,22 +81,12 @@ impl ImageFetcher {
         }
     }
 
-    /// The bytes of `value` (a URL or a data URL that already passed validation).
-    pub async fn load(&self, role: Role, value: &str) -> Result<Vec<u8>, String> {
-        let what = role.words();
-        let input = ImageInput::parse(
-            if role == Role::Model {
-                "model_image"
-            } else {
-                "garment_image"
-            },
-            value,
-        )?;
-        match input.kind {
-            ImageKind::DataUrl => decode_base64(input.payload).map_err(|e| {
-                format!("The {what}'s base64 payload is damaged ({e}): encode the file again.")
-            }),
-            ImageKind::Url => self.fetch(what, input.payload).await,
+    /// The bytes of an image input: those a data URL carried, or the URL's, fetched now.
+    pub async fn load(&self, role: Role, input: PendingImage) -> Result<Vec<u8>, String> {
+        match input {
+            PendingImage::Bytes(bytes) => Ok(bytes),
+            PendingImage::Unreadable(message) => Err(message),
+            PendingImage::Url(url) => self.fetch(role.words(), &url).await,
         }
     }
 

@@ -8,7 +8,7 @@ mod fetch;
 
 pub use address_policy::{is_public, AddressPolicy};
 pub use decode::decode_image;
-pub use fetch::ImageFetcher;
+pub use fetch::{ImageFetcher, PendingImage};
 
 /// Which input of the request an image is, in words for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +25,14 @@ impl Role {
         match self {
             Role::Model => "model image",
             Role::Garment => "garment image",
+        }
+    }
+
+    /// The request field it comes in: `model_image` or `garment_image`.
+    pub fn field(self) -> &'static str {
+        match self {
+            Role::Model => "model_image",
+            Role::Garment => "garment_image",
         }
     }
 }

@@ -24,7 +24,7 @@ use tryon_protocol::{
 use self::compose::{compose, cut_out_garment, fit_model, Dice, Refusal};
 use self::results::ResultStore;
 use super::{EngineStatus, Wait};
-use crate::images::{decode_image, ImageFetcher, Role};
+use crate::images::{decode_image, ImageFetcher, PendingImage, Role};
 use crate::metrics::Metrics;
 use crate::token::random_hex;
 
@@ -80,7 +80,11 @@ impl Sandbox {
     }
 
     /// Accepts a job and starts it; returns its id at once.
-    pub fn submit(self: &Arc<Self>, request: TryOnRequest) -> String {
+    pub fn submit(self: &Arc<Self>, mut request: TryOnRequest) -> String {
+        // The images move out of the request (the options travel on without them), a
+        // data URL's bytes decoded now rather than held as base64 while the job waits.
+        let model = PendingImage::take(Role::Model, std::mem::take(&mut request.model_image));
+        let garment = PendingImage::take(Role::Garment, std::mem::take(&mut request.garment_image));
         let id = random_hex(12);
         let (state, _) = watch::channel(EngineStatus::running(JobStatus::Starting));
         let job = Arc::new(Job {
@@ -89,7 +93,7 @@ impl Sandbox {
         });
         self.jobs.insert(id.clone(), job.clone());
         let engine = Arc::clone(self);
-        tokio::spawn(async move { engine.run(job, request).await });
+        tokio::spawn(async move { engine.run(job, request, model, garment).await });
         id
     }
 
@@ -111,20 +115,23 @@ impl Sandbox {
         })
     }
 
-    async fn run(self: Arc<Self>, job: Arc<Job>, mut request: TryOnRequest) {
+    async fn run(
+        self: Arc<Self>,
+        job: Arc<Job>,
+        request: TryOnRequest,
+        model_input: PendingImage,
+        garment_input: PendingImage,
+    ) {
         let started = job.created;
         let set = |s: EngineStatus| job.state.send_replace(s);
-        // The image inputs move out of the request: the options travel on without them.
-        let model_input = std::mem::take(&mut request.model_image);
-        let garment_input = std::mem::take(&mut request.garment_image);
         let outcome: Result<Vec<String>, Refusal> = async {
             // The contract's time for the mode; quality mode grows with the photo's size,
             // which is known once it is loaded, so the last stage stretches then.
             let mut total = self.latency(request.mode, None);
             self.sleep_until(started, total.mul_f64(0.1)).await;
             set(EngineStatus::running(JobStatus::InQueue));
-            // Only jobs holding a worker load and decode images: memory stays bounded
-            // by the worker count, not by the queue length.
+            // Only jobs holding a worker fetch URLs and decode pixels: that memory
+            // stays bounded by the worker count, not by the queue length.
             let _permit = self
                 .workers
                 .acquire()
@@ -133,10 +140,9 @@ impl Sandbox {
             self.sleep_until(started, total.mul_f64(0.3)).await;
             set(EngineStatus::running(JobStatus::Processing));
             let (model, garment) = tokio::join!(
-                self.fetcher.load(Role::Model, &model_input),
-                self.fetcher.load(Role::Garment, &garment_input)
+                self.fetcher.load(Role::Model, model_input),
+                self.fetcher.load(Role::Garment, garment_input)
             );
-            drop((model_input, garment_input));
             let model = model.map_err(|m| (ErrorName::ImageLoadError, m))?;
             let garment = garment.map_err(|m| (ErrorName::ImageLoadError, m))?;
             total = self.latency(request.mode, Some(&model));
