@@ -46,14 +46,17 @@ impl ResultStore {
     }
 
     /// Stores an image and returns its name (128 random bits plus the extension).
-    pub fn put(&self, mut bytes: Vec<u8>, format: OutputFormat) -> String {
-        // Encoders grow their buffer by doubling: do not keep the slack for minutes.
-        bytes.shrink_to_fit();
+    pub fn put(&self, bytes: Vec<u8>, format: OutputFormat) -> String {
+        // Kept in a copy of its own size, made here (on the runtime's threads), not in
+        // the encoder's buffer: that one has doubled as it grew, and it comes from the
+        // render thread's heap, where results kept for minutes would sit between the
+        // megabytes every render takes and frees, and keep them from being reused.
+        let bytes = axum::body::Bytes::copy_from_slice(&bytes);
         let name = format!("{}.{}", random_hex(16), format.extension());
         self.images.insert(
             name.clone(),
             StoredResult {
-                bytes: bytes.into(),
+                bytes,
                 format,
                 expires: Instant::now() + self.ttl,
             },
