@@ -16,6 +16,7 @@ pub mod images;
 pub mod job_handle;
 pub mod metrics;
 pub mod rate_limit;
+pub mod serve;
 pub mod server_key;
 pub mod state;
 pub mod token;
@@ -23,6 +24,7 @@ pub mod unread_body;
 
 pub use api::app;
 pub use config::Config;
+pub use serve::serve;
 pub use state::AppState;
 
 /// The gateway's HTTP client settings for calls it makes (image URLs, the hosted

@@ -3,11 +3,9 @@
 //! Run it with `cargo run -p tryon-gateway -- --help` for every setting; with no
 //! settings it runs the sandbox engine on 127.0.0.1:8787.
 
-use std::net::SocketAddr;
-
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use tryon_gateway::{app, AppState, Config};
+use tryon_gateway::{app, serve, AppState, Config};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -41,12 +39,7 @@ async fn main() -> std::process::ExitCode {
     tracing::info!(%address, engine = state.engine.name(), origins = ?state.config.allowed_origins, "try-on gateway listening");
     // The line tests and scripts wait for (the port may have been 0).
     println!("tryon-gateway listening on http://{address}");
-    let served = axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await;
+    let served = serve(listener, app(state), shutdown_signal()).await;
     match served {
         Ok(()) => {
             tracing::info!("stopped");

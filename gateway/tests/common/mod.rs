@@ -2,7 +2,6 @@
 //! socket, fixture images, and a client that speaks the contract.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -45,12 +44,9 @@ impl TestGateway {
         let address = listener.local_addr().unwrap();
         let router = app(state.clone());
         tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
+            tryon_gateway::serve(listener, router, std::future::pending())
+                .await
+                .unwrap();
         });
         TestGateway {
             base: format!("http://{address}"),
