@@ -1,0 +1,142 @@
+//! Behaviour chosen by the request: markers in the garment image URL's file name.
+//!
+//! The file name's stem (before its last `.`) is split on `_`; each part that is a marker
+//! applies, the others are ignored, so `https://shop.test/tee_fail-PoseError.png` and
+//! `https://shop.test/fail-PoseError.png` both fail with `PoseError`. Data URLs carry none.
+//!
+//! | part | effect |
+//! |---|---|
+//! | `fail-<Name>` | the job runs its full time, then fails with error `<Name>` (any name) |
+//! | `reject-<Name>` | the submit is refused before a job id: `BadRequest` 400, `UnauthorizedAccess`/`Unauthorized` 401, `NotFound` 404, `RateLimitExceeded`/`ConcurrencyLimitExceeded`/`OutOfCredits` 429, anything else 500 |
+//! | `status<Code>-<N>` | the job's first N status reads answer `<Code>` (500–599), later ones the truth |
+//! | `seconds-<S>` | the job takes S seconds (before the time scale) instead of the default |
+//! | `nowebhook` | no webhook is ever delivered for the job (the callback that never comes) |
+
+use axum::http::StatusCode;
+
+/// What the garment's file name asks of a job.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Markers {
+    /// Fail the job with this error name.
+    pub fail: Option<String>,
+    /// Refuse the submit with this error name.
+    pub reject: Option<String>,
+    /// Answer this many status reads with this 5xx first.
+    pub status_errors: Option<(StatusCode, u64)>,
+    /// Unscaled job length instead of the default.
+    pub seconds: Option<f64>,
+    /// Never deliver a webhook.
+    pub no_webhook: bool,
+}
+
+impl Markers {
+    /// Reads the markers of an image field (a URL; data URLs have none).
+    pub(crate) fn of(image: &str) -> Markers {
+        let mut markers = Markers::default();
+        if image.starts_with("data:") {
+            return markers;
+        }
+        let path = image.split(['?', '#']).next().unwrap_or("");
+        let file = path.rsplit('/').next().unwrap_or("");
+        let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+        for part in stem.split('_') {
+            if let Some(name) = part.strip_prefix("fail-").filter(|n| !n.is_empty()) {
+                markers.fail = Some(name.to_owned());
+            } else if let Some(name) = part.strip_prefix("reject-").filter(|n| !n.is_empty()) {
+                markers.reject = Some(name.to_owned());
+            } else if let Some(seconds) = part.strip_prefix("seconds-") {
+                markers.seconds = seconds.parse().ok().filter(|s: &f64| *s >= 0.0);
+            } else if part == "nowebhook" {
+                markers.no_webhook = true;
+            } else if let Some(rest) = part.strip_prefix("status") {
+                let parsed = rest.split_once('-').and_then(|(code, n)| {
+                    let code = StatusCode::from_u16(code.parse().ok()?).ok()?;
+                    Some((code, n.parse().ok()?)).filter(|_| code.is_server_error())
+                });
+                if parsed.is_some() {
+                    markers.status_errors = parsed;
+                }
+            }
+        }
+        markers
+    }
+}
+
+/// The HTTP status a refusal named `name` comes with (the providers' names).
+pub(crate) fn refusal_status(name: &str) -> StatusCode {
+    match name {
+        "BadRequest" => StatusCode::BAD_REQUEST,
+        "UnauthorizedAccess" | "Unauthorized" => StatusCode::UNAUTHORIZED,
+        "NotFound" => StatusCode::NOT_FOUND,
+        "RateLimitExceeded" | "ConcurrencyLimitExceeded" | "OutOfCredits" => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A message for a job error, as a shopper-facing service would word it.
+pub(crate) fn failure_message(name: &str) -> String {
+    match name {
+        "ImageLoadError" => "An input image could not be loaded.".into(),
+        "ContentModerationError" => "The garment is not allowed at this moderation level.".into(),
+        "PoseError" => "No person could be found in the photo.".into(),
+        "PipelineError" => "The pipeline failed unexpectedly.".into(),
+        "ThirdPartyError" | "3rdPartyProviderError" => "A third-party processor failed.".into(),
+        "InputValidationError" => "The inputs could not be validated.".into(),
+        "LoRALoadError" => "The model's weights could not be loaded.".into(),
+        "InternalServerError" => "Internal server error.".into(),
+        "ProcessingError" => "The try-on could not be processed.".into(),
+        other => format!("The job failed ({other})."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_read_from_the_file_name_only() {
+        let m = Markers::of("https://shop.test/fail-PoseError/tee.png");
+        assert_eq!(m, Markers::default(), "a folder is not a marker");
+        let m = Markers::of("https://shop.test/a/tee_fail-3rdPartyProviderError_status503-2_seconds-1.5_nowebhook.jpg?x=fail-Other#y");
+        assert_eq!(m.fail.as_deref(), Some("3rdPartyProviderError"));
+        assert_eq!(m.status_errors, Some((StatusCode::SERVICE_UNAVAILABLE, 2)));
+        assert_eq!(m.seconds, Some(1.5));
+        assert!(m.no_webhook);
+        assert_eq!(m.reject, None);
+        assert_eq!(
+            Markers::of("http://x/reject-OutOfCredits.png")
+                .reject
+                .as_deref(),
+            Some("OutOfCredits")
+        );
+        // Not a 5xx: ignored rather than turned into a success answered as an error.
+        assert_eq!(Markers::of("http://x/status404-2.png").status_errors, None);
+        assert_eq!(
+            Markers::of("data:image/png;base64,fail-PoseError"),
+            Markers::default()
+        );
+        assert_eq!(
+            Markers::of("http://x/solidus_tshirt.png"),
+            Markers::default()
+        );
+    }
+
+    #[test]
+    fn refusals_have_the_published_statuses() {
+        assert_eq!(
+            refusal_status("OutOfCredits"),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(
+            refusal_status("ConcurrencyLimitExceeded"),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(
+            refusal_status("InternalServerError"),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(refusal_status("BadRequest"), StatusCode::BAD_REQUEST);
+    }
+}

@@ -1,0 +1,137 @@
+//! The TryItOn fake (`https://tryiton.now`, as its SDKs showed it in 2026).
+//!
+//! Follows these published facts (issue #9):
+//! - Submit `POST /api/v1/tryon/clothes`, and `POST /api/v1/tryon/fashion` where its
+//!   newest SDK moved clothing (both served), answered `{"ok": true, "jobId": "…"}`.
+//! - Body: `model_image`, `garment_image`, `category`
+//!   (`auto|clothing|eyewear|footwear|headwear|jewelry|accessories|others`),
+//!   `subcategory` (`tops|bottoms|dresses`, for clothing), `mode`, `num_samples`,
+//!   `output_format`, `moderation_level`. Its current SDK dropped `seed`,
+//!   `segmentation_free` and `garment_photo_type`: they are accepted, ignored and
+//!   recorded, so a test can assert the gateway does not send them.
+//! - Status `GET /api/v1/status/{id}` → `{"ok": true, "status": "processing" |
+//!   "completed" | "failed", "output": […], "error": null | {"name", "message"}}`
+//!   (e.g. `ProcessingError`); `.webp` outputs (here the fake's own `/cdn/…`).
+//! - Errors before a job id: `{"error": "Name", "message": "…"}`, e.g. 429 `OutOfCredits`.
+//!
+//! Our assumptions where the facts are silent:
+//! - No rate limits are published: none unless configured (then as FASHN's: sliding
+//!   windows per key, 429 `RateLimitExceeded`, `Retry-After` only if asked for).
+//! - Bearer auth as FASHN's; its refusals are 401 `Unauthorized`, 400 `BadRequest` and
+//!   404 `NotFound`.
+//! - `subcategory` is optional; given with a category other than `clothing`, or with a
+//!   value outside the three, it is a 400 (strict, so a sloppy mapping shows).
+//! - The values of `mode` (`performance|balanced|quality`), `num_samples` (1–4),
+//!   `output_format` (`png|jpeg`) and `moderation_level`
+//!   (`conservative|permissive|none`) are the contract's; outputs are `.webp` whatever
+//!   `output_format` says, as the facts describe them.
+//! - `output` is `[]` while processing and when failed.
+//! - No webhooks.
+//! - A job is visible only to the key that created it (404 for any other).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::images::ImageKind;
+use crate::jobs::Phase;
+use crate::server::{image_field, integer, one_of, Fake, JobRequest, JobView};
+
+/// The submit paths: the one the contract was written from, and the newest SDK's.
+pub(crate) const SUBMIT_PATHS: [&str; 2] = ["/api/v1/tryon/clothes", "/api/v1/tryon/fashion"];
+
+const CATEGORIES: [&str; 8] = [
+    "auto",
+    "clothing",
+    "eyewear",
+    "footwear",
+    "headwear",
+    "jewelry",
+    "accessories",
+    "others",
+];
+
+pub(crate) fn routes() -> Router<Arc<Fake>> {
+    Router::new()
+        .route(SUBMIT_PATHS[0], post(clothes))
+        .route(SUBMIT_PATHS[1], post(fashion))
+        .route("/api/v1/status/{id}", get(status))
+}
+
+async fn clothes(State(fake): State<Arc<Fake>>, headers: HeaderMap, body: Bytes) -> Response {
+    submit(&fake, SUBMIT_PATHS[0], &headers, &body)
+}
+
+async fn fashion(State(fake): State<Arc<Fake>>, headers: HeaderMap, body: Bytes) -> Response {
+    submit(&fake, SUBMIT_PATHS[1], &headers, &body)
+}
+
+fn submit(fake: &Arc<Fake>, path: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    let seconds = fake.config.job_seconds;
+    fake.submit(
+        path,
+        headers,
+        None,
+        body,
+        |body| read(body, seconds),
+        |id| json!({"ok": true, "jobId": id}),
+    )
+}
+
+fn read(body: &Value, seconds: f64) -> Result<JobRequest, String> {
+    image_field(body, "model_image")?;
+    let garment = image_field(body, "garment_image")?;
+    let category = one_of(body, "category", &CATEGORIES, "auto")?;
+    one_of(body, "subcategory", &["tops", "bottoms", "dresses"], "")?;
+    if !matches!(body.get("subcategory"), None | Some(Value::Null)) && category != "clothing" {
+        return Err(format!(
+            "subcategory is for category clothing, not {category}."
+        ));
+    }
+    one_of(
+        body,
+        "mode",
+        &["performance", "balanced", "quality"],
+        "balanced",
+    )?;
+    let pictures = integer(body, "num_samples", 1..=4, 1)?;
+    one_of(body, "output_format", &["png", "jpeg"], "png")?;
+    one_of(
+        body,
+        "moderation_level",
+        &["conservative", "permissive", "none"],
+        "permissive",
+    )?;
+    Ok(JobRequest {
+        garment,
+        seconds,
+        pictures: pictures as usize,
+        kind: ImageKind::Webp,
+        base64: false,
+    })
+}
+
+async fn status(
+    State(fake): State<Arc<Fake>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    fake.status(&headers, &id, |job: &JobView| {
+        let status = match job.phase {
+            Phase::Starting | Phase::InQueue | Phase::Processing => "processing",
+            Phase::Completed => "completed",
+            Phase::Failed => "failed",
+        };
+        let error = match &job.error {
+            Some((name, message)) => json!({"name": name, "message": message}),
+            None => Value::Null,
+        };
+        json!({"ok": true, "status": status, "output": job.outputs, "error": error})
+    })
+}
