@@ -36,6 +36,8 @@
 //! - `tryon-max`: `num_images` 1–4, `seed` 0–2³²−1, `prompt` and `aspect_ratio` free
 //!   text, and `return_base64` honoured as for v1.6.
 //! - Unknown input fields are ignored (and recorded); wrong values of known ones are 400.
+//! - A `webhook_url` that is not an http(s) URL is a 400 `BadRequest`; bodies up to 64 MB
+//!   are read (the published limit, if any, is unknown).
 //! - A job is visible only to the key that created it (404 for any other).
 //! - The optional concurrency limit counts a key's jobs not yet terminal.
 
