@@ -121,7 +121,7 @@ pub async fn run(
     }
     on_stage(Stage::Uploading);
     let body = serde_json::to_string(request).expect("a request always serialises");
-    let id = submit(api_base, session, &body).await?;
+    let id = submit(api_base, session, &body, deadline, on_stage).await?;
     on_submitted(&id);
     on_stage(Stage::Queued);
 
@@ -250,11 +250,20 @@ fn backoff_ms(failures: u32, retry_after: Option<f64>) -> f64 {
 }
 
 /// Submits once; renews the token and submits again only when the gateway said
-/// the token was the problem (so the job was not created). A network failure is
-/// retried only while the browser is offline, when the request cannot have left.
-async fn submit(api_base: &str, session: &Session, body: &str) -> Result<String, JobError> {
+/// the token was the problem (so the job was not created), and waits its turn when
+/// the service is busy (429: no job was created either) for as long as it asks,
+/// within the time limit. A network failure is retried only while the browser is
+/// offline, when the request cannot have left.
+async fn submit(
+    api_base: &str,
+    session: &Session,
+    body: &str,
+    deadline: f64,
+    on_stage: &dyn Fn(Stage),
+) -> Result<String, JobError> {
     let url = format!("{api_base}{SUBMIT_PATH}");
     let mut renewed = false;
+    let mut busy = 0u32;
     loop {
         let token = session.token().await.map_err(JobError::Service)?;
         match when_online(|| call("POST", &url, Some(&token), Some(body), None)).await {
@@ -292,6 +301,15 @@ async fn submit(api_base: &str, session: &Session, body: &str) -> Result<String,
                     error,
                     job_id: None,
                 })
+            }
+            Err(e) if matches!(e, NetError::Http { status: 429, .. }) => {
+                let pause = jitter(backoff_ms(busy + 1, e.retry_after()));
+                if now_ms() + pause >= deadline {
+                    return Err(JobError::Service(e));
+                }
+                busy += 1;
+                on_stage(Stage::Queued);
+                sleep(pause).await;
             }
             Err(e) => return Err(JobError::Service(e)),
         }

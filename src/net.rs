@@ -25,6 +25,14 @@ pub enum NetError {
 }
 
 impl NetError {
+    /// The wait the server asked for (`Retry-After`), in seconds.
+    pub fn retry_after(&self) -> Option<f64> {
+        match self {
+            NetError::Http { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     /// The error's name, when the server gave one.
     pub fn name(&self) -> Option<&ErrorName> {
         match self {
@@ -125,20 +133,23 @@ pub async fn within<T>(ms: f64, work: impl std::future::Future<Output = T>) -> O
 }
 
 /// Resolves when the browser says it is online (at once if it already is).
+///
+/// The `online` event is the fast path; `navigator.onLine` is also read again every
+/// second, because an event that never comes (a flip the browser did not announce,
+/// or emulated network conditions) must not leave a shopper waiting forever.
 pub async fn back_online() {
-    if online() {
-        return;
+    while !online() {
+        let promise = Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let once = web_sys::AddEventListenerOptions::new();
+                once.set_once(true);
+                let _ = w.add_event_listener_with_callback_and_add_event_listener_options(
+                    "online", &resolve, &once,
+                );
+            }
+        });
+        within(1000.0, JsFuture::from(promise)).await;
     }
-    let promise = Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let once = web_sys::AddEventListenerOptions::new();
-            once.set_once(true);
-            let _ = w.add_event_listener_with_callback_and_add_event_listener_options(
-                "online", &resolve, &once,
-            );
-        }
-    });
-    let _ = JsFuture::from(promise).await;
 }
 
 /// How long a request waits for the browser to come back online, in seconds.

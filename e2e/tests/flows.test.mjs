@@ -191,7 +191,7 @@ test('the gateway is killed and restarted in the middle of an upstream job: the 
   const upstream = await startFakeUpstream({ jobMs: 6000, resultImage: path.join(FIXTURES, 'people/model.webp') });
   // Tokens and job ids are signed: a restarted gateway with the same secret knows them.
   const env = { TRYON_TOKEN_SECRET: 'e2e-restart-secret-0123456789abcdef' };
-  const args = ['--engine', 'upstream', '--upstream-url', upstream.url, '--upstream-api-key', 'test-key', '--allow-private-image-urls'];
+  const args = ['--engine', 'upstream', '--upstream', 'contract', '--upstream-url', upstream.url, '--upstream-api-key', 'test-key', '--allow-private-image-urls'];
   let live = await startGateway({ args, env });
   const restartShop = await startShop(live);
   try {

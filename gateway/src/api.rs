@@ -22,6 +22,7 @@ use tryon_protocol::{
 use crate::auth::{bearer, origin, Caller};
 use crate::client_address::client_address;
 use crate::engine::sandbox::RESULTS_PATH;
+use crate::engine::upstream::webhook::{Delivery, CALLBACK_PATH};
 use crate::engine::{Engine, Wait};
 use crate::error::{answer_panics, GatewayError};
 use crate::extract::{ApiPath, ApiQuery, JobBody};
@@ -47,6 +48,10 @@ pub fn app(state: AppState) -> Router {
         .route(SUBMIT_PATH, post(submit))
         .route(&format!("{STATUS_PATH}/{{id}}"), get(status))
         .route(&format!("{RESULTS_PATH}/{{name}}"), get(result_image))
+        .route(
+            &format!("{CALLBACK_PATH}/{{ticket}}"),
+            post(upstream_callback),
+        )
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
         .fallback(not_found)
@@ -304,8 +309,63 @@ async fn result_image(
         .into_response())
 }
 
+/// The longest webhook body read: a status envelope with result URLs, not pictures.
+const CALLBACK_BODY_LIMIT: usize = 1 << 20;
+
+/// `POST /v1/upstream/callbacks/{ticket}`: the hosted API says a job has ended. Only a
+/// hint: the job's reader confirms it with a status read of its own (see
+/// `engine::upstream::webhook`). Answered 2xx unless forged, so the provider stops
+/// delivering.
+async fn upstream_callback(
+    State(state): State<AppState>,
+    ApiPath(ticket): ApiPath<String>,
+    body: Body,
+) -> Result<Json<serde_json::Value>, GatewayError> {
+    let forged = || {
+        GatewayError::new(
+            StatusCode::NOT_FOUND,
+            ErrorName::NotFound,
+            "No such callback on the try-on gateway.",
+        )
+    };
+    let Engine::Upstream(upstream) = &state.engine else {
+        read_and_drop(body, CALLBACK_BODY_LIMIT).await;
+        return Err(forged());
+    };
+    let bytes = axum::body::to_bytes(body, CALLBACK_BODY_LIMIT)
+        .await
+        .map_err(|_| {
+            GatewayError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorName::InvalidRequest,
+                "A callback body is a status envelope of at most 1 MB.",
+            )
+        })?;
+    let envelope: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
+        GatewayError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorName::InvalidRequest,
+            "A callback body is the provider's JSON status envelope with the job's `id`.",
+        )
+    })?;
+    match upstream.callback(&ticket, &envelope) {
+        Delivery::Forged => Err(forged()),
+        delivery => Ok(Json(
+            serde_json::json!({"ok": true, "outcome": delivery.as_str()}),
+        )),
+    }
+}
+
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok", "engine": state.engine.name()}))
+    let mut health = serde_json::json!({"status": "ok", "engine": state.engine.name()});
+    if let Engine::Upstream(upstream) = &state.engine {
+        health["upstream"] = serde_json::json!({
+            "dialect": upstream.dialect().to_string(),
+            "webhooks": upstream.uses_webhooks(),
+            "followed_jobs": upstream.followed_jobs(),
+        });
+    }
+    Json(health)
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

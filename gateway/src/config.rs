@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
+pub use crate::engine::upstream::budget::LimitSetting;
+
 /// The longest a session token may live, whatever the setting says.
 pub const MAX_TOKEN_TTL_SECONDS: u64 = 3600;
 
@@ -109,13 +111,61 @@ pub struct Config {
     #[arg(long, env = "TRYON_ENGINE", value_enum, default_value_t = EngineChoice::Auto)]
     pub engine: EngineChoice,
 
-    /// Base URL of the hosted try-on API (upstream engine).
+    /// The hosted API's shape: `fashn`, `tryiton`, or `contract` (our contract as
+    /// written, spoken by stand-ins); see README "Upstream dialects".
+    #[arg(long, env = "TRYON_UPSTREAM", default_value = "fashn")]
+    pub upstream: String,
+
+    /// FASHN's model: `tryon-v1.6` or `tryon-max` (other dialects have none).
+    #[arg(long, env = "TRYON_UPSTREAM_MODEL")]
+    pub upstream_model: Option<String>,
+
+    /// Base URL of the hosted try-on API; the dialect's public one by default
+    /// (required for `contract`).
+    #[arg(long, env = "TRYON_UPSTREAM_URL")]
+    pub upstream_url: Option<String>,
+
+    /// The submit path, when the provider moved it (e.g. TryItOn's newer
+    /// `/api/v1/tryon/fashion`); the dialect's by default.
+    #[arg(long, env = "TRYON_UPSTREAM_SUBMIT_PATH")]
+    pub upstream_submit_path: Option<String>,
+
+    /// The status path (the job id is appended); the dialect's by default.
+    #[arg(long, env = "TRYON_UPSTREAM_STATUS_PATH")]
+    pub upstream_status_path: Option<String>,
+
+    /// Submits allowed per window, `N/SECONDS` or `off`; the provider's published
+    /// limit by default (FASHN: 50/60).
+    #[arg(long, env = "TRYON_UPSTREAM_SUBMIT_LIMIT")]
+    pub upstream_submit_limit: Option<LimitSetting>,
+
+    /// Status reads allowed per window, `N/SECONDS` or `off`; the provider's published
+    /// limit by default (FASHN: 50/10).
+    #[arg(long, env = "TRYON_UPSTREAM_STATUS_LIMIT")]
+    pub upstream_status_limit: Option<LimitSetting>,
+
+    /// How long a submit waits for its turn within the submit limit before it is
+    /// answered 429 with a Retry-After, in seconds.
     #[arg(
         long,
-        env = "TRYON_UPSTREAM_URL",
-        default_value = "https://api.fashn.ai"
+        env = "TRYON_UPSTREAM_SUBMIT_WAIT_SECONDS",
+        default_value_t = 10.0
     )]
-    pub upstream_url: String,
+    pub upstream_submit_wait_seconds: f64,
+
+    /// Seconds between two status reads of one upstream job (shared by every
+    /// shopper waiting on it); also the shortest gap after a webhook.
+    #[arg(long, env = "TRYON_UPSTREAM_POLL_SECONDS", default_value_t = 3.0)]
+    pub upstream_poll_seconds: f64,
+
+    /// With webhooks (TRYON_PUBLIC_URL set, a dialect that offers them): read a job
+    /// whose callback has not come after this many seconds, and as often after that.
+    #[arg(
+        long,
+        env = "TRYON_UPSTREAM_WEBHOOK_FALLBACK_SECONDS",
+        default_value_t = 20.0
+    )]
+    pub upstream_webhook_fallback_seconds: f64,
 
     /// API key for the hosted try-on API. Never logged, never sent to browsers.
     #[arg(

@@ -17,8 +17,14 @@ const TAG_BYTES: usize = 16;
 impl JobHandles {
     /// Handles keyed with `secret` (the same secret as the session tokens).
     pub fn new(secret: &[u8]) -> Self {
+        Self::for_purpose(b"job-handle:", secret)
+    }
+
+    /// Sealed ids for another use of the same secret (e.g. upstream webhook
+    /// tickets): a seal made for one purpose never opens for another.
+    pub fn for_purpose(purpose: &[u8], secret: &[u8]) -> Self {
         JobHandles {
-            key: [b"job-handle:".as_slice(), secret].concat(),
+            key: [purpose, secret].concat(),
         }
     }
 

@@ -65,6 +65,24 @@ struct Answer {
     code: u16,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct UpstreamCall {
+    endpoint: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct UpstreamError {
+    provider: &'static str,
+    upstream: String,
+    contract: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Callback {
+    outcome: &'static str,
+}
+
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// The gateway's counters and histograms.
@@ -78,6 +96,9 @@ pub struct Metrics {
     status_reads: Family<StatusRead, Counter>,
     requests: Family<Answer, Counter>,
     request_seconds: Histograms<Route>,
+    upstream_calls: Family<UpstreamCall, Counter>,
+    upstream_errors: Family<UpstreamError, Counter>,
+    upstream_callbacks: Family<Callback, Counter>,
 }
 
 impl Default for Metrics {
@@ -92,6 +113,9 @@ impl Default for Metrics {
             status_reads: Family::default(),
             requests: Family::default(),
             request_seconds: Family::new_with_constructor(|| Histogram::new(REQUEST_BUCKETS)),
+            upstream_calls: Family::default(),
+            upstream_errors: Family::default(),
+            upstream_callbacks: Family::default(),
         };
         let mut registry = Registry::default();
         // Counters are registered without `_total`: the encoder adds it to the samples.
@@ -134,6 +158,21 @@ impl Default for Metrics {
             "tryon_http_request_duration_seconds",
             "Time to answer an HTTP request, by matched route (long-polls included)",
             metrics.request_seconds.clone(),
+        );
+        registry.register(
+            "tryon_upstream_calls",
+            "Calls to the hosted API, by endpoint (submit, status) and outcome (ok, refused, rate_limited, server_error, unreachable, timeout; budget: a submit the gateway held back itself)",
+            metrics.upstream_calls.clone(),
+        );
+        registry.register(
+            "tryon_upstream_errors",
+            "Failed upstream jobs by the provider's own error name and the contract name shoppers were given",
+            metrics.upstream_errors.clone(),
+        );
+        registry.register(
+            "tryon_upstream_callbacks",
+            "Upstream webhook deliveries, by outcome (confirmed: a status read of the gateway's own followed; duplicate; forged; unknown: a job this process does not follow)",
+            metrics.upstream_callbacks.clone(),
         );
         Metrics {
             registry,
@@ -190,6 +229,31 @@ impl Metrics {
             status: status.to_owned(),
         };
         self.status_reads.get_or_create(&read).inc();
+    }
+
+    /// A call to the hosted API's `endpoint` ended with `outcome`.
+    pub fn upstream_call(&self, endpoint: &'static str, outcome: &'static str) {
+        self.upstream_calls
+            .get_or_create(&UpstreamCall { endpoint, outcome })
+            .inc();
+    }
+
+    /// An upstream job failed with `upstream` (the provider's name), given to
+    /// shoppers as `contract`.
+    pub fn upstream_error(&self, provider: &'static str, upstream: &str, contract: &str) {
+        let error = UpstreamError {
+            provider,
+            upstream: upstream.to_owned(),
+            contract: contract.to_owned(),
+        };
+        self.upstream_errors.get_or_create(&error).inc();
+    }
+
+    /// A webhook delivery ended with `outcome`.
+    pub fn upstream_callback(&self, outcome: &'static str) {
+        self.upstream_callbacks
+            .get_or_create(&Callback { outcome })
+            .inc();
     }
 
     /// An HTTP request on `route` answered `code` after `took`.

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::config::{Config, EngineChoice};
 use crate::engine::sandbox::{Sandbox, SandboxSettings};
-use crate::engine::upstream::Upstream;
+use crate::engine::upstream::dialect::Dialect;
+use crate::engine::upstream::tracker::Pace;
+use crate::engine::upstream::{Paths, Upstream, UpstreamSettings};
 use crate::engine::Engine;
 use crate::images::{AddressPolicy, ImageFetcher};
 use crate::job_handle::JobHandles;
@@ -55,6 +57,14 @@ pub enum ConfigError {
     /// Upstream URL unusable.
     #[error("--upstream-url must be an http(s) URL, not `{0}`")]
     BadUpstreamUrl(String),
+    /// An unknown dialect or model.
+    #[error("{0}")]
+    BadUpstream(String),
+    /// The contract dialect has no public host.
+    #[error(
+        "TRYON_UPSTREAM=contract needs TRYON_UPSTREAM_URL: the contract has no host of its own"
+    )]
+    MissingUpstreamUrl,
 }
 
 impl AppState {
@@ -74,17 +84,51 @@ impl AppState {
                 if config.upstream_api_key.0.is_empty() {
                     return Err(ConfigError::MissingUpstreamKey);
                 }
-                if !(config.upstream_url.starts_with("http://")
-                    || config.upstream_url.starts_with("https://"))
-                {
-                    return Err(ConfigError::BadUpstreamUrl(config.upstream_url.clone()));
+                let dialect = Dialect::parse(&config.upstream, config.upstream_model.as_deref())
+                    .map_err(ConfigError::BadUpstream)?;
+                let base = match (&config.upstream_url, dialect.default_base()) {
+                    (Some(url), _) => url.clone(),
+                    (None, Some(url)) => url.to_owned(),
+                    (None, None) => return Err(ConfigError::MissingUpstreamUrl),
+                };
+                if !(base.starts_with("http://") || base.starts_with("https://")) {
+                    return Err(ConfigError::BadUpstreamUrl(base));
                 }
-                Engine::Upstream(Arc::new(Upstream::new(
-                    &config.upstream_url,
-                    config.upstream_api_key.clone(),
-                    Duration::from_secs_f64(config.upstream_timeout_seconds),
-                    config.upstream_status_retries,
-                )))
+                let paths = Paths {
+                    submit: config
+                        .upstream_submit_path
+                        .clone()
+                        .unwrap_or_else(|| dialect.submit_path().to_owned()),
+                    status: config
+                        .upstream_status_path
+                        .clone()
+                        .unwrap_or_else(|| dialect.status_path().to_owned()),
+                };
+                let (submit_limit, status_limit) = dialect.published_limits();
+                let seconds = Duration::from_secs_f64;
+                let settings = UpstreamSettings {
+                    base,
+                    dialect,
+                    paths,
+                    key: config.upstream_api_key.clone(),
+                    timeout: seconds(config.upstream_timeout_seconds),
+                    status_retries: config.upstream_status_retries,
+                    submit_limit: config.upstream_submit_limit.map_or(submit_limit, |l| l.0),
+                    status_limit: config.upstream_status_limit.map_or(status_limit, |l| l.0),
+                    submit_patience: seconds(config.upstream_submit_wait_seconds),
+                    pace: Pace {
+                        poll: seconds(config.upstream_poll_seconds),
+                        fallback: Some(seconds(config.upstream_webhook_fallback_seconds)),
+                        idle: Duration::from_secs(60),
+                        keep: Duration::from_secs(600),
+                        first_answer: Duration::from_secs(20),
+                    },
+                    callbacks: config
+                        .public_url
+                        .clone()
+                        .map(|url| (url, secret.as_bytes().to_vec())),
+                };
+                Engine::Upstream(Arc::new(Upstream::new(settings, metrics.clone())))
             }
             _ => {
                 let fetcher = ImageFetcher::new(

@@ -14,11 +14,21 @@ const KEY: &str = "sk-upstream-key-that-must-never-leak";
 async fn gateway(upstream: &str) -> TestGateway {
     let mut config = test_config();
     config.engine = EngineChoice::Upstream;
-    config.upstream_url = upstream.to_owned();
+    // The fake speaks the contract (and its upstream variants).
+    config.upstream = "contract".into();
+    config.upstream_url = Some(upstream.to_owned());
     config.upstream_api_key = Secret(KEY.into());
     config.upstream_timeout_seconds = 1.0;
     config.upstream_status_retries = 3;
+    config.upstream_poll_seconds = 0.05;
     TestGateway::start(config).await
+}
+
+/// The job's next status after `since`, as a long-poll answers it (the gateway's
+/// reader follows the job; a status request reads nothing itself).
+async fn after(gw: &TestGateway, token: &str, id: &str, since: &str) -> (u16, Value) {
+    gw.status(token, id, &format!("wait=10&since={since}"))
+        .await
 }
 
 fn body(scenario: &str) -> Value {
@@ -49,10 +59,16 @@ async fn a_job_completes_through_the_upstream_with_its_variants() {
         !id.starts_with("ok-"),
         "the client sees a session-bound handle, not the upstream id"
     );
-    let (_, first) = gw.status(&token, id, "").await;
+    let (_, submitted) = gw.status(&token, id, "").await;
+    assert_eq!(
+        submitted["status"], "starting",
+        "known from the submit, nothing read"
+    );
+    assert_eq!(seen.reads(&format!("ok-{}", 0)), 0);
+    let (_, first) = after(&gw, &token, id, "starting").await;
     assert_eq!(first["status"], "processing");
     assert_eq!(first["id"], id);
-    let (_, done) = gw.status(&token, id, "").await;
+    let (_, done) = after(&gw, &token, id, "processing").await;
     assert_eq!(done["status"], "completed");
     assert_eq!(
         done["output"],
@@ -67,7 +83,7 @@ async fn a_job_completes_through_the_upstream_with_its_variants() {
 }
 
 #[tokio::test]
-async fn every_runtime_error_and_unknown_names_pass_through() {
+async fn runtime_errors_pass_through_and_unknown_names_map_to_the_nearest() {
     let (upstream, _) = fake_upstream::start().await;
     let gw = gateway(&upstream).await;
     let token = gw.token().await;
@@ -77,13 +93,19 @@ async fn every_runtime_error_and_unknown_names_pass_through() {
         "PoseError",
         "PipelineError",
         "ThirdPartyError",
-        "GpuOnFire",
     ] {
         let status = gw.run(&token, &body(name)).await;
         assert_eq!(status["status"], "failed");
         assert_eq!(status["error"]["name"], name);
         assert_eq!(status["error"]["message"], format!("upstream says {name}"));
     }
+    // A name the widget does not know: the nearest contract name, the original kept.
+    let status = gw.run(&token, &body("GpuOnFire")).await;
+    assert_eq!(status["error"]["name"], "PipelineError");
+    assert_eq!(
+        status["error"]["message"],
+        "upstream says GpuOnFire (upstream: GpuOnFire)"
+    );
 }
 
 #[tokio::test]
@@ -93,8 +115,14 @@ async fn unknown_statuses_count_as_running() {
     let token = gw.token().await;
     let (_, submitted) = gw.submit(&token, &body("warming")).await;
     let id = submitted["id"].as_str().unwrap();
-    assert_eq!(gw.status(&token, id, "").await.1["status"], "warming_up");
-    assert_eq!(gw.status(&token, id, "").await.1["status"], "completed");
+    assert_eq!(
+        after(&gw, &token, id, "starting").await.1["status"],
+        "warming_up"
+    );
+    assert_eq!(
+        after(&gw, &token, id, "warming_up").await.1["status"],
+        "completed"
+    );
 }
 
 #[tokio::test]
@@ -103,9 +131,7 @@ async fn status_reads_retry_5xx_then_succeed() {
     let gw = gateway(&upstream).await;
     let token = gw.token().await;
     let (_, submitted) = gw.submit(&token, &body("flaky")).await;
-    let (code, status) = gw
-        .status(&token, submitted["id"].as_str().unwrap(), "")
-        .await;
+    let (code, status) = after(&gw, &token, submitted["id"].as_str().unwrap(), "starting").await;
     assert_eq!((code, status["status"].as_str()), (200, Some("completed")));
     assert_eq!(seen.reads("flaky-0"), 3, "two 503s, then the answer");
 }
@@ -117,9 +143,7 @@ async fn status_reads_honour_retry_after() {
     let token = gw.token().await;
     let (_, submitted) = gw.submit(&token, &body("ratelimited")).await;
     let t = Instant::now();
-    let (code, _) = gw
-        .status(&token, submitted["id"].as_str().unwrap(), "")
-        .await;
+    let (code, _) = after(&gw, &token, submitted["id"].as_str().unwrap(), "starting").await;
     assert_eq!(code, 200);
     assert!(
         t.elapsed() >= Duration::from_millis(950),
@@ -135,9 +159,7 @@ async fn a_failing_upstream_gives_up_after_the_retries_with_a_clear_error() {
     let gw = gateway(&upstream).await;
     let token = gw.token().await;
     let (_, submitted) = gw.submit(&token, &body("down")).await;
-    let (code, status) = gw
-        .status(&token, submitted["id"].as_str().unwrap(), "")
-        .await;
+    let (code, status) = after(&gw, &token, submitted["id"].as_str().unwrap(), "starting").await;
     assert_eq!(code, 502);
     assert_eq!(status["error"]["name"], "UpstreamUnavailable");
     assert!(status["error"]["message"]
@@ -154,9 +176,7 @@ async fn status_timeouts_are_retried_then_reported() {
     let gw = gateway(&upstream).await;
     let token = gw.token().await;
     let (_, submitted) = gw.submit(&token, &body("slowstatus")).await;
-    let (code, status) = gw
-        .status(&token, submitted["id"].as_str().unwrap(), "")
-        .await;
+    let (code, status) = after(&gw, &token, submitted["id"].as_str().unwrap(), "starting").await;
     assert_eq!(code, 504);
     assert_eq!(status["error"]["name"], "UpstreamUnavailable");
     assert_eq!(seen.reads("slowstatus-0"), 4);
@@ -202,7 +222,11 @@ async fn refusals_before_a_job_id_are_explained_without_the_key() {
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], "7");
     let answer: Value = r.json().await.unwrap();
-    assert_eq!(answer["error"]["name"], "ConcurrencyLimitExceeded");
+    assert_eq!(answer["error"]["name"], "RateLimitExceeded");
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ConcurrencyLimitExceeded"));
 }
 
 #[tokio::test]

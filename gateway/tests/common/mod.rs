@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use tryon_gateway::{app, AppState, Config};
 
 pub mod fake_upstream;
+pub mod hosted;
 
 /// The page origin the tests pretend to be.
 pub const PAGE: &str = "http://shop.test";
@@ -39,9 +40,21 @@ pub fn test_config() -> Config {
 impl TestGateway {
     /// Starts the gateway with `config` on a free port.
     pub async fn start(config: Config) -> Self {
-        let state = AppState::new(config).expect("valid test configuration");
+        Self::start_on_own_url(config, false).await
+    }
+
+    /// Starts the gateway with its own address as `TRYON_PUBLIC_URL` (webhooks on).
+    pub async fn start_public(config: Config) -> Self {
+        Self::start_on_own_url(config, true).await
+    }
+
+    async fn start_on_own_url(mut config: Config, public: bool) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
+        if public {
+            config.public_url = Some(format!("http://{address}"));
+        }
+        let state = AppState::new(config).expect("valid test configuration");
         let router = app(state.clone());
         tokio::spawn(async move {
             tryon_gateway::serve(listener, router, std::future::pending())

@@ -1,0 +1,306 @@
+//! The upstream budget: the gateway's calls to one endpoint of the hosted API stay
+//! within the provider's published limit for the merchant's key ("N requests per W
+//! seconds"), queueing in order rather than failing.
+//!
+//! Providers count such limits over a sliding window of the requests they *answered*.
+//! A window of N permits, each given back W after the answer to its call *arrived
+//! here*, can never exceed that: the provider answered call `i` before we heard it, and
+//! call `i + N` leaves after `heard(i) + W`, so the two are more than W apart at the
+//! provider too, whatever the network's delays. A token bucket or GCRA (governor) with
+//! a burst of N cannot promise this: after a full burst it admits one more call every
+//! W/N, up to 2N in one window. The queue is a FIFO semaphore, so the first caller to
+//! wait is the first served.
+//!
+//! A 429 from the provider all the same (another client on the same key, a limit we
+//! were not told of) pauses every call to the endpoint for its `Retry-After`.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// A provider's limit: `requests` per `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    /// Requests allowed in any window.
+    pub requests: u32,
+    /// The window.
+    pub per: Duration,
+}
+
+/// A limit setting: `N/SECONDS` (e.g. `50/10`), or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitSetting(pub Option<Limit>);
+
+impl FromStr for LimitSetting {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "off" {
+            return Ok(LimitSetting(None));
+        }
+        let parsed = s.split_once('/').and_then(|(n, secs)| {
+            let requests: u32 = n.trim().parse().ok()?;
+            let seconds: f64 = secs.trim().trim_end_matches('s').parse().ok()?;
+            (requests > 0 && seconds > 0.0 && seconds.is_finite()).then(|| Limit {
+                requests,
+                per: Duration::from_secs_f64(seconds),
+            })
+        });
+        parsed.map(|l| LimitSetting(Some(l))).ok_or_else(|| {
+            format!("`{s}` is not a limit: write requests/seconds (e.g. 50/10) or off")
+        })
+    }
+}
+
+impl fmt::Display for LimitSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            None => f.write_str("off"),
+            Some(l) => write!(f, "{}/{}", l.requests, l.per.as_secs_f64()),
+        }
+    }
+}
+
+/// The budget of one endpoint.
+pub struct Budget {
+    limit: Option<Limit>,
+    permits: Arc<Semaphore>,
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Default)]
+struct State {
+    /// When permits in their W-long rest come back, in order.
+    returning: VecDeque<Instant>,
+    /// No call leaves before this (a provider's 429).
+    paused_until: Option<Instant>,
+    /// Callers waiting for a permit.
+    waiting: usize,
+}
+
+/// The right to make one call; give it back with [`Ticket::answered`] once the
+/// answer arrived (dropped without that, it counts as answered at the drop).
+pub struct Ticket {
+    permit: Option<OwnedSemaphorePermit>,
+    per: Duration,
+    state: Arc<Mutex<State>>,
+}
+
+impl Ticket {
+    /// The call's answer arrived: the permit rests for the window, then returns.
+    pub fn answered(mut self) {
+        self.rest();
+    }
+
+    fn rest(&mut self) {
+        let Some(permit) = self.permit.take() else {
+            return;
+        };
+        let back_at = Instant::now() + self.per;
+        self.state.lock().unwrap().returning.push_back(back_at);
+        let state = self.state.clone();
+        // Outside a runtime (a test dropping a ticket late), give it back at once.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    tokio::time::sleep_until(back_at).await;
+                    state.lock().unwrap().returning.pop_front();
+                    drop(permit);
+                });
+            }
+            Err(_) => {
+                state.lock().unwrap().returning.pop_front();
+            }
+        }
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.rest();
+    }
+}
+
+impl Budget {
+    /// A budget for `limit` (`None`: unlimited).
+    pub fn new(limit: Option<Limit>) -> Self {
+        let permits = limit.map_or(Semaphore::MAX_PERMITS, |l| l.requests as usize);
+        Budget {
+            limit,
+            permits: Arc::new(Semaphore::new(permits)),
+            state: Arc::default(),
+        }
+    }
+
+    /// The limit it keeps.
+    pub fn limit(&self) -> Option<Limit> {
+        self.limit
+    }
+
+    /// Waits for the right to call, in turn.
+    pub async fn ticket(&self) -> Ticket {
+        self.ticket_within(None)
+            .await
+            .unwrap_or_else(|_| unreachable!("no deadline"))
+    }
+
+    /// Waits for the right to call, at most `patience`; `Err` carries how long the
+    /// caller should wait before trying again.
+    pub async fn ticket_within(&self, patience: Option<Duration>) -> Result<Ticket, Duration> {
+        let per = self.limit.map_or(Duration::ZERO, |l| l.per);
+        self.state.lock().unwrap().waiting += 1;
+        let acquire = self.permits.clone().acquire_owned();
+        let permit = match patience {
+            None => Ok(acquire.await),
+            Some(p) => tokio::time::timeout(p, acquire).await,
+        };
+        let estimate = {
+            let mut state = self.state.lock().unwrap();
+            state.waiting -= 1;
+            permit.is_err().then(|| state.next_free_in(per))
+        };
+        let permit = match permit {
+            Ok(p) => p.expect("the semaphore is never closed"),
+            Err(_) => return Err(estimate.unwrap_or(per)),
+        };
+        // A provider's 429 holds every call until its Retry-After has passed.
+        let paused = self.state.lock().unwrap().paused_until;
+        if let Some(until) = paused.filter(|u| *u > Instant::now()) {
+            tokio::time::sleep_until(until).await;
+        }
+        Ok(Ticket {
+            permit: Some(permit),
+            per,
+            state: self.state.clone(),
+        })
+    }
+
+    /// The provider answered 429: no call leaves for `wait`.
+    pub fn pause(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut state = self.state.lock().unwrap();
+        state.paused_until = Some(state.paused_until.map_or(until, |u| u.max(until)));
+    }
+
+    /// Callers waiting for their turn now.
+    pub fn waiting(&self) -> usize {
+        self.state.lock().unwrap().waiting
+    }
+}
+
+impl State {
+    /// When a caller arriving now could expect a permit: the return of the one ahead
+    /// of every waiting caller, or a whole window when none is resting.
+    fn next_free_in(&self, per: Duration) -> Duration {
+        let now = Instant::now();
+        let pause = self
+            .paused_until
+            .map_or(Duration::ZERO, |u| u.saturating_duration_since(now));
+        let back = self
+            .returning
+            .get(self.waiting)
+            .map_or(per, |at| at.saturating_duration_since(now));
+        back.max(pause)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limit(requests: u32, ms: u64) -> Option<Limit> {
+        Some(Limit {
+            requests,
+            per: Duration::from_millis(ms),
+        })
+    }
+
+    #[test]
+    fn limits_are_written_as_requests_per_seconds() {
+        assert_eq!(
+            "50/10".parse::<LimitSetting>().unwrap(),
+            LimitSetting(limit(50, 10_000))
+        );
+        assert_eq!("off".parse::<LimitSetting>().unwrap(), LimitSetting(None));
+        assert_eq!(
+            "50/60".parse::<LimitSetting>().unwrap().to_string(),
+            "50/60"
+        );
+        for bad in ["50", "0/10", "x/10", "5/-1", ""] {
+            assert!(bad.parse::<LimitSetting>().is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_window_ever_holds_more_than_the_limit() {
+        let budget = Arc::new(Budget::new(limit(5, 1000)));
+        let started = Instant::now();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let mut calls = Vec::new();
+        for _ in 0..23 {
+            let (budget, sent) = (budget.clone(), sent.clone());
+            calls.push(tokio::spawn(async move {
+                let ticket = budget.ticket().await;
+                sent.lock().unwrap().push(started.elapsed());
+                // The call takes 30 ms to be answered.
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                ticket.answered();
+            }));
+        }
+        for c in calls {
+            c.await.unwrap();
+        }
+        let sent = sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 23);
+        for (i, at) in sent.iter().enumerate() {
+            let in_window = sent
+                .iter()
+                .filter(|t| **t >= *at && **t < *at + Duration::from_millis(1000))
+                .count();
+            assert!(
+                in_window <= 5,
+                "{in_window} calls in the window from call {i}: {sent:?}"
+            );
+        }
+        // Five at once, then five more each window (plus the calls' 30 ms).
+        assert_eq!(sent[4], Duration::ZERO);
+        assert_eq!(sent[5], Duration::from_millis(1030));
+        assert_eq!(sent[22], Duration::from_millis(4120));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_impatient_caller_is_told_when_to_come_back() {
+        let budget = Budget::new(limit(2, 1000));
+        budget.ticket().await.answered();
+        tokio::time::advance(Duration::from_millis(200)).await;
+        budget.ticket().await.answered();
+        let wait = budget
+            .ticket_within(Some(Duration::from_millis(100)))
+            .await
+            .err()
+            .expect("no permit within 100 ms");
+        // The first permit comes back 1000 ms after its answer, 300 ms ago.
+        assert_eq!(wait, Duration::from_millis(700));
+        tokio::time::advance(Duration::from_millis(700)).await;
+        assert!(budget
+            .ticket_within(Some(Duration::from_millis(1)))
+            .await
+            .is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_providers_429_holds_every_call_for_its_retry_after() {
+        let budget = Budget::new(None);
+        budget.pause(Duration::from_secs(3));
+        let started = Instant::now();
+        budget.ticket().await.answered();
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
+        budget.ticket().await.answered();
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
+    }
+}

@@ -1,0 +1,531 @@
+//! The upstream engine: forwards jobs to the hosted try-on API with the merchant's
+//! key, in the API's own shape ([`dialect`]), within its published limits
+//! ([`budget`]), with one reader per job however many shoppers wait on it
+//! ([`tracker`]), and webhooks where the API offers them ([`webhook`]).
+//!
+//! The key goes into one header and nowhere else: not into responses, errors or logs.
+//! Status reads are retried (5xx, timeouts) with backoff that honours `Retry-After`;
+//! a provider's 429 pauses the budget and never reaches a shopper whose job runs. A
+//! submit is sent again only when it provably never reached the API, or when the API
+//! refused it for its rate (no job was made).
+
+pub mod budget;
+pub mod dialect;
+pub mod tracker;
+pub mod webhook;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::http::StatusCode;
+use serde_json::Value;
+use tryon_protocol::{ApiError, Backoff, ErrorName, JobStatus, TryOnRequest};
+
+use self::budget::{Budget, Limit};
+use self::dialect::{Dialect, Submitted};
+use self::tracker::{Pace, Tracker};
+use self::webhook::{Delivery, Tickets};
+use super::{EngineStatus, Wait};
+use crate::config::Secret;
+use crate::error::GatewayError;
+use crate::metrics::Metrics;
+
+/// Retries happen while a client waits for its answer: short waits, and a
+/// `Retry-After` longer than 10 s is cut to 10 s.
+const BACKOFF: Backoff = Backoff {
+    first_seconds: 0.25,
+    max_seconds: 4.0,
+    max_retry_after_seconds: 10.0,
+};
+/// A provider's 429 without `Retry-After` pauses its endpoint this long.
+const PAUSE_WITHOUT_RETRY_AFTER: Duration = Duration::from_secs(1);
+/// The longest pause a provider's `Retry-After` gets.
+const LONGEST_PAUSE: Duration = Duration::from_secs(60);
+/// 429s in a row after which a status read gives up (the account, not the rate).
+const MOST_429S: u32 = 30;
+
+/// Where the API takes submits and answers status reads.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The submit path.
+    pub submit: String,
+    /// The status path; the job id is appended after a `/`.
+    pub status: String,
+}
+
+/// Everything the upstream engine is configured with.
+#[derive(Debug, Clone)]
+pub struct UpstreamSettings {
+    /// The API's base URL, e.g. `https://api.fashn.ai`.
+    pub base: String,
+    /// Its shape.
+    pub dialect: Dialect,
+    /// Its paths.
+    pub paths: Paths,
+    /// The merchant's key.
+    pub key: Secret,
+    /// Time limit of one call.
+    pub timeout: Duration,
+    /// Retries of a status read after a 5xx or a timeout.
+    pub status_retries: u32,
+    /// The submit endpoint's limit (`None`: none).
+    pub submit_limit: Option<Limit>,
+    /// The status endpoint's limit.
+    pub status_limit: Option<Limit>,
+    /// How long a submit may wait its turn before it is answered 429.
+    pub submit_patience: Duration,
+    /// How the readers pace themselves.
+    pub pace: Pace,
+    /// With webhooks: the gateway's public URL and its secret for tickets.
+    pub callbacks: Option<(String, Vec<u8>)>,
+}
+
+/// The hosted API client.
+pub struct Upstream {
+    client: reqwest::Client,
+    base: String,
+    dialect: Dialect,
+    paths: Paths,
+    key: Secret,
+    status_retries: u32,
+    submit_patience: Duration,
+    submits: Budget,
+    reads: Budget,
+    tracker: Tracker,
+    tickets: Option<Tickets>,
+    metrics: Arc<Metrics>,
+}
+
+/// What went wrong talking to the API, before it is turned into an answer.
+enum Failure {
+    /// The request never reached the API (safe to repeat).
+    NotSent,
+    /// No answer in time (the API may have acted on it).
+    Timeout,
+    /// The connection broke after sending.
+    Broken,
+    /// An HTTP answer other than 2xx.
+    Http {
+        status: StatusCode,
+        /// Its `Retry-After`, in seconds from now.
+        retry_after: Option<f64>,
+        error: Option<ApiError>,
+    },
+}
+
+impl Failure {
+    /// The outcome's name in metrics.
+    fn outcome(&self) -> &'static str {
+        match self {
+            Failure::NotSent => "unreachable",
+            Failure::Timeout | Failure::Broken => "timeout",
+            Failure::Http { status, .. } if *status == StatusCode::TOO_MANY_REQUESTS => {
+                "rate_limited"
+            }
+            Failure::Http { status, .. } if status.is_server_error() => "server_error",
+            Failure::Http { .. } => "refused",
+        }
+    }
+
+    /// A 429 that waiting can cure (not an empty account), and how long to wait.
+    fn rate_limited(&self) -> Option<Duration> {
+        match self {
+            Failure::Http {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                retry_after,
+                error,
+            } if !out_of_credits(error.as_ref()) => Some(
+                retry_after
+                    .map_or(PAUSE_WITHOUT_RETRY_AFTER, Duration::from_secs_f64)
+                    .min(LONGEST_PAUSE),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// One status read: the status in the contract's terms, and the provider's own error
+/// name when it had to be mapped.
+pub struct StatusRead {
+    /// The status.
+    pub status: EngineStatus,
+    /// The provider's name for the error, when it differs from the contract's.
+    pub provider_error: Option<String>,
+}
+
+impl Upstream {
+    /// A client for the API `settings` describe.
+    pub fn new(settings: UpstreamSettings, metrics: Arc<Metrics>) -> Self {
+        let client = crate::outbound_client(settings.timeout)
+            .build()
+            .expect("the HTTP client's settings are valid");
+        let tickets = settings
+            .callbacks
+            .as_ref()
+            .filter(|_| settings.dialect.offers_webhooks())
+            .map(|(public_url, secret)| Tickets::new(secret, public_url));
+        let mut pace = settings.pace;
+        if tickets.is_none() {
+            pace.fallback = None;
+        }
+        Upstream {
+            client,
+            base: settings.base.trim_end_matches('/').to_owned(),
+            dialect: settings.dialect,
+            paths: settings.paths,
+            key: settings.key,
+            status_retries: settings.status_retries,
+            submit_patience: settings.submit_patience,
+            submits: Budget::new(settings.submit_limit),
+            reads: Budget::new(settings.status_limit),
+            tracker: Tracker::new(pace),
+            tickets,
+            metrics,
+        }
+    }
+
+    /// The API's shape.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Whether jobs are submitted with a callback URL.
+    pub fn uses_webhooks(&self) -> bool {
+        self.tickets.is_some()
+    }
+
+    /// Jobs whose status this process follows now.
+    pub fn followed_jobs(&self) -> usize {
+        self.tracker.followed()
+    }
+
+    /// One call, its outcome counted.
+    async fn call(
+        &self,
+        endpoint: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Value, Failure> {
+        let answer = self.call_once(request).await;
+        self.metrics.upstream_call(
+            endpoint,
+            answer.as_ref().err().map_or("ok", Failure::outcome),
+        );
+        answer
+    }
+
+    async fn call_once(&self, request: reqwest::RequestBuilder) -> Result<Value, Failure> {
+        let response = request.bearer_auth(&self.key.0).send().await.map_err(|e| {
+            if e.is_connect() {
+                Failure::NotSent
+            } else if e.is_timeout() {
+                Failure::Timeout
+            } else {
+                Failure::Broken
+            }
+        })?;
+        let status = response.status();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| tryon_protocol::retry_after(v, now));
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            return Ok(body);
+        }
+        let status = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+        Err(Failure::Http {
+            status,
+            retry_after,
+            error: dialect::error_in(self.dialect, &body),
+        })
+    }
+
+    /// Submits a job in its turn within the submit budget; returns the API's job id.
+    /// A submit that waited `submit_patience` without its turn is answered 429 with
+    /// the wait to expect.
+    pub async fn submit(self: &Arc<Self>, request: &TryOnRequest) -> Result<String, GatewayError> {
+        let url = format!("{}{}", self.base, self.paths.submit);
+        let payload = self.dialect.submit_body(request).map_err(|refusal| {
+            let mut e = GatewayError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorName::InvalidRequest,
+                refusal.message,
+            );
+            e.error.field = Some(refusal.field.into());
+            e
+        })?;
+        let callback = self.tickets.as_ref().map(Tickets::mint);
+        let deadline = Instant::now() + self.submit_patience;
+        let mut not_sent = 0;
+        let body = loop {
+            let patience = deadline.saturating_duration_since(Instant::now());
+            let ticket = match self.submits.ticket_within(Some(patience)).await {
+                Ok(ticket) => ticket,
+                Err(wait) => {
+                    self.metrics.upstream_call("submit", "budget");
+                    return Err(busy(wait, self.submits.waiting()));
+                }
+            };
+            let mut call = self.client.post(&url).json(&payload);
+            if let Some(callback) = &callback {
+                call = call.query(&[("webhook_url", &callback.url)]);
+            }
+            let answer = self.call("submit", call).await;
+            ticket.answered();
+            let failure = match answer {
+                Ok(body) => break body,
+                Err(failure) => failure,
+            };
+            match failure {
+                Failure::NotSent if not_sent < 2 => {
+                    tokio::time::sleep(wait(not_sent, None)).await;
+                    not_sent += 1;
+                    continue;
+                }
+                Failure::Timeout | Failure::Broken => {
+                    // It may have been accepted: never send it twice behind the client's back.
+                    return Err(GatewayError::upstream_unavailable(
+                        StatusCode::GATEWAY_TIMEOUT,
+                        "The hosted try-on API did not confirm the job in time. It may still run: wait a minute before submitting again.",
+                    ));
+                }
+                _ => {}
+            }
+            // Refused for its rate: no job was made, so it may go again in its turn.
+            if let Some(pause) = failure.rate_limited() {
+                self.submits.pause(pause);
+                if Instant::now() + pause < deadline {
+                    tracing::warn!(
+                        ?pause,
+                        "the hosted API refused a submit for its rate; waiting"
+                    );
+                    continue;
+                }
+            }
+            return Err(self.explain(failure, "submit"));
+        };
+        match self.dialect.read_submit(&body) {
+            Submitted::Id(id) => {
+                tracker::follow_submitted(self, &id, callback.map(|c| c.nonce));
+                Ok(id)
+            }
+            Submitted::Refused(error) => Err(GatewayError {
+                status: StatusCode::BAD_REQUEST,
+                error,
+                retry_after: None,
+            }),
+            Submitted::Unreadable => Err(GatewayError::upstream_unavailable(
+                StatusCode::BAD_GATEWAY,
+                "The hosted try-on API answered the submit without a job id.",
+            )),
+        }
+    }
+
+    /// A job's status, from its one reader; long-polls when asked.
+    pub async fn status(
+        self: &Arc<Self>,
+        id: &str,
+        wait: Option<Wait>,
+    ) -> Result<Option<EngineStatus>, GatewayError> {
+        tracker::status(self, id, wait).await
+    }
+
+    /// A webhook delivery to `ticket` with `body`: what becomes of it.
+    pub fn callback(&self, ticket: &str, body: &Value) -> Delivery {
+        let delivery = match (
+            self.tickets.as_ref().and_then(|t| t.open(ticket)),
+            webhook::job_id_in(body),
+        ) {
+            (Some(nonce), Some(id)) => tracker::nudge(self, id, &nonce),
+            _ => Delivery::Forged,
+        };
+        self.metrics.upstream_callback(delivery.as_str());
+        delivery
+    }
+
+    /// One status read within the status budget, retrying 5xx and timeouts; a 429
+    /// pauses the budget and reads again, never failing the job's waiters.
+    async fn read_status(&self, id: &str) -> Result<Option<StatusRead>, GatewayError> {
+        let url = format!(
+            "{}{}/{}",
+            self.base,
+            self.paths.status.trim_end_matches('/'),
+            urlencode(id)
+        );
+        let mut attempt = 0;
+        let mut limited = 0;
+        let body = loop {
+            let ticket = self.reads.ticket().await;
+            let answer = self.call("status", self.client.get(&url)).await;
+            ticket.answered();
+            let failure = match answer {
+                Ok(body) => break body,
+                Err(Failure::Http {
+                    status: StatusCode::NOT_FOUND,
+                    ..
+                }) => return Ok(None),
+                Err(f) => f,
+            };
+            if let (Some(pause), true) = (failure.rate_limited(), limited < MOST_429S) {
+                tracing::warn!(
+                    ?pause,
+                    "the hosted API refused a status read for its rate; waiting"
+                );
+                self.reads.pause(pause);
+                limited += 1;
+                continue;
+            }
+            let (transient, retry_after) = match &failure {
+                Failure::NotSent | Failure::Timeout | Failure::Broken => (true, None),
+                Failure::Http {
+                    status,
+                    retry_after,
+                    ..
+                } => (status.is_server_error(), *retry_after),
+            };
+            if !transient || attempt >= self.status_retries {
+                return Err(self.explain(failure, "status read"));
+            }
+            tracing::warn!(attempt, "upstream status read failed; retrying");
+            tokio::time::sleep(wait(attempt, retry_after)).await;
+            attempt += 1;
+        };
+        let status = self.dialect.read_status(&body).ok_or_else(|| {
+            GatewayError::upstream_unavailable(
+                StatusCode::BAD_GATEWAY,
+                "The hosted try-on API answered the status read with something unreadable.",
+            )
+        })?;
+        Ok(Some(StatusRead {
+            status: without_pictures_is_a_failure(status),
+            provider_error: dialect::provider_error_name(&body),
+        }))
+    }
+
+    fn explain(&self, failure: Failure, what: &str) -> GatewayError {
+        match failure {
+            Failure::NotSent => GatewayError::upstream_unavailable(
+                StatusCode::BAD_GATEWAY,
+                format!("The hosted try-on API could not be reached for the {what}: retry in a moment."),
+            )
+            .with_retry_after(2),
+            Failure::Timeout | Failure::Broken => GatewayError::upstream_unavailable(
+                StatusCode::GATEWAY_TIMEOUT,
+                format!("The hosted try-on API did not answer the {what} in time: retry in a moment."),
+            )
+            .with_retry_after(2),
+            Failure::Http { status, retry_after, error } => match status {
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => GatewayError::new(
+                    StatusCode::BAD_GATEWAY,
+                    ErrorName::UpstreamRejected,
+                    format!(
+                        "The hosted try-on API refused the gateway's API key ({}): the merchant must check TRYON_UPSTREAM_API_KEY.",
+                        status.as_u16()
+                    ),
+                ),
+                // FASHN answers 429 for an empty account too: no wait will help, and
+                // only the merchant can.
+                StatusCode::TOO_MANY_REQUESTS if out_of_credits(error.as_ref()) =>
+                {
+                    GatewayError::new(
+                        StatusCode::BAD_GATEWAY,
+                        ErrorName::UpstreamRejected,
+                        "The merchant's hosted try-on account is out of credits: the merchant must top it up.",
+                    )
+                }
+                StatusCode::TOO_MANY_REQUESTS => GatewayError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ErrorName::RateLimitExceeded,
+                    match error {
+                        Some(upstream) => format!(
+                            "The hosted try-on API is busy ({}): retry shortly.",
+                            upstream.message
+                        ),
+                        None => "The hosted try-on API is busy: retry shortly.".to_owned(),
+                    },
+                )
+                .with_retry_after(whole_seconds(retry_after).unwrap_or(5)),
+                s if s.is_client_error() => GatewayError {
+                    status: s,
+                    error: error.unwrap_or_else(|| {
+                        ApiError::new(ErrorName::InvalidRequest, format!("The hosted try-on API refused the {what} ({}).", s.as_u16()))
+                    }),
+                    retry_after: None,
+                },
+                s => GatewayError::upstream_unavailable(
+                    StatusCode::BAD_GATEWAY,
+                    format!("The hosted try-on API failed the {what} ({}): retry in a moment.", s.as_u16()),
+                )
+                .with_retry_after(whole_seconds(retry_after).unwrap_or(2)),
+            },
+        }
+    }
+}
+
+/// FASHN and TryItOn answer 429 for an empty account too: no wait will help, and only
+/// the merchant can.
+fn out_of_credits(error: Option<&ApiError>) -> bool {
+    error.is_some_and(|e| e.message.contains("OutOfCredits"))
+}
+
+/// A submit that did not get its turn in time: 429, with the wait to expect.
+fn busy(wait: Duration, waiting: usize) -> GatewayError {
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    GatewayError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorName::RateLimitExceeded,
+        format!(
+            "The try-on service is busy ({waiting} more shoppers are waiting to start): retry in {seconds} s."
+        ),
+    )
+    .with_retry_after(seconds)
+}
+
+/// How long to wait before retry number `attempt`.
+fn wait(attempt: u32, retry_after: Option<f64>) -> Duration {
+    Duration::from_secs_f64(BACKOFF.delay(attempt, retry_after))
+}
+
+/// A `Retry-After` passed on to the gateway's own client, in whole seconds (rounded
+/// up, so the client never comes back early).
+fn whole_seconds(retry_after: Option<f64>) -> Option<u64> {
+    retry_after.map(|seconds| seconds.ceil() as u64)
+}
+
+/// A job the API calls `completed` with no picture (the output empty or left out) is a
+/// failure: the shopper is told so and may try again, rather than shown nothing.
+fn without_pictures_is_a_failure(status: EngineStatus) -> EngineStatus {
+    let has_pictures = status
+        .output
+        .as_ref()
+        .is_some_and(|output| output.iter().any(|url| !url.is_empty()));
+    if status.status != JobStatus::Completed || has_pictures {
+        return status;
+    }
+    tracing::warn!("the upstream reported a job completed without pictures");
+    EngineStatus {
+        status: JobStatus::Failed,
+        output: None,
+        error: Some(ApiError::new(
+            ErrorName::PipelineError,
+            "The try-on service finished without pictures: please try again.",
+        )),
+        engine_ms: None,
+    }
+}
+
+fn urlencode(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
