@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the benchmark figures (release builds; loopback only; bounded in time):
-# the gateway under load, then photo preparation in headless Chromium against pica
+# the gateway under load, then the gateway in front of the hosted APIs' fakes, then photo preparation in headless Chromium against pica
 # and a plain canvas, then the embed (sizes, long tasks before intent, click to
 # panel, completion to screen with long-poll and with polling).
 set -euo pipefail
@@ -8,6 +8,7 @@ source "$(dirname "$0")/env.sh"
 scripts/setup.sh
 cargo build --release -p tryon-gateway
 target/release/tryon-gateway-bench
+scripts/bench-upstream.sh
 scripts/build-embed.sh
 node e2e/bench-photo.mjs
 # The embed: sizes, long tasks before intent, click → panel, completion → screen.

@@ -24,7 +24,7 @@ step "browser tests: the widget in headless Chromium, against real gateways"
 # (token renewal in the middle of a job). Fixed ports keep the test build cached.
 export TRYON_TEST_GATEWAY="http://127.0.0.1:${TRYON_TEST_PORT:-18787}"
 export TRYON_TEST_SLOW_GATEWAY="http://127.0.0.1:${TRYON_TEST_SLOW_PORT:-18788}"
-cargo build -p tryon-gateway
+cargo build -p tryon-gateway -p tryon-fakes
 gateways=()
 trap 'kill "${gateways[@]}" 2>/dev/null || true' EXIT
 start_gateway() {

@@ -1,53 +1,45 @@
-// A fake of the hosted try-on API (the contract in docs/api.md):
-// a real HTTP server on loopback for the gateway's `upstream` engine. Every job takes
-// `jobMs`, then completes with one result image that this server also serves.
-import http from 'node:http';
-import fs from 'node:fs';
+// The fakes of the hosted try-on APIs (FASHN, TryItOn): the real `tryon-fake-upstream`
+// binary (fakes/, built by scripts/test.sh), written from the providers' published
+// facts (fakes/README.md), on a free loopback port. It exits when its stdin closes, so
+// it never outlives the test process.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { GATEWAY_BIN } from './gateway.mjs';
 
-export async function startFakeUpstream({ jobMs = 4000, resultImage }) {
-  const jobs = new Map();
-  const seen = { submits: 0, reads: 0 };
-  const image = fs.readFileSync(resultImage);
-  let base = '';
-  const server = http.createServer((req, res) => {
-    const send = (code, body) => {
-      res.writeHead(code, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.method === 'POST' && req.url === '/api/v1/tryon/clothes') {
-      req.resume();
-      req.on('end', () => {
-        seen.submits += 1;
-        const id = `job-${seen.submits}`;
-        jobs.set(id, Date.now());
-        send(200, { id, error: null });
-      });
-      return;
-    }
-    const status = /^\/api\/v1\/status\/([\w-]+)$/.exec(req.url);
-    if (req.method === 'GET' && status) {
-      seen.reads += 1;
-      const started = jobs.get(status[1]);
-      if (started === undefined) return send(404, { error: 'NotFound', message: 'no such job' });
-      if (Date.now() - started < jobMs) return send(200, { id: status[1], status: 'processing', error: null });
-      return send(200, { id: status[1], status: 'completed', output: [`${base}/results/${status[1]}.png`], error: null });
-    }
-    if (req.method === 'GET' && req.url.startsWith('/results/')) {
-      res.writeHead(200, { 'content-type': 'image/png', 'access-control-allow-origin': '*' });
-      res.end(image);
-      return;
-    }
-    send(404, { error: 'NotFound', message: req.url });
+const FAKE_BIN = process.env.TRYON_FAKE_BIN || path.join(path.dirname(GATEWAY_BIN), 'tryon-fake-upstream');
+
+/** The key the fakes accept. */
+export const FAKE_KEY = 'fake-upstream-key';
+
+/**
+ * Starts a fake speaking `dialect` (`fashn` or `tryiton`), its every duration times
+ * `scale` (9 s jobs; FASHN's limits with their windows scaled); `extra` are its flags.
+ */
+export async function startHostedFake({ dialect = 'fashn', scale = 0.1, extra = [] } = {}) {
+  const child = spawn(FAKE_BIN, ['--dialect', dialect, '--time-scale', String(scale), ...extra], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  base = `http://127.0.0.1:${server.address().port}`;
+  const exited = new Promise((ok) => child.on('exit', ok));
+  const url = await new Promise((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`the fake did not start: ${out}`)), 20000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const line = out.split('\n');
+      if (line.length > 1) {
+        clearTimeout(timer);
+        ok(line[0].trim());
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`the fake exited (${code}): ${out}`)));
+  });
   return {
-    url: base,
-    seen,
-    close: () =>
-      new Promise((ok) => {
-        server.closeAllConnections();
-        server.close(ok);
-      }),
+    url,
+    /** Its counters: submits, jobs, status_reads, too_many_requests, webhooks, … */
+    stats: async () => (await fetch(`${url}/__fake/stats`)).json(),
+    close: async () => {
+      child.stdin.end();
+      await exited;
+    },
   };
 }

@@ -1,11 +1,11 @@
 // The widget's flows end to end: the camera, every failure the API names, a token
 // that expires in the middle of a job, the network dropping, and the gateway
-// restarting in the middle of a job.
+// restarting in the middle of a job, and FASHN's limits reached.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
-import { startFakeUpstream } from '../lib/fake-upstream.mjs';
+import { startHostedFake, FAKE_KEY } from '../lib/fake-upstream.mjs';
 import {
   startShop, launch, newPage, mountOnBlankPage, openWidget, sendPhoto, resultShown, assertClean, FIXTURES,
 } from '../lib/harness.mjs';
@@ -188,10 +188,11 @@ test('cancel while waiting ends the long-poll in flight and shows nothing of the
 });
 
 test('the gateway is killed and restarted in the middle of an upstream job: the widget resumes', async () => {
-  const upstream = await startFakeUpstream({ jobMs: 6000, resultImage: path.join(FIXTURES, 'people/model.webp') });
+  // FASHN's fake with 6 s jobs.
+  const upstream = await startHostedFake({ dialect: 'fashn', scale: 0.67 });
   // Tokens and job ids are signed: a restarted gateway with the same secret knows them.
   const env = { TRYON_TOKEN_SECRET: 'e2e-restart-secret-0123456789abcdef' };
-  const args = ['--engine', 'upstream', '--upstream', 'contract', '--upstream-url', upstream.url, '--upstream-api-key', 'test-key', '--allow-private-image-urls'];
+  const args = ['--engine', 'upstream', '--upstream', 'fashn', '--upstream-url', upstream.url, '--upstream-api-key', FAKE_KEY, '--upstream-poll-seconds', '0.5'];
   let live = await startGateway({ args, env });
   const restartShop = await startShop(live);
   try {
@@ -199,21 +200,58 @@ test('the gateway is killed and restarted in the middle of an upstream job: the 
     await openWidget(page);
     await sendPhoto(page);
     await page.getByTestId('tryon-working').waitFor();
-    // Killed once the job is with the upstream and the widget is waiting for it.
-    for (let i = 0; i < 100 && upstream.seen.reads === 0; i++) await page.waitForTimeout(100);
-    assert.equal(upstream.seen.submits, 1);
+    // Killed once the job is with the upstream and the gateway has read it.
+    for (let i = 0; i < 100 && (await upstream.stats()).status_reads === 0; i++) await page.waitForTimeout(100);
+    assert.equal((await upstream.stats()).submits, 1);
     await live.kill();
     await page.waitForTimeout(2000);
     live = await startGateway({ args, env, listen: live.address });
     restartShop.gateway = live;
     const shown = await resultShown(page, 60000);
-    assert.match(shown.src, /\/results\/job-1\.png$/);
-    assert.equal(upstream.seen.submits, 1, 'the job was not sent twice');
+    assert.ok(shown.src.startsWith(`${upstream.url}/cdn/`), shown.src);
+    assert.equal((await upstream.stats()).submits, 1, 'the job was not sent twice');
     assertClean(page, ['Failed to load resource']);
     await page.context().close();
   } finally {
     await restartShop.close();
     await live.stop();
+    await upstream.close();
+  }
+});
+
+test('FASHN at its submit limit: the next shopper waits for a free spot, then sees the result', async () => {
+  const upstream = await startHostedFake({ dialect: 'fashn', scale: 0.1 });
+  // One submit per 4 s, and a submit waits 0.5 s for its turn before it is told to
+  // come back: the second shopper's first submit is answered 429 with Retry-After.
+  const args = ['--engine', 'upstream', '--upstream', 'fashn', '--upstream-url', upstream.url, '--upstream-api-key', FAKE_KEY,
+    '--upstream-submit-limit', '1/4', '--upstream-submit-wait-seconds', '0.5', '--upstream-poll-seconds', '0.2'];
+  const busy = await startGateway({ args });
+  const busyShop = await startShop(busy);
+  try {
+    const first = await widgetPage({}, busyShop);
+    const second = await widgetPage({}, busyShop);
+    const refused = [];
+    second.on('response', (r) => {
+      if (r.url().endsWith('/api/v1/tryon/clothes') && r.status() === 429) refused.push(r.headers()['retry-after']);
+    });
+    for (const page of [first, second]) await openWidget(page);
+    await sendPhoto(first);
+    await resultShown(first);
+    await sendPhoto(second);
+    await second.getByText('Waiting for a free spot…').waitFor({ timeout: 10000 });
+    const shown = await resultShown(second);
+    assert.ok(shown.src.startsWith(`${upstream.url}/cdn/`), shown.src);
+    assert.ok(refused.length >= 1 && Number(refused[0]) >= 1, `429 with Retry-After: ${refused}`);
+    const stats = await upstream.stats();
+    assert.equal(stats.jobs, 2, 'each shopper one job');
+    assert.deepEqual(stats.too_many_requests, { submit: 0, status: 0 }, 'FASHN never refused');
+    assertClean(first);
+    // The 429 the browser logs is the one the widget waited out.
+    assertClean(second, ['Failed to load resource']);
+    for (const page of [first, second]) await page.context().close();
+  } finally {
+    await busyShop.close();
+    await busy.stop();
     await upstream.close();
   }
 });

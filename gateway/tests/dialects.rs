@@ -228,3 +228,42 @@ async fn a_dialect_or_model_the_gateway_does_not_know_stops_it_at_start() {
     let error = tryon_gateway::AppState::new(config).err().unwrap();
     assert!(error.to_string().contains("TRYON_UPSTREAM_URL"));
 }
+
+#[tokio::test]
+async fn every_refusal_before_a_job_id_has_its_contract_answer() {
+    let fashn = fake(FakeConfig::fashn()).await;
+    let gw = gateway_with(&fashn, "fashn", None, |c| {
+        c.upstream_submit_wait_seconds = 0.3
+    })
+    .await;
+    let token = gw.token().await;
+    for (marker, code, name, says) in [
+        ("BadRequest", 400, "InvalidRequest", "FASHN: BadRequest"),
+        (
+            "UnauthorizedAccess",
+            502,
+            "UpstreamRejected",
+            "TRYON_UPSTREAM_API_KEY",
+        ),
+        ("NotFound", 502, "UpstreamRejected", "TRYON_UPSTREAM"),
+        ("InternalServerError", 502, "UpstreamUnavailable", "(500)"),
+        // Waited out for 0.3 s (a second each, without Retry-After), then passed on.
+        ("RateLimitExceeded", 429, "RateLimitExceeded", "busy"),
+        (
+            "ConcurrencyLimitExceeded",
+            429,
+            "RateLimitExceeded",
+            "ConcurrencyLimitExceeded",
+        ),
+        ("OutOfCredits", 502, "UpstreamRejected", "out of credits"),
+    ] {
+        let (got, answer) = gw
+            .submit(&token, &job(&format!("tee_reject-{marker}"), json!({})))
+            .await;
+        assert_eq!(got, code, "{marker}: {answer}");
+        assert_eq!(answer["error"]["name"], name, "{marker}: {answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{marker}: {message}");
+    }
+    assert_eq!(fashn.stats().jobs, 0);
+}

@@ -5,6 +5,8 @@
 //! 200 concurrent sessions, errors, and the gateway's peak RSS. Bounded in count and
 //! time; everything stays on 127.0.0.1. Run: `scripts/bench.sh` (release build).
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -16,6 +18,7 @@ use axum::http::header;
 use axum::routing::get;
 use base64::Engine as _;
 use serde_json::{json, Value};
+use support::{peak_rss_mb, percentile};
 
 const ORIGIN: &str = "http://bench.test";
 const SESSIONS: usize = 200;
@@ -27,13 +30,6 @@ fn fixtures() -> PathBuf {
     std::env::var_os("TRYON_FIXTURES")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures"))
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 #[tokio::main]
@@ -233,17 +229,6 @@ async fn main() {
     println!("| errors | {errors} | 0 |");
     println!("| gateway peak RSS after the mints | {rss_after_minting:.1} MB | — |");
     println!("| gateway peak RSS | {peak_mb:.1} MB | ≤ 100 MB |");
-}
-
-/// The process's peak resident set (`VmHWM`), in MB.
-fn peak_rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 /// One shopper: token, submit, long-poll. Returns (ms from submit to completed, engine ms).

@@ -219,6 +219,21 @@ impl Dialect {
                 Ok(json!({ "model_name": FashnModel::Max.as_str(), "inputs": inputs }))
             }
             Dialect::TryItOn => {
+                // Its current SDK dropped these: a non-default value would be lost.
+                // `seed` is left to TryItOn (it only picks among equally good results).
+                refuse(
+                    self,
+                    &[
+                        (
+                            "segmentation_free",
+                            r.segmentation_free != defaults.segmentation_free,
+                        ),
+                        (
+                            "garment_photo_type",
+                            r.garment_photo_type != GarmentPhotoType::Auto,
+                        ),
+                    ],
+                )?;
                 let (category, subcategory) = match r.category {
                     Category::Auto => ("auto", None),
                     Category::Tops => ("clothing", Some("tops")),
@@ -349,6 +364,8 @@ pub fn nearest(dialect: Dialect, name: &str, message: &str) -> ApiError {
     let mapped = match name {
         // The photo or garment could not be used as given.
         "InputValidationError" | "ImageError" => ErrorName::ImageLoadError,
+        // A refusal of the request itself, before any job.
+        "BadRequest" => ErrorName::InvalidRequest,
         "3rdPartyProviderError" | "ThirdPartyProviderError" => ErrorName::ThirdPartyError,
         "ModerationError" => ErrorName::ContentModerationError,
         // Their own failures: retrying is free, as with the contract's PipelineError.
@@ -393,6 +410,11 @@ mod tests {
             }
             assert_eq!(body["moderation_level"], "permissive");
         }
+        let mut r = request();
+        r.garment_photo_type = GarmentPhotoType::FlatLay;
+        let refused = Dialect::TryItOn.submit_body(&r).unwrap_err();
+        assert_eq!(refused.field, "garment_photo_type");
+        assert!(refused.message.contains("TRYON_UPSTREAM=tryiton"));
     }
 
     #[test]

@@ -428,6 +428,16 @@ impl Upstream {
                         status.as_u16()
                     ),
                 ),
+                // A status read's 404 is a job that does not exist (answered before
+                // this); a submit's is an API that is not where the gateway looks.
+                StatusCode::NOT_FOUND => GatewayError::new(
+                    StatusCode::BAD_GATEWAY,
+                    ErrorName::UpstreamRejected,
+                    format!(
+                        "The hosted try-on API has no {what} endpoint at {}{}: the merchant must check TRYON_UPSTREAM (now {}), TRYON_UPSTREAM_URL and the paths.",
+                        self.base, self.paths.submit, self.dialect
+                    ),
+                ),
                 // FASHN answers 429 for an empty account too: no wait will help, and
                 // only the merchant can.
                 StatusCode::TOO_MANY_REQUESTS if out_of_credits(error.as_ref()) =>

@@ -1,0 +1,343 @@
+//! `tryon-upstream-bench`: the gateway in front of the hosted APIs under load, printed,
+//! never asserted.
+//!
+//! 200 shoppers at once, 9 s jobs, against the fakes of FASHN (its published limits:
+//! submits 50 per 60 s, status reads 50 per 10 s; with and without webhooks) and of
+//! TryItOn (no published limits): the real `tryon-gateway` binary (release) and the
+//! real `tryon-fake-upstream` binary, on loopback. Each shopper does what the widget
+//! does: mint a token, submit (a 429 is waited out for its `Retry-After`), long-poll
+//! until the end. Time is scaled (`TRYON_BENCH_SCALE`, default 0.1: a 9 s job takes
+//! 0.9 s, FASHN's windows 6 s and 1 s, the gateway's intervals alike); counts do not
+//! depend on the scale, and times are printed both as measured and in the providers'
+//! time (measured ÷ scale).
+//!
+//! Run: `scripts/bench-upstream.sh` (builds both binaries in release).
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::{peak_rss_mb, percentile};
+
+const ORIGIN: &str = "http://bench.test";
+const SHOPPERS: usize = 200;
+const JOB_SECONDS: f64 = 9.0;
+/// The gateway's polling interval, in the providers' time.
+const POLL_SECONDS: f64 = 3.0;
+/// The gateway's fallback read with webhooks, in the providers' time.
+const FALLBACK_SECONDS: f64 = 20.0;
+
+/// One run: a fake, a gateway in front of it, and what the shoppers saw.
+struct Scenario {
+    name: &'static str,
+    dialect: &'static str,
+    webhooks: bool,
+}
+
+/// The figures of one run.
+struct Figures {
+    errors: usize,
+    busy_answers: usize,
+    upstream_429: u64,
+    jobs: u64,
+    reads_per_job_mean: f64,
+    reads_per_job_max: u64,
+    webhooks: u64,
+    to_shopper_ms: Vec<f64>,
+    wall: Duration,
+    rss_mb: f64,
+}
+
+fn main() {
+    let scale: f64 = std::env::var("TRYON_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.1);
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let scenarios = [
+        Scenario {
+            name: "FASHN, polling",
+            dialect: "fashn",
+            webhooks: false,
+        },
+        Scenario {
+            name: "FASHN, webhooks",
+            dialect: "fashn",
+            webhooks: true,
+        },
+        Scenario {
+            name: "TryItOn, polling",
+            dialect: "tryiton",
+            webhooks: false,
+        },
+    ];
+    let mut rows = vec![];
+    for scenario in &scenarios {
+        eprintln!("running: {} …", scenario.name);
+        rows.push((scenario, runtime.block_on(run(scenario, scale))));
+    }
+    println!(
+        "tryon-upstream-bench: {SHOPPERS} shoppers at once, {JOB_SECONDS} s jobs, time scale {scale} (loopback, {} CPUs)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("gateway: status read every {POLL_SECONDS} s per job (polling), fallback read after {FALLBACK_SECONDS} s (webhooks); FASHN limits 50/60 s submit, 50/10 s status");
+    println!();
+    println!("| run | shopper-visible errors | upstream 429s | status reads per job, mean / max | target | webhooks | completion → shopper p50 / p99 (measured) | same in provider time | all done in (provider time) | gateway peak RSS |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (scenario, f) in rows {
+        let mut lat = f.to_shopper_ms.clone();
+        lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let (p50, p99) = (percentile(&lat, 0.5), percentile(&lat, 0.99));
+        let target = if scenario.webhooks {
+            "≤ 1".to_owned()
+        } else {
+            format!("≤ {:.0}", JOB_SECONDS / POLL_SECONDS + 1.0)
+        };
+        println!(
+            "| {} | {} | {} | {:.2} / {} | {} | {} | {:.0} / {:.0} ms | {:.2} / {:.2} s | {:.0} s | {:.1} MB |",
+            scenario.name,
+            f.errors,
+            f.upstream_429,
+            f.reads_per_job_mean,
+            f.reads_per_job_max,
+            target,
+            f.webhooks,
+            p50,
+            p99,
+            p50 / 1000.0 / scale,
+            p99 / 1000.0 / scale,
+            f.wall.as_secs_f64() / scale,
+            f.rss_mb,
+        );
+        if f.jobs != SHOPPERS as u64 || f.busy_answers > 0 {
+            println!(
+                "|   ({} jobs made upstream; {} submits answered 429 by the gateway and waited out) |||||||||",
+                f.jobs, f.busy_answers
+            );
+        }
+    }
+}
+
+async fn run(scenario: &Scenario, scale: f64) -> Figures {
+    let bin = std::env::current_exe().expect("own path");
+    let (mut fake, fake_url) = start(
+        Command::new(bin.with_file_name("tryon-fake-upstream")).args([
+            "--dialect",
+            scenario.dialect,
+            "--time-scale",
+            &scale.to_string(),
+            "--job-seconds",
+            &JOB_SECONDS.to_string(),
+        ]),
+        "tryon-fake-upstream (cargo build --release -p tryon-fakes)",
+    );
+    // The gateway's own address, known before it starts, so FASHN can call it back.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let scaled = |seconds: f64| (seconds * scale).to_string();
+    let mut gateway = Command::new(bin.with_file_name("tryon-gateway"));
+    gateway
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--engine", "upstream", "--upstream", scenario.dialect])
+        .args([
+            "--upstream-url",
+            &fake_url,
+            "--upstream-api-key",
+            "fake-upstream-key",
+        ])
+        .args(["--upstream-poll-seconds", &scaled(POLL_SECONDS)])
+        .args([
+            "--upstream-webhook-fallback-seconds",
+            &scaled(FALLBACK_SECONDS),
+        ])
+        .args(["--upstream-submit-wait-seconds", &scaled(10.0)])
+        .args(["--mint-rate-per-minute", "0", "--allowed-origins", ORIGIN])
+        .env("RUST_LOG", "error")
+        .env(
+            "TRYON_TOKEN_SECRET",
+            "bench-secret-bench-secret-bench-secret-00",
+        );
+    if scenario.dialect == "fashn" {
+        gateway
+            .args(["--upstream-submit-limit", &format!("50/{}", scaled(60.0))])
+            .args(["--upstream-status-limit", &format!("50/{}", scaled(10.0))]);
+    }
+    if scenario.webhooks {
+        gateway.args(["--public-url", &base]);
+    }
+    let (mut gateway, _) = start(
+        &mut gateway,
+        "tryon-gateway (cargo build --release -p tryon-gateway)",
+    );
+
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("a client");
+    let job_length = Duration::from_secs_f64(JOB_SECONDS * scale);
+    let started = Instant::now();
+    let shoppers: Vec<_> = (0..SHOPPERS)
+        .map(|i| {
+            let (http, base) = (http.clone(), base.clone());
+            tokio::spawn(async move { shopper(&http, &base, i, job_length).await })
+        })
+        .collect();
+    let mut figures = Figures {
+        errors: 0,
+        busy_answers: 0,
+        upstream_429: 0,
+        jobs: 0,
+        reads_per_job_mean: 0.0,
+        reads_per_job_max: 0,
+        webhooks: 0,
+        to_shopper_ms: vec![],
+        wall: Duration::ZERO,
+        rss_mb: 0.0,
+    };
+    for s in shoppers {
+        match s.await.expect("a shopper task") {
+            Ok((late, busy)) => {
+                figures.to_shopper_ms.push(late.as_secs_f64() * 1000.0);
+                figures.busy_answers += busy;
+            }
+            Err(e) => {
+                figures.errors += 1;
+                eprintln!("  a shopper saw: {e}");
+            }
+        }
+    }
+    figures.wall = started.elapsed();
+    figures.rss_mb = peak_rss_mb(gateway.id());
+    let stats: Value = http
+        .get(format!("{fake_url}/__fake/stats"))
+        .send()
+        .await
+        .expect("the fake's stats")
+        .json()
+        .await
+        .expect("stats are JSON");
+    figures.upstream_429 = stats["too_many_requests"]["submit"].as_u64().unwrap_or(0)
+        + stats["too_many_requests"]["status"].as_u64().unwrap_or(0);
+    figures.jobs = stats["jobs"].as_u64().unwrap_or(0);
+    let per_job: Vec<u64> = stats["status_reads_per_job"]
+        .as_object()
+        .map(|m| m.values().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    figures.reads_per_job_mean = per_job.iter().sum::<u64>() as f64 / figures.jobs.max(1) as f64;
+    figures.reads_per_job_max = per_job.iter().copied().max().unwrap_or(0);
+    figures.webhooks = stats["webhooks"]["succeeded"].as_u64().unwrap_or(0);
+    stop(&mut gateway);
+    stop(&mut fake);
+    figures
+}
+
+/// Starts a process that prints its URL as the last word of its first line.
+fn start(command: &mut Command, what: &str) -> (Child, String) {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {what}: {e}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("its first line");
+    let url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    (child, url)
+}
+
+fn stop(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+/// One shopper as the widget behaves. Returns how long after its job ended upstream
+/// the shopper saw it, and how many times the submit was answered "busy".
+async fn shopper(
+    http: &reqwest::Client,
+    base: &str,
+    i: usize,
+    job_length: Duration,
+) -> Result<(Duration, usize), String> {
+    let session: Value = http
+        .post(format!("{base}/v1/sessions"))
+        .header("origin", ORIGIN)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = session["token"].as_str().ok_or("no token")?.to_owned();
+    let body = json!({
+        "model_image": "https://example.com/person.jpg",
+        "garment_image": format!("https://example.com/tee-{i}.png"),
+    });
+    let mut busy = 0;
+    let (id, ends_at) = loop {
+        let r = http
+            .post(format!("{base}/api/v1/tryon/clothes"))
+            .bearer_auth(&token)
+            .header("origin", ORIGIN)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let code = r.status().as_u16();
+        let retry_after = r
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<f64>().ok());
+        let answer: Value = r.json().await.map_err(|e| e.to_string())?;
+        match (code, retry_after) {
+            (200, _) => {
+                let id = answer["id"].as_str().ok_or("no id")?.to_owned();
+                break (id, Instant::now() + job_length);
+            }
+            (429, Some(seconds)) => {
+                busy += 1;
+                tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+            }
+            _ => return Err(format!("submit {code}: {answer}")),
+        }
+    };
+    let mut since = "starting".to_owned();
+    loop {
+        let r = http
+            .get(format!("{base}/api/v1/status/{id}?wait=25&since={since}"))
+            .bearer_auth(&token)
+            .header("origin", ORIGIN)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let code = r.status().as_u16();
+        let status: Value = r.json().await.map_err(|e| e.to_string())?;
+        if code != 200 {
+            return Err(format!("status {code}: {status}"));
+        }
+        match status["status"].as_str() {
+            Some("completed") => {
+                return Ok((Instant::now().saturating_duration_since(ends_at), busy));
+            }
+            Some("failed") => return Err(format!("job failed: {status}")),
+            Some(s) => since = s.to_owned(),
+            None => return Err(format!("bad status: {status}")),
+        }
+    }
+}
