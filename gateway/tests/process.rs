@@ -97,7 +97,14 @@ async fn mint(http: &reqwest::Client, base: &str) -> Value {
 async fn logs_and_answers_never_hold_the_key_tokens_or_image_bytes() {
     let (upstream, _) = fake_upstream::start().await;
     let gateway = Started::new(
-        &["--engine", "upstream", "--upstream-timeout-seconds", "1"],
+        &[
+            "--engine",
+            "upstream",
+            "--upstream",
+            "contract",
+            "--upstream-timeout-seconds",
+            "1",
+        ],
         &[
             ("TRYON_UPSTREAM_URL", &upstream),
             ("TRYON_UPSTREAM_API_KEY", KEY),
