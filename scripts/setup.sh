@@ -21,6 +21,8 @@ command -v chromium >/dev/null || apt_missing+=(chromium)
 command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
 command -v ffmpeg >/dev/null || apt_missing+=(ffmpeg)
 command -v curl >/dev/null || apt_missing+=(curl)
+# Replicas share state through Redis; the tests start their own on loopback.
+command -v redis-server >/dev/null || apt_missing+=(redis-server)
 if ((${#apt_missing[@]})); then
   say "installing ${apt_missing[*]} from apt"
   export DEBIAN_FRONTEND=noninteractive

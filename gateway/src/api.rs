@@ -15,8 +15,8 @@ use serde::Deserialize;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 use tryon_protocol::{
-    ErrorName, JobStatus, SessionResponse, StatusResponse, SubmitResponse, TryOnRequest,
-    LONG_POLL_MAX_SECONDS, SESSIONS_PATH, STATUS_PATH, SUBMIT_PATH,
+    ErrorName, JobStatus, OutputFormat, SessionResponse, StatusResponse, SubmitResponse,
+    TryOnRequest, LONG_POLL_MAX_SECONDS, SESSIONS_PATH, STATUS_PATH, SUBMIT_PATH,
 };
 
 use crate::auth::{bearer, origin, Caller};
@@ -26,6 +26,7 @@ use crate::engine::upstream::webhook::{Delivery, CALLBACK_PATH};
 use crate::engine::{Engine, Wait};
 use crate::error::{answer_panics, GatewayError};
 use crate::extract::{ApiPath, ApiQuery, JobBody};
+use crate::rate_limit::Refusal;
 use crate::state::AppState;
 use crate::unread_body::read_and_drop;
 
@@ -103,14 +104,14 @@ async fn mint_session(
     request: Request,
 ) -> Result<Json<SessionResponse>, GatewayError> {
     let (parts, body) = request.into_parts();
-    let answer = mint(&state, &parts);
+    let answer = mint(&state, &parts).await;
     // A mint has no body; one sent anyway is read, so the answer reaches its client.
     read_and_drop(body, body_limit(&state)).await;
     answer
 }
 
 /// The mint itself, from the request's head.
-fn mint(
+async fn mint(
     state: &AppState,
     parts: &axum::http::request::Parts,
 ) -> Result<Json<SessionResponse>, GatewayError> {
@@ -134,18 +135,25 @@ fn mint(
             format!("The page origin {page} is not allowed: add it to TRYON_ALLOWED_ORIGINS on the gateway."),
         ));
     }
-    if let Err(seconds) = state.mint_limiter.check(client_address(
-        &parts.headers,
-        peer,
-        state.config.trusted_proxy_count(),
-    )) {
-        state.metrics.session_refused("rate_limit");
-        return Err(GatewayError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorName::RateLimitExceeded,
-            format!("Too many session tokens requested from this address: retry in {seconds} s."),
-        )
-        .with_retry_after(seconds));
+    let client = client_address(&parts.headers, peer, state.config.trusted_proxy_count());
+    match state.mint_limiter.check(client).await {
+        Ok(()) => {}
+        Err(Refusal::Wait(seconds)) => {
+            state.metrics.session_refused("rate_limit");
+            return Err(GatewayError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorName::RateLimitExceeded,
+                format!(
+                    "Too many session tokens requested from this address: retry in {seconds} s."
+                ),
+            )
+            .with_retry_after(seconds));
+        }
+        // Fail closed: without the shared count, N replicas would each allow the limit.
+        Err(Refusal::Unavailable(why)) => {
+            state.metrics.session_refused("store_down");
+            return Err(crate::cluster::Down(why).into());
+        }
     }
     let session = match bearer(parts)? {
         Some(old) => match state.tokens.verify_for_renewal(old, &page) {
@@ -284,16 +292,30 @@ async fn result_image(
     let Engine::Sandbox(sandbox) = &state.engine else {
         return Err(gone());
     };
-    let stored = sandbox.results.get(&name).ok_or_else(gone)?;
-    let max_age = stored
-        .expires
-        .saturating_duration_since(Instant::now())
-        .as_secs();
+    let (bytes, format, left) = match (sandbox.results.get(&name), &state.cluster) {
+        (Some(stored), _) => (
+            stored.bytes,
+            stored.format,
+            stored.expires.saturating_duration_since(Instant::now()),
+        ),
+        // Rendered by another replica: from the shared store.
+        (None, Some(cluster)) => {
+            let format = OutputFormat::from_extension(name.rsplit('.').next().unwrap_or(""))
+                .ok_or_else(gone)?;
+            let (bytes, left) = cluster
+                .get_bytes(&cluster.key(&format!("result:{name}")))
+                .await?
+                .ok_or_else(gone)?;
+            (bytes.into(), format, left)
+        }
+        (None, None) => return Err(gone()),
+    };
+    let max_age = left.as_secs();
     Ok((
         [
             (
                 header::CONTENT_TYPE,
-                HeaderValue::from_static(stored.format.media_type()),
+                HeaderValue::from_static(format.media_type()),
             ),
             (
                 header::CACHE_CONTROL,
@@ -304,7 +326,7 @@ async fn result_image(
                 HeaderValue::from_static("cross-origin"),
             ),
         ],
-        stored.bytes,
+        bytes,
     )
         .into_response())
 }
@@ -358,6 +380,15 @@ async fn upstream_callback(
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     let mut health = serde_json::json!({"status": "ok", "engine": state.engine.name()});
+    if let Some(cluster) = &state.cluster {
+        // Still answering: a replica without Redis serves what it can (README
+        // "Running several replicas"), so load balancers should keep it.
+        let up = cluster.is_up();
+        health["redis"] = serde_json::json!({"up": up, "replica": cluster.replica});
+        if !up {
+            health["status"] = "degraded".into();
+        }
+    }
     if let Engine::Upstream(upstream) = &state.engine {
         health["upstream"] = serde_json::json!({
             "dialect": upstream.dialect().to_string(),

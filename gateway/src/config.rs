@@ -55,6 +55,11 @@ pub struct Config {
     #[arg(long, env = "TRYON_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Redis shared by the gateway's replicas (`redis://host:6379/0`): mint limits,
+    /// jobs and results, upstream readers and budget. Unset: all in this process.
+    #[arg(long, env = "TRYON_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
     /// Page origins allowed to mint tokens and call the API (comma-separated; `*` allows any).
     #[arg(
         long,

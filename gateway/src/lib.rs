@@ -8,6 +8,7 @@
 pub mod api;
 pub mod auth;
 pub mod client_address;
+pub mod cluster;
 pub mod config;
 pub mod engine;
 pub mod error;

@@ -13,6 +13,7 @@ use prometheus_client::encoding::text::encode;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use tryon_protocol::{ApiError, JobStatus};
@@ -79,6 +80,11 @@ struct UpstreamError {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RedisOp {
+    op: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Callback {
     outcome: &'static str,
 }
@@ -99,6 +105,9 @@ pub struct Metrics {
     upstream_calls: Family<UpstreamCall, Counter>,
     upstream_errors: Family<UpstreamError, Counter>,
     upstream_callbacks: Family<Callback, Counter>,
+    redis_up: Gauge,
+    redis_commands: Family<RedisOp, Counter>,
+    redis_errors: Family<RedisOp, Counter>,
 }
 
 impl Default for Metrics {
@@ -116,6 +125,9 @@ impl Default for Metrics {
             upstream_calls: Family::default(),
             upstream_errors: Family::default(),
             upstream_callbacks: Family::default(),
+            redis_up: Gauge::default(),
+            redis_commands: Family::default(),
+            redis_errors: Family::default(),
         };
         let mut registry = Registry::default();
         // Counters are registered without `_total`: the encoder adds it to the samples.
@@ -173,6 +185,21 @@ impl Default for Metrics {
             "tryon_upstream_callbacks",
             "Upstream webhook deliveries, by outcome (confirmed: a status read of the gateway's own followed; duplicate; forged; unknown: a job this process does not follow)",
             metrics.upstream_callbacks.clone(),
+        );
+        registry.register(
+            "tryon_redis_up",
+            "1 while the shared store (Redis, TRYON_REDIS_URL) answered its last command; 0 while it cannot be reached, or when none is configured",
+            metrics.redis_up.clone(),
+        );
+        registry.register(
+            "tryon_redis_commands",
+            "Commands sent to the shared store, by operation",
+            metrics.redis_commands.clone(),
+        );
+        registry.register(
+            "tryon_redis_errors",
+            "Commands to the shared store that failed or got no answer in time, by operation",
+            metrics.redis_errors.clone(),
         );
         Metrics {
             registry,
@@ -249,6 +276,21 @@ impl Metrics {
         self.upstream_errors.get_or_create(&error).inc();
     }
 
+    /// Whether the shared store answers.
+    pub fn redis_up(&self, up: bool) {
+        self.redis_up.set(i64::from(up));
+    }
+
+    /// A command `op` was sent to the shared store.
+    pub fn redis_command(&self, op: &'static str) {
+        self.redis_commands.get_or_create(&RedisOp { op }).inc();
+    }
+
+    /// A command `op` to the shared store failed.
+    pub fn redis_error(&self, op: &'static str) {
+        self.redis_errors.get_or_create(&RedisOp { op }).inc();
+    }
+
     /// A webhook delivery ended with `outcome`.
     pub fn upstream_callback(&self, outcome: &'static str) {
         self.upstream_callbacks
@@ -298,6 +340,11 @@ mod tests {
         );
         metrics.status_read("upstream", "in_queue");
         metrics.request("/api/v1/status/{id}", 200, Duration::from_millis(3));
+        metrics.upstream_call("status", "rate_limited");
+        metrics.upstream_error("FASHN", "LoRALoadError", "PipelineError");
+        metrics.upstream_callback("forged");
+        metrics.redis_up(true);
+        metrics.redis_error("mint_limit");
         let text = metrics.render();
         for name in [
             "tryon_sessions_minted",
@@ -308,11 +355,19 @@ mod tests {
             "tryon_status_reads",
             "tryon_http_requests",
             "tryon_http_request_duration_seconds",
+            "tryon_upstream_calls",
+            "tryon_upstream_errors",
+            "tryon_upstream_callbacks",
+            "tryon_redis_up",
+            "tryon_redis_errors",
         ] {
             assert!(text.contains(&format!("# HELP {name} ")), "{name}:\n{text}");
         }
         for sample in [
             "tryon_sessions_minted_total{renewed=\"false\"} 1",
+            "tryon_upstream_calls_total{endpoint=\"status\",outcome=\"rate_limited\"} 1",
+            "tryon_upstream_errors_total{provider=\"FASHN\",upstream=\"LoRALoadError\",contract=\"PipelineError\"} 1",
+            "tryon_redis_up 1",
             "tryon_sessions_refused_total{reason=\"origin\"} 1",
             "tryon_jobs_finished_total{engine=\"sandbox\",status=\"failed\",error=\"PoseError\"} 1",
             "tryon_job_duration_seconds_bucket{le=\"2.5\",engine=\"sandbox\"} 1",

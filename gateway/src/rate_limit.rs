@@ -1,10 +1,10 @@
 //! The limit on token mints per client address: `governor`'s keyed GCRA limiter (the
 //! token bucket's exact equivalent, one timestamp per client) in this process. The
-//! enum is the seam where a store shared by replicas (Redis) takes its place.
+//! same algorithm runs in Redis when replicas share the limit (`TRYON_REDIS_URL`).
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
@@ -12,31 +12,65 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::HashMapStateStore;
 use governor::Quota;
 
+use crate::cluster::Cluster;
+
 /// Refuses a client that asks more often than its allowance.
 pub enum RateLimiter {
     /// No limit (`TRYON_MINT_RATE_PER_MINUTE=0`).
     Off,
     /// Allowances kept in this process.
     InProcess(InProcess),
+    /// Allowances every replica shares (GCRA in Redis, `cluster::mint`).
+    Shared {
+        /// The store.
+        cluster: Arc<Cluster>,
+        /// Milliseconds between two mints at the steady rate.
+        interval_ms: u64,
+        /// Mints allowed at once.
+        burst: u32,
+    },
+}
+
+/// Why a mint was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Over the allowance: retry in this many seconds.
+    Wait(u64),
+    /// The shared store cannot be asked: refused rather than unlimited (fail closed).
+    Unavailable(String),
 }
 
 impl RateLimiter {
     /// `per_minute` requests a minute with bursts of as many; 0 turns the limit off.
-    pub fn per_minute(per_minute: u32) -> Self {
-        match NonZeroU32::new(per_minute) {
-            None => RateLimiter::Off,
-            Some(n) => RateLimiter::InProcess(InProcess::new(
+    /// With a cluster, every replica counts against the same allowance.
+    pub fn per_minute(per_minute: u32, cluster: Option<Arc<Cluster>>) -> Self {
+        match (NonZeroU32::new(per_minute), cluster) {
+            (None, _) => RateLimiter::Off,
+            (Some(n), None) => RateLimiter::InProcess(InProcess::new(
                 Quota::per_minute(n),
                 DefaultClock::default(),
             )),
+            (Some(n), Some(cluster)) => RateLimiter::Shared {
+                cluster,
+                interval_ms: 60_000 / u64::from(n.get()),
+                burst: n.get(),
+            },
         }
     }
 
-    /// Takes one request from `client`'s allowance; `Err(seconds)` says when to retry.
-    pub fn check(&self, client: IpAddr) -> Result<(), u64> {
+    /// Takes one request from `client`'s allowance.
+    pub async fn check(&self, client: IpAddr) -> Result<(), Refusal> {
         match self {
             RateLimiter::Off => Ok(()),
-            RateLimiter::InProcess(limiter) => limiter.check(client),
+            RateLimiter::InProcess(limiter) => limiter.check(client).map_err(Refusal::Wait),
+            RateLimiter::Shared {
+                cluster,
+                interval_ms,
+                burst,
+            } => match cluster.take_mint(client, *interval_ms, *burst).await {
+                Ok(answer) => answer.map_err(Refusal::Wait),
+                Err(down) => Err(Refusal::Unavailable(down.0)),
+            },
         }
     }
 }
@@ -100,23 +134,27 @@ mod tests {
         IpAddr::from([192, 0, 2, n])
     }
 
-    #[test]
-    fn refuses_after_the_burst_and_counts_clients_apart() {
-        let limiter = RateLimiter::per_minute(3);
+    #[tokio::test]
+    async fn refuses_after_the_burst_and_counts_clients_apart() {
+        let limiter = RateLimiter::per_minute(3, None);
         let (a, b) = (client(1), client(2));
-        assert!(limiter.check(a).is_ok());
-        assert!(limiter.check(a).is_ok());
-        assert!(limiter.check(a).is_ok());
-        let wait = limiter.check(a).unwrap_err();
+        for _ in 0..3 {
+            assert!(limiter.check(a).await.is_ok());
+        }
+        let Err(Refusal::Wait(wait)) = limiter.check(a).await else {
+            panic!("the fourth mint is refused");
+        };
         // One mint comes back every 20 s.
         assert!((1..=20).contains(&wait), "{wait}");
-        assert!(limiter.check(b).is_ok());
+        assert!(limiter.check(b).await.is_ok());
     }
 
-    #[test]
-    fn zero_means_unlimited() {
-        let limiter = RateLimiter::per_minute(0);
-        assert!((0..1000).all(|_| limiter.check(client(1)).is_ok()));
+    #[tokio::test]
+    async fn zero_means_unlimited() {
+        let limiter = RateLimiter::per_minute(0, None);
+        for _ in 0..1000 {
+            assert!(limiter.check(client(1)).await.is_ok());
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cluster::Cluster;
 use crate::config::{Config, EngineChoice};
 use crate::engine::sandbox::{Sandbox, SandboxSettings};
 use crate::engine::upstream::dialect::Dialect;
@@ -36,6 +37,8 @@ pub struct Inner {
     pub engine: Engine,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// The store replicas share, if any.
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -65,6 +68,9 @@ pub enum ConfigError {
         "TRYON_UPSTREAM=contract needs TRYON_UPSTREAM_URL: the contract has no host of its own"
     )]
     MissingUpstreamUrl,
+    /// `TRYON_REDIS_URL` cannot be used.
+    #[error("{0}")]
+    BadRedis(String),
 }
 
 impl AppState {
@@ -79,6 +85,10 @@ impl AppState {
             s => s.to_owned(),
         };
         let metrics = Arc::new(Metrics::default());
+        let cluster = match &config.redis_url {
+            Some(url) => Some(Cluster::open(url, metrics.clone()).map_err(ConfigError::BadRedis)?),
+            None => None,
+        };
         let engine = match config.engine_in_use() {
             EngineChoice::Upstream => {
                 if config.upstream_api_key.0.is_empty() {
@@ -151,14 +161,20 @@ impl AppState {
                     workers,
                     result_memory: 512 << 20,
                 };
-                Engine::Sandbox(Arc::new(Sandbox::new(settings, fetcher, metrics.clone())))
+                Engine::Sandbox(Arc::new(Sandbox::new(
+                    settings,
+                    fetcher,
+                    metrics.clone(),
+                    cluster.clone(),
+                )))
             }
         };
         Ok(AppState(Arc::new(Inner {
             tokens: TokenIssuer::new(secret.as_bytes(), config.token_ttl().as_secs()),
             handles: JobHandles::new(secret.as_bytes()),
             server_key: ServerKey::new(&config.server_api_key.0),
-            mint_limiter: RateLimiter::per_minute(config.mint_rate_per_minute),
+            mint_limiter: RateLimiter::per_minute(config.mint_rate_per_minute, cluster.clone()),
+            cluster,
             engine,
             metrics,
             config,

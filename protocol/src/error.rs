@@ -45,6 +45,8 @@ pub enum ErrorName {
     UpstreamRejected,
     /// Gateway: the gateway itself failed on the request (a bug, logged); retrying may work.
     InternalError,
+    /// Gateway: the store its replicas share (Redis) cannot be reached; retry shortly.
+    SharedStateUnavailable,
     /// Any other name, kept verbatim.
     Other(String),
 }
@@ -71,6 +73,7 @@ impl ErrorName {
             ErrorName::UpstreamUnavailable => "UpstreamUnavailable",
             ErrorName::UpstreamRejected => "UpstreamRejected",
             ErrorName::InternalError => "InternalError",
+            ErrorName::SharedStateUnavailable => "SharedStateUnavailable",
             ErrorName::Other(name) => name,
         }
     }
@@ -116,6 +119,7 @@ impl From<&str> for ErrorName {
             ErrorName::UpstreamUnavailable,
             ErrorName::UpstreamRejected,
             ErrorName::InternalError,
+            ErrorName::SharedStateUnavailable,
         ];
         known
             .into_iter()

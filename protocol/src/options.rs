@@ -163,4 +163,11 @@ impl OutputFormat {
             OutputFormat::Jpeg => "jpg",
         }
     }
+
+    /// The format whose results carry this extension.
+    pub fn from_extension(extension: &str) -> Option<OutputFormat> {
+        [OutputFormat::Png, OutputFormat::Jpeg]
+            .into_iter()
+            .find(|f| f.extension() == extension)
+    }
 }

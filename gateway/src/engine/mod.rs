@@ -12,8 +12,8 @@ use crate::error::GatewayError;
 use sandbox::Sandbox;
 use upstream::Upstream;
 
-/// What an engine knows of a job.
-#[derive(Debug, Clone, PartialEq)]
+/// What an engine knows of a job (also as replicas share it, in JSON).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EngineStatus {
     /// Where it stands.
     pub status: JobStatus,
@@ -68,7 +68,7 @@ impl Engine {
     /// Starts a job; returns the engine's id for it.
     pub async fn submit(&self, request: TryOnRequest) -> Result<String, GatewayError> {
         match self {
-            Engine::Sandbox(s) => Ok(s.submit(request)),
+            Engine::Sandbox(s) => Ok(s.submit(request).await),
             Engine::Upstream(u) => u.submit(&request).await,
         }
     }
@@ -82,7 +82,7 @@ impl Engine {
         base_url: &str,
     ) -> Result<Option<EngineStatus>, GatewayError> {
         match self {
-            Engine::Sandbox(s) => Ok(s.status(id, wait).await.map(|mut st| {
+            Engine::Sandbox(s) => Ok(s.status(id, wait).await?.map(|mut st| {
                 if let Some(output) = st.output.as_mut() {
                     output
                         .iter_mut()

@@ -11,6 +11,7 @@ use tryon_gateway::{app, AppState, Config};
 
 pub mod fake_upstream;
 pub mod hosted;
+pub mod replicas;
 
 /// The page origin the tests pretend to be.
 pub const PAGE: &str = "http://shop.test";

@@ -24,6 +24,8 @@ use tryon_protocol::{
 use self::compose::{compose, cut_out_garment, fit_model, Dice, Refusal};
 use self::results::ResultStore;
 use super::{EngineStatus, Wait};
+use crate::cluster::Cluster;
+use crate::error::GatewayError;
 use crate::images::{decode_image, ImageFetcher, PendingImage, Role};
 use crate::metrics::Metrics;
 use crate::token::random_hex;
@@ -45,6 +47,7 @@ pub struct SandboxSettings {
 }
 
 struct Job {
+    id: String,
     state: watch::Sender<EngineStatus>,
     created: Instant,
 }
@@ -63,11 +66,19 @@ pub struct Sandbox {
     pub results: ResultStore,
     metrics: Arc<Metrics>,
     garments: GarmentCache,
+    /// With replicas: jobs and results are also stored in Redis, so any replica
+    /// answers for them.
+    cluster: Option<Arc<Cluster>>,
 }
 
 impl Sandbox {
     /// A sandbox that loads image URLs with `fetcher`.
-    pub fn new(settings: SandboxSettings, fetcher: ImageFetcher, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        settings: SandboxSettings,
+        fetcher: ImageFetcher,
+        metrics: Arc<Metrics>,
+        cluster: Option<Arc<Cluster>>,
+    ) -> Self {
         Sandbox {
             workers: Semaphore::new(settings.workers.max(1)),
             results: ResultStore::new(settings.result_ttl, settings.result_memory),
@@ -76,11 +87,13 @@ impl Sandbox {
             settings,
             metrics,
             garments: GarmentCache::new(GARMENT_CACHE_BYTES),
+            cluster,
         }
     }
 
-    /// Accepts a job and starts it; returns its id at once.
-    pub fn submit(self: &Arc<Self>, mut request: TryOnRequest) -> String {
+    /// Accepts a job and starts it; returns its id at once (once other replicas can
+    /// see it too).
+    pub async fn submit(self: &Arc<Self>, mut request: TryOnRequest) -> String {
         // The images move out of the request (the options travel on without them), a
         // data URL's bytes decoded now rather than held as base64 while the job waits.
         let model = PendingImage::take(Role::Model, std::mem::take(&mut request.model_image));
@@ -88,31 +101,75 @@ impl Sandbox {
         let id = random_hex(12);
         let (state, _) = watch::channel(EngineStatus::running(JobStatus::Starting));
         let job = Arc::new(Job {
+            id: id.clone(),
             state,
             created: Instant::now(),
         });
         self.jobs.insert(id.clone(), job.clone());
+        self.set(&job, EngineStatus::running(JobStatus::Starting))
+            .await;
         let engine = Arc::clone(self);
         tokio::spawn(async move { engine.run(job, request, model, garment).await });
         id
     }
 
-    /// The job's status, waiting for a change first when asked to.
-    pub async fn status(&self, id: &str, wait: Option<Wait>) -> Option<EngineStatus> {
-        let job = self.jobs.get(id)?;
+    /// The job's status, waiting for a change first when asked to. A job another
+    /// replica runs is answered from the shared store.
+    pub async fn status(
+        &self,
+        id: &str,
+        wait: Option<Wait>,
+    ) -> Result<Option<EngineStatus>, GatewayError> {
+        match (self.jobs.get(id), &self.cluster) {
+            (Some(job), _) => Ok(Some(Self::local_status(&job, wait).await)),
+            (None, Some(cluster)) => Ok(cluster.job_status(id, wait).await?),
+            (None, None) => Ok(None),
+        }
+    }
+
+    async fn local_status(job: &Job, wait: Option<Wait>) -> EngineStatus {
         let mut rx = job.state.subscribe();
         let now = rx.borrow_and_update().clone();
-        let Some(wait) = wait else { return Some(now) };
+        let Some(wait) = wait else { return now };
         let baseline = wait.since.unwrap_or_else(|| now.status.clone());
         if now.status.is_terminal() || now.status != baseline {
-            return Some(now);
+            return now;
         }
         let changed =
             tokio::time::timeout_at(wait.until.into(), rx.wait_for(|s| s.status != baseline)).await;
-        Some(match changed {
+        match changed {
             Ok(Ok(s)) => s.clone(),
             _ => job.state.borrow().clone(),
-        })
+        }
+    }
+
+    /// Sets a job's status here and, with replicas, in the shared store (where a
+    /// store that is down costs other replicas the job, not this one).
+    async fn set(&self, job: &Job, status: EngineStatus) {
+        job.state.send_replace(status.clone());
+        if let Some(cluster) = &self.cluster {
+            if let Err(down) = cluster
+                .store_status(&job.id, &status, self.settings.result_ttl)
+                .await
+            {
+                tracing::warn!(error = %down.0, "a sandbox job's status could not be shared");
+            }
+        }
+    }
+
+    /// Stores a result image here and, with replicas, in the shared store; its path.
+    async fn keep_result(&self, bytes: Vec<u8>, format: OutputFormat) -> String {
+        let (name, bytes) = self.results.put(bytes, format);
+        if let Some(cluster) = &self.cluster {
+            let key = cluster.key(&format!("result:{name}"));
+            if let Err(down) = cluster
+                .put_bytes(&key, &bytes, self.settings.result_ttl)
+                .await
+            {
+                tracing::warn!(error = %down.0, "a sandbox result could not be shared");
+            }
+        }
+        format!("{RESULTS_PATH}/{name}")
     }
 
     async fn run(
@@ -123,13 +180,13 @@ impl Sandbox {
         garment_input: PendingImage,
     ) {
         let started = job.created;
-        let set = |s: EngineStatus| job.state.send_replace(s);
         let outcome: Result<Vec<String>, Refusal> = async {
             // The contract's time for the mode; quality mode grows with the photo's size,
             // which is known once it is loaded, so the last stage stretches then.
             let mut total = self.latency(request.mode, None);
             self.sleep_until(started, total.mul_f64(0.1)).await;
-            set(EngineStatus::running(JobStatus::InQueue));
+            self.set(&job, EngineStatus::running(JobStatus::InQueue))
+                .await;
             // Only jobs holding a worker fetch URLs and decode pixels: that memory
             // stays bounded by the worker count, not by the queue length.
             let _permit = self
@@ -138,7 +195,8 @@ impl Sandbox {
                 .await
                 .expect("the worker pool is never closed");
             self.sleep_until(started, total.mul_f64(0.3)).await;
-            set(EngineStatus::running(JobStatus::Processing));
+            self.set(&job, EngineStatus::running(JobStatus::Processing))
+                .await;
             let (model, garment) = tokio::join!(
                 self.fetcher.load(Role::Model, model_input),
                 self.fetcher.load(Role::Garment, garment_input)
@@ -162,15 +220,11 @@ impl Sandbox {
             if let Some((name, message)) = triggers::triggered_error(request.seed) {
                 return Err((name, message.to_owned()));
             }
-            Ok(images
-                .into_iter()
-                .map(|bytes| {
-                    format!(
-                        "{RESULTS_PATH}/{}",
-                        self.results.put(bytes, request.output_format)
-                    )
-                })
-                .collect())
+            let mut paths = Vec::with_capacity(images.len());
+            for bytes in images {
+                paths.push(self.keep_result(bytes, request.output_format).await);
+            }
+            Ok(paths)
         }
         .await;
         let engine_ms = started.elapsed().as_millis() as u64;
@@ -194,7 +248,7 @@ impl Sandbox {
             finished.error.as_ref(),
             started.elapsed(),
         );
-        set(finished);
+        self.set(&job, finished).await;
     }
 
     /// The contract's time for this mode (quality grows with the photo's size), scaled.

@@ -45,8 +45,9 @@ impl ResultStore {
         ResultStore { ttl, images }
     }
 
-    /// Stores an image and returns its name (128 random bits plus the extension).
-    pub fn put(&self, bytes: Vec<u8>, format: OutputFormat) -> String {
+    /// Stores an image; returns its name (128 random bits plus the extension) and the
+    /// bytes as kept.
+    pub fn put(&self, bytes: Vec<u8>, format: OutputFormat) -> (String, axum::body::Bytes) {
         // Kept in a copy of its own size, made here (on the runtime's threads), not in
         // the encoder's buffer: that one has doubled as it grew, and it comes from the
         // render thread's heap, where results kept for minutes would sit between the
@@ -56,12 +57,12 @@ impl ResultStore {
         self.images.insert(
             name.clone(),
             StoredResult {
-                bytes,
+                bytes: bytes.clone(),
                 format,
                 expires: Instant::now() + self.ttl,
             },
         );
-        name
+        (name, bytes)
     }
 
     /// The image stored under `name`, unless it expired.
@@ -85,7 +86,7 @@ mod tests {
     fn keeps_within_its_budget_newest_first() {
         let store = ResultStore::new(Duration::from_secs(600), 10_000);
         let names: Vec<String> = (0..5)
-            .map(|_| store.put(vec![7; 3_000], OutputFormat::Jpeg))
+            .map(|_| store.put(vec![7; 3_000], OutputFormat::Jpeg).0)
             .collect();
         assert!(store.bytes_held() <= 10_000, "{}", store.bytes_held());
         let newest = store.get(&names[4]).expect("the newest result is served");
@@ -100,7 +101,7 @@ mod tests {
     #[test]
     fn results_expire() {
         let store = ResultStore::new(Duration::from_millis(50), 10_000);
-        let name = store.put(vec![1; 10], OutputFormat::Png);
+        let (name, _) = store.put(vec![1; 10], OutputFormat::Png);
         assert!(store.get(&name).is_some());
         std::thread::sleep(Duration::from_millis(80));
         assert!(store.get(&name).is_none());
