@@ -370,7 +370,7 @@ async fn upstream_callback(
             "A callback body is the provider's JSON status envelope with the job's `id`.",
         )
     })?;
-    match upstream.callback(&ticket, &envelope) {
+    match upstream.callback(&ticket, &envelope).await {
         Delivery::Forged => Err(forged()),
         delivery => Ok(Json(
             serde_json::json!({"ok": true, "outcome": delivery.as_str()}),

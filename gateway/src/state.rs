@@ -137,6 +137,7 @@ impl AppState {
                         .public_url
                         .clone()
                         .map(|url| (url, secret.as_bytes().to_vec())),
+                    cluster: cluster.clone(),
                 };
                 Engine::Upstream(Arc::new(Upstream::new(settings, metrics.clone())))
             }

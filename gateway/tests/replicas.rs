@@ -265,3 +265,281 @@ async fn redis_killed_and_restarted_gives_clear_errors_then_recovers_without_a_r
     .await;
     assert_eq!(code, 200, "{status}");
 }
+
+/// FASHN's fake at 1/20 of its pace (0.45 s jobs, its windows scaled alike).
+async fn fashn(scale: f64, mut config: tryon_fakes::FakeConfig) -> tryon_fakes::FakeUpstream {
+    config.time_scale = scale;
+    tryon_fakes::FakeUpstream::start(config).await.unwrap()
+}
+
+/// Replica flags for the upstream engine on `fake`, FASHN's limits scaled by `scale`.
+fn upstream_args(fake: &tryon_fakes::FakeUpstream, scale: f64, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--engine",
+        "upstream",
+        "--upstream",
+        "fashn",
+        "--upstream-url",
+        fake.url(),
+        "--upstream-api-key",
+        tryon_fakes::DEFAULT_API_KEY,
+        "--upstream-poll-seconds",
+        &format!("{}", 3.0 * scale),
+        "--upstream-submit-limit",
+        &format!("50/{}", 60.0 * scale),
+        "--upstream-status-limit",
+        &format!("50/{}", 10.0 * scale),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn refs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+/// One shopper whose every request goes to the next replica of `bases` (a
+/// round-robin load balancer); returns its final status.
+async fn round_robin_shopper(
+    http: &reqwest::Client,
+    bases: &[String],
+    n: usize,
+    garment: &str,
+) -> Value {
+    let (code, session) = mint_on(http, &bases[n % bases.len()]).await;
+    assert_eq!(code, 200, "{session}");
+    let token = session["token"].as_str().unwrap().to_owned();
+    let body = json!({
+        "model_image": "https://example.com/person.jpg",
+        "garment_image": format!("https://example.com/{garment}.png"),
+    });
+    let r = http
+        .post(format!(
+            "{}/api/v1/tryon/clothes",
+            bases[(n + 1) % bases.len()]
+        ))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut since = "starting".to_owned();
+    for turn in 0.. {
+        let base = &bases[(n + 2 + turn) % bases.len()];
+        let url = format!("{base}/api/v1/status/{id}?wait=5&since={since}");
+        let (code, status) = get_on(http, &url, &token).await;
+        assert_eq!(code, 200, "{status} from {base}");
+        since = status["status"].as_str().unwrap().to_owned();
+        if since == "completed" || since == "failed" {
+            return status;
+        }
+        assert!(turn < 60, "{status}");
+    }
+    unreachable!()
+}
+
+#[tokio::test]
+async fn an_upstream_job_is_read_by_one_replica_and_answered_by_all() {
+    let redis = RedisServer::start();
+    let fake = fashn(0.05, tryon_fakes::FakeConfig::fashn()).await;
+    let all = replicas(3, &redis, &refs(&upstream_args(&fake, 0.05, &[])));
+    let bases: Vec<String> = all.iter().map(|r| r.base.clone()).collect();
+    let http = client();
+    let done = futures_util::future::join_all(
+        (0..6).map(|n| round_robin_shopper(&http, &bases, n, "tee")),
+    )
+    .await;
+    for status in &done {
+        assert_eq!(status["status"], "completed", "{status}");
+        assert!(status["output"][0]
+            .as_str()
+            .unwrap()
+            .starts_with(fake.url()));
+    }
+    let stats = fake.stats();
+    assert_eq!((stats.jobs, stats.submits), (6, 6));
+    assert_eq!(
+        stats.too_many_requests.status + stats.too_many_requests.submit,
+        0
+    );
+    // One reader across the replicas: a 0.45 s job read every 0.15 s at most (+ the end
+    // and one for a lease changing hands); three readers would read three times as often.
+    let most = stats.status_reads_per_job.values().max().copied().unwrap();
+    assert!(most <= 6, "{:?}", stats.status_reads_per_job);
+}
+
+#[tokio::test]
+async fn a_replica_killed_in_the_middle_of_jobs_loses_no_shopper_and_sends_no_job_twice() {
+    let redis = RedisServer::start();
+    // 1.8 s jobs.
+    let fake = fashn(0.2, tryon_fakes::FakeConfig::fashn()).await;
+    let mut all = replicas(3, &redis, &refs(&upstream_args(&fake, 0.2, &[])));
+    let bases: Vec<String> = all.iter().map(|r| r.base.clone()).collect();
+    let http = client();
+    let shoppers: Vec<_> = (0..9)
+        .map(|n| {
+            let (http, bases) = (http.clone(), bases.clone());
+            tokio::spawn(async move {
+                let (_, session) = mint_on(&http, &bases[n % 3]).await;
+                let token = session["token"].as_str().unwrap().to_owned();
+                let body = json!({
+                    "model_image": "https://example.com/person.jpg",
+                    "garment_image": "https://example.com/tee.png",
+                });
+                let r = http
+                    .post(format!("{}/api/v1/tryon/clothes", bases[n % 3]))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+                let id = r.json::<Value>().await.unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+                // The widget's long-polls, round-robin; a dead replica's refusal is
+                // retried on the next one, as the widget retries.
+                let mut since = "starting".to_owned();
+                for turn in 0..200 {
+                    let base = &bases[(n + turn) % 3];
+                    let url = format!("{base}/api/v1/status/{id}?wait=5&since={since}");
+                    let Ok(r) = http.get(url).bearer_auth(&token).send().await else {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    };
+                    let status: Value = r.json().await.unwrap();
+                    if let Some(s) = status["status"].as_str() {
+                        since = s.to_owned();
+                        if s == "completed" || s == "failed" {
+                            return status;
+                        }
+                    }
+                }
+                panic!("shopper {n} never saw the end");
+            })
+        })
+        .collect();
+    // Every job is with FASHN and has been read (so its reader holds its lease); then
+    // the first replica dies, in the middle, its leases with it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fake.stats().status_reads_per_job.len() < 9 {
+        assert!(
+            Instant::now() < deadline,
+            "{:?}",
+            fake.stats().status_reads_per_job
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let killed = Instant::now();
+    all[0].kill();
+    for shopper in shoppers {
+        let status = shopper.await.unwrap();
+        assert_eq!(status["status"], "completed", "{status}");
+    }
+    // Its jobs waited for their leases to run out (3 s), then another replica read them.
+    assert!(
+        killed.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        killed.elapsed()
+    );
+    let stats = fake.stats();
+    assert_eq!(
+        (stats.submits, stats.jobs),
+        (9, 9),
+        "no job submitted twice"
+    );
+}
+
+#[tokio::test]
+async fn a_webhook_on_one_replica_answers_the_shopper_waiting_on_another_at_once() {
+    let redis = RedisServer::start();
+    let fake = fashn(0.05, tryon_fakes::FakeConfig::fashn()).await;
+    // The load balancer's address: the first replica's. Callbacks land there.
+    let port = common::replicas::free_port();
+    let public = format!("http://127.0.0.1:{port}");
+    let args = upstream_args(
+        &fake,
+        0.05,
+        &[
+            "--public-url",
+            &public,
+            "--upstream-webhook-fallback-seconds",
+            "60",
+        ],
+    );
+    let url = redis.url();
+    let mut with_redis = vec!["--redis-url", url.as_str()];
+    with_redis.extend(refs(&args));
+    let first = common::replicas::Replica::start(port, &with_redis);
+    let others = replicas(2, &redis, &refs(&args));
+    let http = client();
+    let (_, session) = mint_on(&http, &others[0].base).await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    // FASHN's own delivery is held back (`nowebhook`): the test delivers it, timed.
+    let body = json!({
+        "model_image": "https://example.com/person.jpg",
+        "garment_image": "https://example.com/tee_nowebhook.png",
+    });
+    let r = http
+        .post(format!("{}/api/v1/tryon/clothes", others[0].base))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let upstream_id = common::hosted::upstream_id(&id);
+    let callback = fake.stats().submit_bodies[0].webhook_url.clone().unwrap();
+    assert!(
+        callback.starts_with(&format!("{public}/v1/upstream/callbacks/")),
+        "{callback}"
+    );
+    // The shopper waits on the third replica.
+    let waiting = {
+        let (http, token) = (http.clone(), token.clone());
+        let url = format!(
+            "{}/api/v1/status/{id}?wait=20&since=starting",
+            others[1].base
+        );
+        tokio::spawn(async move {
+            let (code, status) = get_on(&http, &url, &token).await;
+            (code, status, Instant::now())
+        })
+    };
+    // The job ends at FASHN (0.45 s); the envelope FASHN would post, posted to the first.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let envelope: Value = http
+        .get(format!("{}/v1/status/{upstream_id}", fake.url()))
+        .bearer_auth(tryon_fakes::DEFAULT_API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(envelope["status"], "completed");
+    let delivered = Instant::now();
+    let r = http.post(&callback).json(&envelope).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let (code, status, answered) = waiting.await.unwrap();
+    assert_eq!(code, 200);
+    assert_eq!(status["status"], "completed", "{status}");
+    let late = answered.saturating_duration_since(delivered);
+    assert!(
+        late < Duration::from_millis(100),
+        "the shopper saw it {late:?} after the delivery"
+    );
+    drop(first);
+}

@@ -92,6 +92,23 @@ impl Cluster {
         .await
     }
 
+    /// Keeps the nonce of an upstream job's callback URL, for any replica to check.
+    pub async fn store_nonce(&self, id: &str, nonce: &str, ttl: Duration) -> Result<(), Down> {
+        self.put_json(
+            "store_nonce",
+            &self.key(&format!("nonce:{id}")),
+            &nonce,
+            ttl,
+        )
+        .await
+    }
+
+    /// The nonce an upstream job was submitted with, if any replica kept one.
+    pub async fn job_nonce(&self, id: &str) -> Result<Option<String>, Down> {
+        self.get_json("job_nonce", &self.key(&format!("nonce:{id}")))
+            .await
+    }
+
     /// A job's stored status (`None`: no replica stored it, or it expired).
     pub async fn stored_status(&self, id: &str) -> Result<Option<EngineStatus>, Down> {
         self.get_json("job_status", &self.job_key(id)).await

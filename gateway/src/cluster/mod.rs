@@ -11,6 +11,7 @@
 //! next that succeeds marks it up again.
 
 pub mod fanout;
+pub mod lease;
 pub mod mint;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -227,6 +228,16 @@ impl Cluster {
             )
             .await?;
         Ok(())
+    }
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password: only what is safe to log.
+        f.debug_struct("Cluster")
+            .field("replica", &self.replica)
+            .field("up", &self.is_up())
+            .finish()
     }
 }
 

@@ -13,6 +13,12 @@
 //!
 //! A 429 from the provider all the same (another client on the same key, a limit we
 //! were not told of) pauses every call to the endpoint for its `Retry-After`.
+//!
+//! With replicas (`TRYON_REDIS_URL`) the permits live in Redis (`cluster::lease`), so the
+//! limit holds for the merchant's key across all of them; each replica's callers still
+//! queue in order here, and only the first in line asks Redis. While Redis cannot be
+//! reached, each replica falls back to its own window (a provider 429 is then possible
+//! and is waited out, as above).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -23,6 +29,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::cluster::Cluster;
 
 /// A provider's limit: `requests` per `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +79,21 @@ pub struct Budget {
     limit: Option<Limit>,
     permits: Arc<Semaphore>,
     state: Arc<Mutex<State>>,
+    shared: Option<Shared>,
 }
+
+/// The permits in Redis.
+struct Shared {
+    cluster: Arc<Cluster>,
+    endpoint: &'static str,
+    /// The longest a call may take (a dead replica's permit comes back after it).
+    hold: Duration,
+    /// This replica's callers, first come first served.
+    line: tokio::sync::Mutex<()>,
+}
+
+/// The longest pause between two asks for a shared permit.
+const SHARED_POLL: Duration = Duration::from_millis(200);
 
 #[derive(Default)]
 struct State {
@@ -89,6 +111,8 @@ pub struct Ticket {
     permit: Option<OwnedSemaphorePermit>,
     per: Duration,
     state: Arc<Mutex<State>>,
+    /// A permit in Redis: the store, the endpoint and the permit's id.
+    shared: Option<(Arc<Cluster>, &'static str, String)>,
 }
 
 impl Ticket {
@@ -98,6 +122,15 @@ impl Ticket {
     }
 
     fn rest(&mut self) {
+        if let Some((cluster, endpoint, id)) = self.shared.take() {
+            let per = self.per;
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    // If Redis is gone, the permit comes back after its hold.
+                    let _ = cluster.permit_answered(endpoint, per, &id).await;
+                });
+            }
+        }
         let Some(permit) = self.permit.take() else {
             return;
         };
@@ -127,13 +160,33 @@ impl Drop for Ticket {
 }
 
 impl Budget {
-    /// A budget for `limit` (`None`: unlimited).
+    /// A budget for `limit` (`None`: unlimited) in this process.
     pub fn new(limit: Option<Limit>) -> Self {
         let permits = limit.map_or(Semaphore::MAX_PERMITS, |l| l.requests as usize);
         Budget {
             limit,
             permits: Arc::new(Semaphore::new(permits)),
             state: Arc::default(),
+            shared: None,
+        }
+    }
+
+    /// A budget for `limit` shared by every replica through `cluster`, for calls to
+    /// `endpoint` that take at most `hold`.
+    pub fn shared(
+        limit: Option<Limit>,
+        cluster: Arc<Cluster>,
+        endpoint: &'static str,
+        hold: Duration,
+    ) -> Self {
+        Budget {
+            shared: Some(Shared {
+                cluster,
+                endpoint,
+                hold,
+                line: tokio::sync::Mutex::new(()),
+            }),
+            ..Budget::new(limit)
         }
     }
 
@@ -153,6 +206,15 @@ impl Budget {
     /// caller should wait before trying again.
     pub async fn ticket_within(&self, patience: Option<Duration>) -> Result<Ticket, Duration> {
         let per = self.limit.map_or(Duration::ZERO, |l| l.per);
+        if let (Some(shared), Some(limit)) = (&self.shared, self.limit) {
+            let deadline = patience.map(|p| Instant::now() + p);
+            match self.shared_ticket(shared, limit, deadline).await {
+                Some(Ok(ticket)) => return Ok(ticket),
+                Some(Err(wait)) => return Err(wait),
+                // Redis cannot be asked: this replica's own window.
+                None => {}
+            }
+        }
         self.state.lock().unwrap().waiting += 1;
         let acquire = self.permits.clone().acquire_owned();
         let permit = match patience {
@@ -177,11 +239,63 @@ impl Budget {
             permit: Some(permit),
             per,
             state: self.state.clone(),
+            shared: None,
         })
     }
 
-    /// The provider answered 429: no call leaves for `wait`.
+    /// A permit from Redis, in this replica's line; `None` when Redis cannot be asked.
+    async fn shared_ticket(
+        &self,
+        shared: &Shared,
+        limit: Limit,
+        deadline: Option<Instant>,
+    ) -> Option<Result<Ticket, Duration>> {
+        self.state.lock().unwrap().waiting += 1;
+        let turn = match deadline {
+            None => Some(shared.line.lock().await),
+            Some(d) => tokio::time::timeout_at(d, shared.line.lock()).await.ok(),
+        };
+        let answer = async {
+            let Some(_turn) = turn else {
+                return Some(Err(limit.per / limit.requests.max(1)));
+            };
+            let id = crate::token::random_hex(8);
+            loop {
+                let wait = match shared
+                    .cluster
+                    .take_permit(shared.endpoint, limit.requests, limit.per, shared.hold, &id)
+                    .await
+                {
+                    Ok(None) => {
+                        return Some(Ok(Ticket {
+                            permit: None,
+                            per: limit.per,
+                            state: self.state.clone(),
+                            shared: Some((shared.cluster.clone(), shared.endpoint, id)),
+                        }))
+                    }
+                    Ok(Some(wait)) => wait,
+                    Err(_) => return None,
+                };
+                if deadline.is_some_and(|d| Instant::now() + wait.min(SHARED_POLL) > d) {
+                    return Some(Err(wait));
+                }
+                tokio::time::sleep(wait.min(SHARED_POLL)).await;
+            }
+        }
+        .await;
+        self.state.lock().unwrap().waiting -= 1;
+        answer
+    }
+
+    /// The provider answered 429: no call leaves for `wait` (on any replica).
     pub fn pause(&self, wait: Duration) {
+        if let Some(shared) = &self.shared {
+            let (cluster, endpoint) = (shared.cluster.clone(), shared.endpoint);
+            tokio::spawn(async move {
+                let _ = cluster.pause_budget(endpoint, wait).await;
+            });
+        }
         let until = Instant::now() + wait;
         let mut state = self.state.lock().unwrap();
         state.paused_until = Some(state.paused_until.map_or(until, |u| u.max(until)));

@@ -26,6 +26,7 @@ use self::dialect::{Dialect, Submitted};
 use self::tracker::{Pace, Tracker};
 use self::webhook::{Delivery, Tickets};
 use super::{EngineStatus, Wait};
+use crate::cluster::Cluster;
 use crate::config::Secret;
 use crate::error::GatewayError;
 use crate::metrics::Metrics;
@@ -78,6 +79,8 @@ pub struct UpstreamSettings {
     pub pace: Pace,
     /// With webhooks: the gateway's public URL and its secret for tickets.
     pub callbacks: Option<(String, Vec<u8>)>,
+    /// With replicas: the store they share (budget, readers, nonces, statuses).
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 /// The hosted API client.
@@ -94,6 +97,9 @@ pub struct Upstream {
     tracker: Tracker,
     tickets: Option<Tickets>,
     metrics: Arc<Metrics>,
+    cluster: Option<Arc<Cluster>>,
+    /// How long a job's status and nonce are kept in the shared store.
+    keep: Duration,
 }
 
 /// What went wrong talking to the API, before it is turned into an answer.
@@ -168,6 +174,11 @@ impl Upstream {
         if tickets.is_none() {
             pace.fallback = None;
         }
+        let keep = pace.keep;
+        let budget = |limit, endpoint| match &settings.cluster {
+            Some(cluster) => Budget::shared(limit, cluster.clone(), endpoint, settings.timeout),
+            None => Budget::new(limit),
+        };
         Upstream {
             client,
             base: settings.base.trim_end_matches('/').to_owned(),
@@ -176,11 +187,13 @@ impl Upstream {
             key: settings.key,
             status_retries: settings.status_retries,
             submit_patience: settings.submit_patience,
-            submits: Budget::new(settings.submit_limit),
-            reads: Budget::new(settings.status_limit),
-            tracker: Tracker::new(pace),
+            submits: budget(settings.submit_limit, "submit"),
+            reads: budget(settings.status_limit, "status"),
+            tracker: Tracker::new(pace, settings.cluster.clone()),
             tickets,
             metrics,
+            cluster: settings.cluster,
+            keep,
         }
     }
 
@@ -311,7 +324,21 @@ impl Upstream {
         };
         match self.dialect.read_submit(&body) {
             Submitted::Id(id) => {
-                tracker::follow_submitted(self, &id, callback.map(|c| c.nonce));
+                let nonce = callback.map(|c| c.nonce);
+                if let Some(cluster) = &self.cluster {
+                    // Any replica can answer for it, and check its callbacks, from now.
+                    let seed = EngineStatus::running(JobStatus::Starting);
+                    let shared = async {
+                        if let Some(nonce) = &nonce {
+                            cluster.store_nonce(&id, nonce, self.keep).await?;
+                        }
+                        cluster.store_status(&id, &seed, self.keep).await
+                    };
+                    if let Err(down) = shared.await {
+                        tracing::warn!(error = %down.0, "a submitted job could not be shared");
+                    }
+                }
+                tracker::follow_submitted(self, &id, nonce);
                 Ok(id)
             }
             Submitted::Refused(error) => Err(GatewayError {
@@ -336,12 +363,10 @@ impl Upstream {
     }
 
     /// A webhook delivery to `ticket` with `body`: what becomes of it.
-    pub fn callback(&self, ticket: &str, body: &Value) -> Delivery {
-        let delivery = match (
-            self.tickets.as_ref().and_then(|t| t.open(ticket)),
-            webhook::job_id_in(body),
-        ) {
-            (Some(nonce), Some(id)) => tracker::nudge(self, id, &nonce),
+    pub async fn callback(&self, ticket: &str, body: &Value) -> Delivery {
+        let opened = self.tickets.as_ref().and_then(|t| t.open(ticket));
+        let delivery = match (opened, webhook::job_id_in(body)) {
+            (Some(nonce), Some(id)) => tracker::nudge(self, id, &nonce).await,
             _ => Delivery::Forged,
         };
         self.metrics.upstream_callback(delivery.as_str());

@@ -8,17 +8,26 @@
 //! nudges it, or every `fallback` interval when none comes. A reader stops when nobody
 //! has asked about its job for `idle` (a closed tab costs no more reads), and a job's
 //! end is kept for `keep` so late tabs are answered without a read.
+//!
+//! With replicas (`TRYON_REDIS_URL`), one reader per job *across* replicas: the replica
+//! holding the job's lease in Redis reads it and stores what it read; every other
+//! replica that follows the job hears it over pub/sub and answers its own shoppers at
+//! once. A lease whose holder died runs out, and a replica with waiters takes it over.
+//! A webhook landing on any replica wakes the holder. While Redis cannot be reached,
+//! each replica reads for its own waiters.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{broadcast, watch, Notify};
 use tryon_protocol::JobStatus;
 
 use super::webhook::Delivery;
 use super::Upstream;
+use crate::cluster::fanout::Event;
+use crate::cluster::Cluster;
 use crate::engine::{EngineStatus, Wait};
 use crate::error::GatewayError;
 
@@ -65,24 +74,88 @@ struct Followed {
     submitted: Option<Instant>,
 }
 
+type Jobs = Arc<Mutex<HashMap<String, Arc<Followed>>>>;
+
 /// The followed jobs of one upstream.
 pub struct Tracker {
-    jobs: Mutex<HashMap<String, Arc<Followed>>>,
+    jobs: Jobs,
     pace: Pace,
+    cluster: Option<Arc<Cluster>>,
 }
 
 impl Tracker {
-    /// No job followed yet.
-    pub fn new(pace: Pace) -> Self {
-        Tracker {
-            jobs: Mutex::default(),
-            pace,
+    /// No job followed yet; with a cluster, listening to the other replicas.
+    pub fn new(pace: Pace, cluster: Option<Arc<Cluster>>) -> Self {
+        let jobs = Jobs::default();
+        if let Some(cluster) = &cluster {
+            tokio::spawn(hear_replicas(cluster.fanout.subscribe(), jobs.clone()));
         }
+        Tracker {
+            jobs,
+            pace,
+            cluster,
+        }
+    }
+
+    /// The reader lease's length: renewed every third of it.
+    fn lease(&self) -> Duration {
+        (self.pace.poll * 3).max(Duration::from_secs(3))
     }
 
     /// Jobs followed now (running, or ended and kept).
     pub fn followed(&self) -> usize {
         self.jobs.lock().unwrap().len()
+    }
+}
+
+/// What a status stored or heard from another replica means here: `starting` (the
+/// submit's own guess, or a provider's first word) never ends a long-poll.
+fn reading_of(status: EngineStatus) -> Reading {
+    if status.status == JobStatus::Starting {
+        Reading::Submitted(status)
+    } else {
+        Reading::Known(status)
+    }
+}
+
+/// Whether this reading is a job's end.
+fn ended(reading: &Reading) -> bool {
+    match reading {
+        Reading::Known(s) => s.status.is_terminal(),
+        Reading::Gone => true,
+        _ => false,
+    }
+}
+
+/// Updates from the replicas reading the jobs this one follows, and their nudges.
+async fn hear_replicas(mut events: broadcast::Receiver<Event>, jobs: Jobs) {
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        let (id, status) = match event {
+            Event::Update { id, status } => (id, Some(status)),
+            Event::Nudge { id } => (id, None),
+            Event::Resync => continue,
+        };
+        let Some(job) = jobs.lock().unwrap().get(&id).cloned() else {
+            continue;
+        };
+        match status {
+            // An end is final: a late or repeated update never takes it back.
+            Some(status) => {
+                job.reading.send_if_modified(|now| {
+                    let changed = !ended(now);
+                    if changed {
+                        *now = reading_of(status);
+                    }
+                    changed
+                });
+            }
+            None => job.nudge.notify_one(),
+        }
     }
 }
 
@@ -178,72 +251,123 @@ pub(super) async fn status(
     }
 }
 
-/// A callback for `id` carrying `nonce`: wakes its reader for one read of its own.
-pub(super) fn nudge(upstream: &Upstream, id: &str, nonce: &str) -> Delivery {
-    let jobs = upstream.tracker.jobs.lock().unwrap();
-    let Some(job) = jobs.get(id) else {
-        return Delivery::Unknown;
+/// A callback for `id` carrying `nonce`: wakes its reader (on whichever replica holds
+/// the job's lease) for one read of its own.
+pub(super) async fn nudge(upstream: &Upstream, id: &str, nonce: &str) -> Delivery {
+    let local = upstream.tracker.jobs.lock().unwrap().get(id).cloned();
+    let cluster = upstream.tracker.cluster.as_ref();
+    let (known_nonce, ended_here) = match &local {
+        Some(job) => (job.nonce.clone(), ended(&job.reading.borrow())),
+        None => (None, false),
     };
-    if job.nonce.as_deref() != Some(nonce) {
-        return Delivery::Forged;
+    let known_nonce = match (known_nonce, cluster) {
+        (Some(n), _) => Some(n),
+        (None, Some(cluster)) => cluster.job_nonce(id).await.ok().flatten(),
+        (None, None) => None,
+    };
+    match known_nonce {
+        None => return Delivery::Unknown,
+        Some(n) if n != nonce => return Delivery::Forged,
+        Some(_) => {}
     }
-    let ended = match &*job.reading.borrow() {
-        Reading::Known(s) => s.status.is_terminal(),
-        Reading::Gone => true,
-        _ => false,
-    };
-    if ended {
+    if ended_here {
         return Delivery::Duplicate;
     }
-    // One stored wake-up at most: repeated callbacks before the read are one.
-    job.nudge.notify_one();
-    Delivery::Confirming
+    if let Some(cluster) = cluster {
+        if let Ok(Some(stored)) = cluster.stored_status(id).await {
+            if stored.status.is_terminal() {
+                return Delivery::Duplicate;
+            }
+        }
+        // The holder may be another replica: every replica hears it.
+        if cluster
+            .announce(&Event::Nudge { id: id.to_owned() })
+            .await
+            .is_ok()
+        {
+            return Delivery::Confirming;
+        }
+    }
+    match local {
+        // One stored wake-up at most: repeated callbacks before the read are one.
+        Some(job) => {
+            job.nudge.notify_one();
+            Delivery::Confirming
+        }
+        None => Delivery::Unknown,
+    }
 }
 
 /// The reader of one job.
 async fn read_job(upstream: Arc<Upstream>, id: String, job: Arc<Followed>, at_once: bool) {
     let pace = upstream.tracker.pace.clone();
-    let mut last_read: Option<Instant> = None;
+    let cluster = upstream.tracker.cluster.clone();
+    let lease = upstream.tracker.lease();
+    // Read when nudged, at first, or once this long has passed since the last read.
+    let read_every = pace.fallback.unwrap_or(pace.poll);
+    // With replicas the loop also wakes to renew (or take over) the lease.
+    let quiet = match &cluster {
+        Some(_) => read_every.min(lease / 3),
+        None => read_every,
+    };
+    // A job just submitted is as good as read: its status is known.
+    let mut last_read: Option<Instant> = (!at_once).then(Instant::now);
     let mut first = at_once;
+    if let (Some(cluster), true) = (&cluster, at_once) {
+        // Another replica may know it already.
+        if let Ok(Some(stored)) = cluster.stored_status(&id).await {
+            job.reading.send_replace(reading_of(stored));
+        }
+    }
     loop {
+        let mut nudged = false;
         if !first {
-            let quiet = pace.fallback.unwrap_or(pace.poll);
             tokio::select! {
                 _ = tokio::time::sleep(quiet) => {}
-                _ = job.nudge.notified() => {}
-            }
-            // At most one read per interval, whatever woke it.
-            if let Some(at) = last_read {
-                tokio::time::sleep_until((at + pace.poll).into()).await;
+                _ = job.nudge.notified() => nudged = true,
             }
             if forgotten_when_idle(&upstream, &id, &job, pace.idle) {
                 return;
             }
         }
-        first = false;
-        last_read = Some(Instant::now());
-        let read = upstream.read_status(&id).await;
-        let ended = match read {
-            Ok(Some(read)) => {
-                let ended = read.status.status.is_terminal();
-                if ended {
-                    finished(&upstream, &job, &read);
-                }
-                job.reading.send_replace(Reading::Known(read.status));
-                ended
-            }
-            Ok(None) => {
-                job.reading.send_replace(Reading::Gone);
-                true
-            }
-            Err(error) => {
-                job.reading.send_replace(Reading::Failing(error));
-                false
-            }
-        };
-        if ended {
+        if ended(&job.reading.borrow()) {
             break;
         }
+        if let Some(cluster) = &cluster {
+            // Not the holder: the holder's reads come by pub/sub. Redis down: read
+            // for this replica's own waiters.
+            if let Ok(false) = cluster.hold_lease(&id, lease).await {
+                first = false;
+                continue;
+            }
+        }
+        let due = first || nudged || last_read.is_none_or(|at| at.elapsed() >= read_every);
+        first = false;
+        if !due {
+            continue;
+        }
+        // At most one read per interval, whatever woke it.
+        if let Some(at) = last_read {
+            tokio::time::sleep_until((at + pace.poll).into()).await;
+        }
+        last_read = Some(Instant::now());
+        let read = upstream.read_status(&id).await;
+        let reading = match read {
+            Ok(Some(read)) => {
+                if read.status.status.is_terminal() {
+                    finished(&upstream, &job, &read);
+                }
+                if let Some(cluster) = &cluster {
+                    if let Err(down) = cluster.store_status(&id, &read.status, pace.keep).await {
+                        tracing::warn!(error = %down.0, "an upstream status could not be shared");
+                    }
+                }
+                Reading::Known(read.status)
+            }
+            Ok(None) => Reading::Gone,
+            Err(error) => Reading::Failing(error),
+        };
+        job.reading.send_replace(reading);
     }
     // Late tabs are answered from the kept end; then the job is forgotten.
     tokio::time::sleep(pace.keep).await;
