@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the benchmark figures (release builds; loopback only; bounded in time):
-# the gateway under load, then the gateway in front of the hosted APIs' fakes, then photo preparation in headless Chromium against pica
-# and a plain canvas, then the embed (sizes, long tasks before intent, click to
+# the gateway under load; the gateway in front of the hosted APIs' fakes, replicas on
+# Redis and the gateway bench on Redis; photo preparation in headless Chromium against
+# pica and a plain canvas; then the embed (sizes, long tasks before intent, click to
 # panel, completion to screen with long-poll and with polling).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"

@@ -543,3 +543,52 @@ async fn a_webhook_on_one_replica_answers_the_shopper_waiting_on_another_at_once
     );
     drop(first);
 }
+
+#[tokio::test]
+async fn a_sandbox_job_whose_replica_dies_is_told_as_failed_by_the_others() {
+    let redis = RedisServer::start();
+    // Jobs of about 9 s (the contract's time for `balanced`).
+    let mut all = replicas(
+        2,
+        &redis,
+        &["--engine", "sandbox", "--sandbox-latency-scale", "1"],
+    );
+    let http = client();
+    let (_, session) = mint_on(&http, &all[0].base).await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    let r = http
+        .post(format!("{}/api/v1/tryon/clothes", all[0].base))
+        .bearer_auth(&token)
+        .json(&job(json!({})))
+        .send()
+        .await
+        .unwrap();
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let status_on_other = format!("{}/api/v1/status/{id}", all[1].base);
+    let (code, status) = get_on(&http, &status_on_other, &token).await;
+    assert_eq!(code, 200);
+    assert!(
+        !status["status"].as_str().unwrap().ends_with("ed"),
+        "{status}"
+    );
+    let killed = Instant::now();
+    all[0].kill();
+    // Within the alive key's 6 s, the other replica says what happened.
+    let status = loop {
+        // The widget's long-poll, answered as soon as the other replica knows.
+        let (code, status) = get_on(&http, &format!("{status_on_other}?wait=25"), &token).await;
+        assert_eq!(code, 200, "{status}");
+        if status["status"] == "failed" {
+            break status;
+        }
+        assert!(killed.elapsed() < Duration::from_secs(8), "{status}");
+    };
+    assert_eq!(status["error"]["name"], "PipelineError");
+    assert!(status["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("try again"));
+}

@@ -11,6 +11,11 @@
 //! depend on the scale, and times are printed both as measured and in the providers'
 //! time (measured ÷ scale).
 //!
+//! With `TRYON_BENCH_REDIS` set (a Redis URL; `scripts/bench-replicas.sh` starts one),
+//! a fourth run: 500 shoppers over 3 replicas sharing that Redis, FASHN with webhooks,
+//! every request of a shopper sent to the next replica (a round-robin load balancer),
+//! callbacks landing on the first; it adds each replica's RSS and Redis commands per job.
+//!
 //! Run: `scripts/bench-upstream.sh` (builds both binaries in release).
 
 mod support;
@@ -30,11 +35,14 @@ const POLL_SECONDS: f64 = 3.0;
 /// The gateway's fallback read with webhooks, in the providers' time.
 const FALLBACK_SECONDS: f64 = 20.0;
 
-/// One run: a fake, a gateway in front of it, and what the shoppers saw.
+/// One run: a fake, gateways in front of it, and what the shoppers saw.
 struct Scenario {
     name: &'static str,
     dialect: &'static str,
     webhooks: bool,
+    shoppers: usize,
+    /// Gateways sharing Redis (1: a single gateway without Redis).
+    replicas: usize,
 }
 
 /// The figures of one run.
@@ -48,7 +56,8 @@ struct Figures {
     webhooks: u64,
     to_shopper_ms: Vec<f64>,
     wall: Duration,
-    rss_mb: f64,
+    rss_mb: Vec<f64>,
+    redis_commands_per_job: Option<f64>,
 }
 
 fn main() {
@@ -57,36 +66,44 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0.1);
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    let scenarios = [
-        Scenario {
-            name: "FASHN, polling",
-            dialect: "fashn",
-            webhooks: false,
-        },
-        Scenario {
-            name: "FASHN, webhooks",
+    let redis = std::env::var("TRYON_BENCH_REDIS").ok();
+    let one = |name, dialect, webhooks| Scenario {
+        name,
+        dialect,
+        webhooks,
+        shoppers: SHOPPERS,
+        replicas: 1,
+    };
+    let mut scenarios = vec![
+        one("FASHN, polling", "fashn", false),
+        one("FASHN, webhooks", "fashn", true),
+        one("TryItOn, polling", "tryiton", false),
+    ];
+    if redis.is_some() {
+        scenarios.push(Scenario {
+            name: "FASHN, webhooks, 3 replicas on Redis",
             dialect: "fashn",
             webhooks: true,
-        },
-        Scenario {
-            name: "TryItOn, polling",
-            dialect: "tryiton",
-            webhooks: false,
-        },
-    ];
+            shoppers: 500,
+            replicas: 3,
+        });
+    }
     let mut rows = vec![];
     for scenario in &scenarios {
         eprintln!("running: {} …", scenario.name);
-        rows.push((scenario, runtime.block_on(run(scenario, scale))));
+        rows.push((
+            scenario,
+            runtime.block_on(run(scenario, scale, redis.as_deref())),
+        ));
     }
     println!(
-        "tryon-upstream-bench: {SHOPPERS} shoppers at once, {JOB_SECONDS} s jobs, time scale {scale} (loopback, {} CPUs)",
+        "tryon-upstream-bench: shoppers at once, {JOB_SECONDS} s jobs, time scale {scale} (loopback, {} CPUs)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!("gateway: status read every {POLL_SECONDS} s per job (polling), fallback read after {FALLBACK_SECONDS} s (webhooks); FASHN limits 50/60 s submit, 50/10 s status");
     println!();
-    println!("| run | shopper-visible errors | upstream 429s | status reads per job, mean / max | target | webhooks | completion → shopper p50 / p99 (measured) | same in provider time | all done in (provider time) | gateway peak RSS |");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("| run | shoppers | shopper-visible errors | upstream 429s | status reads per job, mean / max | target | webhooks | completion → shopper p50 / p99 (measured) | same in provider time | all done in (provider time) | gateway peak RSS | Redis commands per job |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (scenario, f) in rows {
         let mut lat = f.to_shopper_ms.clone();
         lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -97,8 +114,9 @@ fn main() {
             format!("≤ {:.0}", JOB_SECONDS / POLL_SECONDS + 1.0)
         };
         println!(
-            "| {} | {} | {} | {:.2} / {} | {} | {} | {:.0} / {:.0} ms | {:.2} / {:.2} s | {:.0} s | {:.1} MB |",
+            "| {} | {} | {} | {} | {:.2} / {} | {} | {} | {:.0} / {:.0} ms | {:.2} / {:.2} s | {:.0} s | {} | {} |",
             scenario.name,
+            scenario.shoppers,
             f.errors,
             f.upstream_429,
             f.reads_per_job_mean,
@@ -110,9 +128,15 @@ fn main() {
             p50 / 1000.0 / scale,
             p99 / 1000.0 / scale,
             f.wall.as_secs_f64() / scale,
-            f.rss_mb,
+            f.rss_mb
+                .iter()
+                .map(|mb| format!("{mb:.1} MB"))
+                .collect::<Vec<_>>()
+                .join(" / "),
+            f.redis_commands_per_job
+                .map_or("—".to_owned(), |n| format!("{n:.1}")),
         );
-        if f.jobs != SHOPPERS as u64 || f.busy_answers > 0 {
+        if f.jobs != scenario.shoppers as u64 || f.busy_answers > 0 {
             println!(
                 "|   ({} jobs made upstream; {} submits answered 429 by the gateway and waited out) |||||||||",
                 f.jobs, f.busy_answers
@@ -121,7 +145,7 @@ fn main() {
     }
 }
 
-async fn run(scenario: &Scenario, scale: f64) -> Figures {
+async fn run(scenario: &Scenario, scale: f64, redis: Option<&str>) -> Figures {
     let bin = std::env::current_exe().expect("own path");
     let (mut fake, fake_url) = start(
         Command::new(bin.with_file_name("tryon-fake-upstream")).args([
@@ -134,47 +158,67 @@ async fn run(scenario: &Scenario, scale: f64) -> Figures {
         ]),
         "tryon-fake-upstream (cargo build --release -p tryon-fakes)",
     );
-    // The gateway's own address, known before it starts, so FASHN can call it back.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
+    // The gateways' addresses, known before they start, so FASHN can call back (the
+    // first stands for the load balancer's public URL).
+    let ports: Vec<u16> = (0..scenario.replicas)
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port()
+        })
+        .collect();
+    let bases: Vec<String> = ports
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect();
     let scaled = |seconds: f64| (seconds * scale).to_string();
-    let mut gateway = Command::new(bin.with_file_name("tryon-gateway"));
-    gateway
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(["--engine", "upstream", "--upstream", scenario.dialect])
-        .args([
-            "--upstream-url",
-            &fake_url,
-            "--upstream-api-key",
-            "fake-upstream-key",
-        ])
-        .args(["--upstream-poll-seconds", &scaled(POLL_SECONDS)])
-        .args([
-            "--upstream-webhook-fallback-seconds",
-            &scaled(FALLBACK_SECONDS),
-        ])
-        .args(["--upstream-submit-wait-seconds", &scaled(10.0)])
-        .args(["--mint-rate-per-minute", "0", "--allowed-origins", ORIGIN])
-        .env("RUST_LOG", "error")
-        .env(
-            "TRYON_TOKEN_SECRET",
-            "bench-secret-bench-secret-bench-secret-00",
-        );
-    if scenario.dialect == "fashn" {
+    let shared = (scenario.replicas > 1).then_some(redis).flatten();
+    let redis_before = match shared {
+        Some(url) => Some(redis_commands(url).await),
+        None => None,
+    };
+    let mut gateways = vec![];
+    for port in &ports {
+        let mut gateway = Command::new(bin.with_file_name("tryon-gateway"));
         gateway
-            .args(["--upstream-submit-limit", &format!("50/{}", scaled(60.0))])
-            .args(["--upstream-status-limit", &format!("50/{}", scaled(10.0))]);
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--engine", "upstream", "--upstream", scenario.dialect])
+            .args([
+                "--upstream-url",
+                &fake_url,
+                "--upstream-api-key",
+                "fake-upstream-key",
+            ])
+            .args(["--upstream-poll-seconds", &scaled(POLL_SECONDS)])
+            .args([
+                "--upstream-webhook-fallback-seconds",
+                &scaled(FALLBACK_SECONDS),
+            ])
+            .args(["--upstream-submit-wait-seconds", &scaled(10.0)])
+            .args(["--mint-rate-per-minute", "0", "--allowed-origins", ORIGIN])
+            .env("RUST_LOG", "error")
+            .env(
+                "TRYON_TOKEN_SECRET",
+                "bench-secret-bench-secret-bench-secret-00",
+            );
+        if scenario.dialect == "fashn" {
+            gateway
+                .args(["--upstream-submit-limit", &format!("50/{}", scaled(60.0))])
+                .args(["--upstream-status-limit", &format!("50/{}", scaled(10.0))]);
+        }
+        if scenario.webhooks {
+            gateway.args(["--public-url", &bases[0]]);
+        }
+        if let Some(url) = shared {
+            gateway.args(["--redis-url", url]);
+        }
+        let (child, _) = start(
+            &mut gateway,
+            "tryon-gateway (cargo build --release -p tryon-gateway)",
+        );
+        gateways.push(child);
     }
-    if scenario.webhooks {
-        gateway.args(["--public-url", &base]);
-    }
-    let (mut gateway, _) = start(
-        &mut gateway,
-        "tryon-gateway (cargo build --release -p tryon-gateway)",
-    );
 
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(512)
@@ -183,10 +227,10 @@ async fn run(scenario: &Scenario, scale: f64) -> Figures {
         .expect("a client");
     let job_length = Duration::from_secs_f64(JOB_SECONDS * scale);
     let started = Instant::now();
-    let shoppers: Vec<_> = (0..SHOPPERS)
+    let shoppers: Vec<_> = (0..scenario.shoppers)
         .map(|i| {
-            let (http, base) = (http.clone(), base.clone());
-            tokio::spawn(async move { shopper(&http, &base, i, job_length).await })
+            let (http, bases) = (http.clone(), bases.clone());
+            tokio::spawn(async move { shopper(&http, &bases, i, job_length).await })
         })
         .collect();
     let mut figures = Figures {
@@ -199,7 +243,8 @@ async fn run(scenario: &Scenario, scale: f64) -> Figures {
         webhooks: 0,
         to_shopper_ms: vec![],
         wall: Duration::ZERO,
-        rss_mb: 0.0,
+        rss_mb: vec![],
+        redis_commands_per_job: None,
     };
     for s in shoppers {
         match s.await.expect("a shopper task") {
@@ -214,7 +259,7 @@ async fn run(scenario: &Scenario, scale: f64) -> Figures {
         }
     }
     figures.wall = started.elapsed();
-    figures.rss_mb = peak_rss_mb(gateway.id());
+    figures.rss_mb = gateways.iter().map(|g| peak_rss_mb(g.id())).collect();
     let stats: Value = http
         .get(format!("{fake_url}/__fake/stats"))
         .send()
@@ -233,7 +278,14 @@ async fn run(scenario: &Scenario, scale: f64) -> Figures {
     figures.reads_per_job_mean = per_job.iter().sum::<u64>() as f64 / figures.jobs.max(1) as f64;
     figures.reads_per_job_max = per_job.iter().copied().max().unwrap_or(0);
     figures.webhooks = stats["webhooks"]["succeeded"].as_u64().unwrap_or(0);
-    stop(&mut gateway);
+    if let (Some(url), Some(before)) = (shared, redis_before) {
+        let after = redis_commands(url).await;
+        figures.redis_commands_per_job =
+            Some(after.saturating_sub(before) as f64 / figures.jobs.max(1) as f64);
+    }
+    for gateway in &mut gateways {
+        stop(gateway);
+    }
     stop(&mut fake);
     figures
 }
@@ -270,10 +322,17 @@ fn stop(child: &mut Child) {
 /// the shopper saw it, and how many times the submit was answered "busy".
 async fn shopper(
     http: &reqwest::Client,
-    base: &str,
+    bases: &[String],
     i: usize,
     job_length: Duration,
 ) -> Result<(Duration, usize), String> {
+    // Each request to the next gateway, as a round-robin load balancer sends them.
+    let mut turn = i;
+    let mut next = || {
+        turn += 1;
+        bases[turn % bases.len()].as_str()
+    };
+    let base = next();
     let session: Value = http
         .post(format!("{base}/v1/sessions"))
         .header("origin", ORIGIN)
@@ -291,7 +350,7 @@ async fn shopper(
     let mut busy = 0;
     let (id, ends_at) = loop {
         let r = http
-            .post(format!("{base}/api/v1/tryon/clothes"))
+            .post(format!("{}/api/v1/tryon/clothes", next()))
             .bearer_auth(&token)
             .header("origin", ORIGIN)
             .json(&body)
@@ -320,7 +379,10 @@ async fn shopper(
     let mut since = "starting".to_owned();
     loop {
         let r = http
-            .get(format!("{base}/api/v1/status/{id}?wait=25&since={since}"))
+            .get(format!(
+                "{}/api/v1/status/{id}?wait=25&since={since}",
+                next()
+            ))
             .bearer_auth(&token)
             .header("origin", ORIGIN)
             .send()
@@ -340,4 +402,22 @@ async fn shopper(
             None => return Err(format!("bad status: {status}")),
         }
     }
+}
+
+/// Commands the Redis server has processed so far (`INFO stats`).
+async fn redis_commands(url: &str) -> u64 {
+    let client = redis::Client::open(url).expect("a Redis URL");
+    let mut con = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("the bench's Redis answers");
+    let info: String = redis::cmd("INFO")
+        .arg("stats")
+        .query_async(&mut con)
+        .await
+        .expect("INFO stats");
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_commands_processed:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
 }

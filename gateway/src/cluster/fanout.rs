@@ -16,6 +16,9 @@ use tokio::sync::broadcast::error::RecvError;
 use super::{Cluster, Down};
 use crate::engine::{EngineStatus, Wait};
 
+/// How often a long-poll on another replica's sandbox job checks that replica lives.
+const RUNNER_CHECK: Duration = Duration::from_secs(3);
+
 /// The channel of job updates and nudges.
 pub const CHANNEL: &str = "jobs";
 
@@ -126,6 +129,11 @@ impl Cluster {
         let Some(mut now) = self.stored_status(id).await? else {
             return Ok(None);
         };
+        if !now.status.is_terminal() {
+            if let Some(failed) = self.runner_gone(id).await? {
+                return Ok(Some(failed));
+            }
+        }
         let Some(wait) = wait else {
             return Ok(Some(now));
         };
@@ -134,7 +142,14 @@ impl Cluster {
             if now.status.is_terminal() || now.status != baseline {
                 return Ok(Some(now));
             }
-            match tokio::time::timeout_at(wait.until.into(), events.recv()).await {
+            // Waking every few seconds to see that the job's replica still lives.
+            let check = std::time::Instant::now() + RUNNER_CHECK;
+            match tokio::time::timeout_at(wait.until.min(check).into(), events.recv()).await {
+                Err(_) if check < wait.until => {
+                    if let Some(failed) = self.runner_gone(id).await? {
+                        return Ok(Some(failed));
+                    }
+                }
                 Err(_) | Ok(Err(RecvError::Closed)) => return Ok(Some(now)),
                 Ok(Ok(Event::Update { id: about, status })) if about == id => now = status,
                 Ok(Ok(Event::Resync)) | Ok(Err(RecvError::Lagged(_))) => {

@@ -11,6 +11,7 @@
 //! next that succeeds marks it up again.
 
 pub mod fanout;
+pub mod heartbeat;
 pub mod lease;
 pub mod mint;
 
@@ -87,6 +88,7 @@ impl Cluster {
         });
         metrics_up(&cluster.metrics, true);
         tokio::spawn(fanout::listen(Arc::downgrade(&cluster)));
+        tokio::spawn(heartbeat::beat(Arc::downgrade(&cluster)));
         Ok(cluster)
     }
 

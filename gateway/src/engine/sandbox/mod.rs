@@ -106,6 +106,11 @@ impl Sandbox {
             created: Instant::now(),
         });
         self.jobs.insert(id.clone(), job.clone());
+        if let Some(cluster) = &self.cluster {
+            if let Err(down) = cluster.note_runner(&id, self.settings.result_ttl).await {
+                tracing::warn!(error = %down.0, "a sandbox job could not be shared");
+            }
+        }
         self.set(&job, EngineStatus::running(JobStatus::Starting))
             .await;
         let engine = Arc::clone(self);
