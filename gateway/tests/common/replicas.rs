@@ -8,6 +8,23 @@ use std::time::{Duration, Instant};
 
 use super::{PAGE, SECRET};
 
+/// Children of the test end with it, even when it is killed before its `Drop`s run:
+/// the kernel sends them SIGKILL when the thread that started them ends (Linux).
+pub fn ends_with_the_test(command: &mut Command) -> &mut Command {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe and touches only the child being made.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+    }
+    command
+}
+
 /// A free loopback port (bound, noted, closed).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -56,7 +73,7 @@ impl RedisServer {
     /// Starts it (again) on the same port, empty, and waits until it answers.
     pub fn restart(&mut self) {
         self.kill();
-        let child = Command::new("redis-server")
+        let child = ends_with_the_test(&mut Command::new("redis-server"))
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
             .args([
                 "--save",
@@ -99,7 +116,7 @@ impl Replica {
     /// Starts the binary with `args` on `port` (0: any), sharing the test secret.
     pub fn start(port: u16, args: &[&str]) -> Self {
         let port = if port == 0 { free_port() } else { port };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tryon-gateway"))
+        let mut child = ends_with_the_test(&mut Command::new(env!("CARGO_BIN_EXE_tryon-gateway")))
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(args)
             .env("TRYON_ALLOWED_ORIGINS", PAGE)

@@ -277,10 +277,13 @@ impl Budget {
                     Ok(Some(wait)) => wait,
                     Err(_) => return None,
                 };
-                if deadline.is_some_and(|d| Instant::now() + wait.min(SHARED_POLL) > d) {
-                    return Some(Err(wait));
+                // A resting permit comes back exactly then; one in a call (its return
+                // unknown) is asked about again shortly.
+                let pause = if wait <= limit.per { wait } else { SHARED_POLL };
+                if deadline.is_some_and(|d| Instant::now() + pause > d) {
+                    return Some(Err(wait.min(limit.per)));
                 }
-                tokio::time::sleep(wait.min(SHARED_POLL)).await;
+                tokio::time::sleep(pause).await;
             }
         }
         .await;

@@ -337,6 +337,7 @@ impl Upstream {
                     if let Err(down) = shared.await {
                         tracing::warn!(error = %down.0, "a submitted job could not be shared");
                     }
+                    tracker::lead(self, &id).await;
                 }
                 tracker::follow_submitted(self, &id, nonce);
                 Ok(id)

@@ -159,6 +159,14 @@ async fn hear_replicas(mut events: broadcast::Receiver<Event>, jobs: Jobs) {
     }
 }
 
+/// Takes the reader lease of a job this replica has just submitted, so no other
+/// replica reads it before this one's first turn.
+pub(super) async fn lead(upstream: &Upstream, id: &str) {
+    if let Some(cluster) = &upstream.tracker.cluster {
+        let _ = cluster.hold_lease(id, upstream.tracker.lease()).await;
+    }
+}
+
 /// Follows a job this process has just submitted.
 pub(super) fn follow_submitted(upstream: &Arc<Upstream>, id: &str, nonce: Option<String>) {
     let job = Arc::new(Followed {
@@ -314,9 +322,12 @@ async fn read_job(upstream: Arc<Upstream>, id: String, job: Arc<Followed>, at_on
     let mut last_read: Option<Instant> = (!at_once).then(Instant::now);
     let mut first = at_once;
     if let (Some(cluster), true) = (&cluster, at_once) {
-        // Another replica may know it already.
+        // Another replica knows it already (it submitted or reads it): no read now;
+        // its reads come by pub/sub, and its lease says who reads.
         if let Ok(Some(stored)) = cluster.stored_status(&id).await {
             job.reading.send_replace(reading_of(stored));
+            first = false;
+            last_read = Some(Instant::now());
         }
     }
     loop {
