@@ -5,6 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::hosted::hosted_job;
 use common::replicas::{replicas, RedisServer};
 use common::*;
 use serde_json::{json, Value};
@@ -26,6 +27,29 @@ async fn mint_on(http: &reqwest::Client, base: &str) -> (u16, Value) {
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
+/// A session token minted on `base`.
+async fn token_on(http: &reqwest::Client, base: &str) -> String {
+    let (code, session) = mint_on(http, base).await;
+    assert_eq!(code, 200, "{session}");
+    session["token"].as_str().unwrap().to_owned()
+}
+
+/// Submits `body` on `base`; the job id.
+async fn submit_on(http: &reqwest::Client, base: &str, token: &str, body: &Value) -> String {
+    let r = http
+        .post(format!("{base}/api/v1/tryon/clothes"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 async fn get_on(http: &reqwest::Client, url: &str, token: &str) -> (u16, Value) {
     let r = http.get(url).bearer_auth(token).send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
@@ -40,21 +64,8 @@ async fn a_sandbox_job_submitted_on_one_replica_is_followed_and_fetched_on_the_o
         &["--engine", "sandbox", "--sandbox-latency-scale", "0.05"],
     );
     let http = client();
-    let (code, session) = mint_on(&http, &all[0].base).await;
-    assert_eq!(code, 200, "{session}");
-    let token = session["token"].as_str().unwrap().to_owned();
-    let r = http
-        .post(format!("{}/api/v1/tryon/clothes", all[1].base))
-        .bearer_auth(&token)
-        .json(&job(json!({"num_samples": 2})))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = token_on(&http, &all[0].base).await;
+    let id = submit_on(&http, &all[1].base, &token, &job(json!({"num_samples": 2}))).await;
     // Round-robin: every status read on the next replica, long-polling.
     let mut since = "starting".to_owned();
     let mut seen = vec![];
@@ -152,19 +163,8 @@ async fn redis_killed_and_restarted_gives_clear_errors_then_recovers_without_a_r
         &["--engine", "sandbox", "--sandbox-latency-scale", "0.05"],
     );
     let http = client();
-    let (_, session) = mint_on(&http, &all[0].base).await;
-    let token = session["token"].as_str().unwrap().to_owned();
-    let r = http
-        .post(format!("{}/api/v1/tryon/clothes", all[0].base))
-        .bearer_auth(&token)
-        .json(&job(json!({})))
-        .send()
-        .await
-        .unwrap();
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = token_on(&http, &all[0].base).await;
+    let id = submit_on(&http, &all[0].base, &token, &job(json!({}))).await;
 
     redis.kill();
     // Minting fails closed, at once and clearly, on every replica.
@@ -246,17 +246,7 @@ async fn redis_killed_and_restarted_gives_clear_errors_then_recovers_without_a_r
         assert_eq!(health["status"], "ok", "{health}");
     }
     // And a new job is shared again.
-    let r = http
-        .post(format!("{}/api/v1/tryon/clothes", all[0].base))
-        .bearer_auth(&token)
-        .json(&job(json!({})))
-        .send()
-        .await
-        .unwrap();
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = submit_on(&http, &all[0].base, &token, &job(json!({}))).await;
     let (code, status) = get_on(
         &http,
         &format!("{}/api/v1/status/{id}?wait=10&since=starting", all[1].base),
@@ -309,28 +299,9 @@ async fn round_robin_shopper(
     n: usize,
     garment: &str,
 ) -> Value {
-    let (code, session) = mint_on(http, &bases[n % bases.len()]).await;
-    assert_eq!(code, 200, "{session}");
-    let token = session["token"].as_str().unwrap().to_owned();
-    let body = json!({
-        "model_image": "https://example.com/person.jpg",
-        "garment_image": format!("https://example.com/{garment}.png"),
-    });
-    let r = http
-        .post(format!(
-            "{}/api/v1/tryon/clothes",
-            bases[(n + 1) % bases.len()]
-        ))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = token_on(http, &bases[n % bases.len()]).await;
+    let body = hosted_job(garment, json!({}));
+    let id = submit_on(http, &bases[(n + 1) % bases.len()], &token, &body).await;
     let mut since = "starting".to_owned();
     for turn in 0.. {
         let base = &bases[(n + 2 + turn) % bases.len()];
@@ -388,24 +359,9 @@ async fn a_replica_killed_in_the_middle_of_jobs_loses_no_shopper_and_sends_no_jo
         .map(|n| {
             let (http, bases) = (http.clone(), bases.clone());
             tokio::spawn(async move {
-                let (_, session) = mint_on(&http, &bases[n % 3]).await;
-                let token = session["token"].as_str().unwrap().to_owned();
-                let body = json!({
-                    "model_image": "https://example.com/person.jpg",
-                    "garment_image": "https://example.com/tee.png",
-                });
-                let r = http
-                    .post(format!("{}/api/v1/tryon/clothes", bases[n % 3]))
-                    .bearer_auth(&token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 200);
-                let id = r.json::<Value>().await.unwrap()["id"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned();
+                let token = token_on(&http, &bases[n % 3]).await;
+                let body = hosted_job("tee", json!({}));
+                let id = submit_on(&http, &bases[n % 3], &token, &body).await;
                 // The widget's long-polls, round-robin; a dead replica's refusal is
                 // retried on the next one, as the widget retries.
                 let mut since = "starting".to_owned();
@@ -482,24 +438,10 @@ async fn a_webhook_on_one_replica_answers_the_shopper_waiting_on_another_at_once
     let first = common::replicas::Replica::start(port, &with_redis);
     let others = replicas(2, &redis, &refs(&args));
     let http = client();
-    let (_, session) = mint_on(&http, &others[0].base).await;
-    let token = session["token"].as_str().unwrap().to_owned();
+    let token = token_on(&http, &others[0].base).await;
     // FASHN's own delivery is held back (`nowebhook`): the test delivers it, timed.
-    let body = json!({
-        "model_image": "https://example.com/person.jpg",
-        "garment_image": "https://example.com/tee_nowebhook.png",
-    });
-    let r = http
-        .post(format!("{}/api/v1/tryon/clothes", others[0].base))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let body = hosted_job("tee_nowebhook", json!({}));
+    let id = submit_on(&http, &others[0].base, &token, &body).await;
     let upstream_id = common::hosted::upstream_id(&id);
     let callback = fake.stats().submit_bodies[0].webhook_url.clone().unwrap();
     assert!(
@@ -530,6 +472,12 @@ async fn a_webhook_on_one_replica_answers_the_shopper_waiting_on_another_at_once
         .await
         .unwrap();
     assert_eq!(envelope["status"], "completed");
+    // The test's own read of the envelope is the only one so far.
+    let read_before = fake.stats().status_reads_per_job[&upstream_id];
+    assert_eq!(
+        read_before, 1,
+        "no replica read the job before its callback"
+    );
     let delivered = Instant::now();
     let r = http.post(&callback).json(&envelope).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -540,6 +488,11 @@ async fn a_webhook_on_one_replica_answers_the_shopper_waiting_on_another_at_once
     assert!(
         late < Duration::from_millis(100),
         "the shopper saw it {late:?} after the delivery"
+    );
+    // Three replicas, one reader, one read: the callback's confirmation.
+    assert_eq!(
+        fake.stats().status_reads_per_job[&upstream_id],
+        read_before + 1
     );
     drop(first);
 }
@@ -554,19 +507,8 @@ async fn a_sandbox_job_whose_replica_dies_is_told_as_failed_by_the_others() {
         &["--engine", "sandbox", "--sandbox-latency-scale", "1"],
     );
     let http = client();
-    let (_, session) = mint_on(&http, &all[0].base).await;
-    let token = session["token"].as_str().unwrap().to_owned();
-    let r = http
-        .post(format!("{}/api/v1/tryon/clothes", all[0].base))
-        .bearer_auth(&token)
-        .json(&job(json!({})))
-        .send()
-        .await
-        .unwrap();
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = token_on(&http, &all[0].base).await;
+    let id = submit_on(&http, &all[0].base, &token, &job(json!({}))).await;
     let status_on_other = format!("{}/api/v1/status/{id}", all[1].base);
     let (code, status) = get_on(&http, &status_on_other, &token).await;
     assert_eq!(code, 200);

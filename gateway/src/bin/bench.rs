@@ -18,7 +18,7 @@ use axum::http::header;
 use axum::routing::get;
 use base64::Engine as _;
 use serde_json::{json, Value};
-use support::{peak_rss_mb, percentile};
+use support::{mint, peak_rss_mb, percentile};
 
 const ORIGIN: &str = "http://bench.test";
 const SESSIONS: usize = 200;
@@ -239,16 +239,7 @@ async fn one_session(
     garment: &str,
     seed: u32,
 ) -> Result<(f64, f64), String> {
-    let session: Value = http
-        .post(format!("{base}/v1/sessions"))
-        .header("origin", ORIGIN)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let token = session["token"].as_str().ok_or("no token")?.to_owned();
+    let token = mint(http, base, ORIGIN).await?;
     let body = json!({"model_image": photo, "garment_image": garment, "seed": seed, "output_format": "jpeg"});
     let started = Instant::now();
     let r = http

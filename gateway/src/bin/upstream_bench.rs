@@ -25,7 +25,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::{peak_rss_mb, percentile};
+use support::{mint, peak_rss_mb, percentile};
 
 const ORIGIN: &str = "http://bench.test";
 const SHOPPERS: usize = 200;
@@ -74,11 +74,14 @@ fn main() {
         shoppers: SHOPPERS,
         replicas: 1,
     };
-    let mut scenarios = vec![
-        one("FASHN, polling", "fashn", false),
-        one("FASHN, webhooks", "fashn", true),
-        one("TryItOn, polling", "tryiton", false),
-    ];
+    // `TRYON_BENCH_ONLY=replicas` runs the replica run alone.
+    let only_replicas = std::env::var("TRYON_BENCH_ONLY").is_ok_and(|v| v == "replicas");
+    let mut scenarios = vec![];
+    if !only_replicas {
+        scenarios.push(one("FASHN, polling", "fashn", false));
+        scenarios.push(one("FASHN, webhooks", "fashn", true));
+        scenarios.push(one("TryItOn, polling", "tryiton", false));
+    }
     if redis.is_some() {
         scenarios.push(Scenario {
             name: "FASHN, webhooks, 3 replicas on Redis",
@@ -102,7 +105,7 @@ fn main() {
     );
     println!("gateway: status read every {POLL_SECONDS} s per job (polling), fallback read after {FALLBACK_SECONDS} s (webhooks); FASHN limits 50/60 s submit, 50/10 s status");
     println!();
-    println!("| run | shoppers | shopper-visible errors | upstream 429s | status reads per job, mean / max | target | webhooks | completion → shopper p50 / p99 (measured) | same in provider time | all done in (provider time) | gateway peak RSS | Redis commands per job |");
+    println!("| run | shoppers | shopper-visible errors | upstream 429s | status reads per job, mean / max | target | webhooks | completion → shopper p50 / p99 (measured) | same in provider time | all done in (provider time) | gateway peak RSS | Redis round trips per job |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (scenario, f) in rows {
         let mut lat = f.to_shopper_ms.clone();
@@ -279,9 +282,18 @@ async fn run(scenario: &Scenario, scale: f64, redis: Option<&str>) -> Figures {
     figures.reads_per_job_max = per_job.iter().copied().max().unwrap_or(0);
     figures.webhooks = stats["webhooks"]["succeeded"].as_u64().unwrap_or(0);
     if let (Some(url), Some(before)) = (shared, redis_before) {
-        let after = redis_commands(url).await;
-        figures.redis_commands_per_job =
-            Some(after.saturating_sub(before) as f64 / figures.jobs.max(1) as f64);
+        // Round trips: what the replicas sent (their own count), not the commands
+        // Redis ran inside the scripts.
+        let mut sent = 0.0;
+        for base in &bases {
+            sent += redis_commands_sent(&http, base).await;
+        }
+        figures.redis_commands_per_job = Some(sent / figures.jobs.max(1) as f64);
+        let processed = redis_commands(url).await.saturating_sub(before);
+        eprintln!(
+            "  Redis: {processed} commands processed (script internals included), {sent} sent by the replicas; by name: {}",
+            redis_command_stats(url).await
+        );
     }
     for gateway in &mut gateways {
         stop(gateway);
@@ -333,16 +345,7 @@ async fn shopper(
         bases[turn % bases.len()].as_str()
     };
     let base = next();
-    let session: Value = http
-        .post(format!("{base}/v1/sessions"))
-        .header("origin", ORIGIN)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let token = session["token"].as_str().ok_or("no token")?.to_owned();
+    let token = mint(http, base, ORIGIN).await?;
     let body = json!({
         "model_image": "https://example.com/person.jpg",
         "garment_image": format!("https://example.com/tee-{i}.png"),
@@ -420,4 +423,51 @@ async fn redis_commands(url: &str) -> u64 {
         .find_map(|l| l.strip_prefix("total_commands_processed:"))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// The commands Redis has run most, `name calls` (`INFO commandstats`).
+async fn redis_command_stats(url: &str) -> String {
+    let client = redis::Client::open(url).expect("a Redis URL");
+    let Ok(mut con) = client.get_multiplexed_async_connection().await else {
+        return String::new();
+    };
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut con)
+        .await
+        .unwrap_or_default();
+    let mut calls: Vec<(u64, String)> = info
+        .lines()
+        .filter_map(|l| {
+            let (name, rest) = l.strip_prefix("cmdstat_")?.split_once(':')?;
+            let n = rest
+                .strip_prefix("calls=")?
+                .split(',')
+                .next()?
+                .parse()
+                .ok()?;
+            Some((n, name.to_owned()))
+        })
+        .collect();
+    calls.sort_by(|a, b| b.cmp(a));
+    calls
+        .iter()
+        .take(8)
+        .map(|(n, name)| format!("{name} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Commands a gateway sent to Redis (`tryon_redis_commands_total`, all operations).
+async fn redis_commands_sent(http: &reqwest::Client, base: &str) -> f64 {
+    let Ok(r) = http.get(format!("{base}/metrics")).send().await else {
+        return 0.0;
+    };
+    r.text()
+        .await
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("tryon_redis_commands_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
