@@ -5,10 +5,12 @@ use std::cell::RefCell;
 
 use tryon_protocol::SessionResponse;
 
-use crate::net::{call, now_ms, when_online, NetError};
+use crate::net::{call, now_ms, sleep, when_online, NetError};
 
 /// Renew when less than this is left (ms), or a fifth of the lifetime if shorter.
 const RENEW_MARGIN_MS: f64 = 60_000.0;
+/// Mints answered 503 ("come back in a moment") that are waited out, about 20 s.
+const UNAVAILABLE_TRIES: u32 = 10;
 
 #[derive(Debug, Clone)]
 struct Current {
@@ -46,12 +48,31 @@ impl Session {
     pub async fn renew(&self) -> Result<String, NetError> {
         let old = self.current.borrow().as_ref().map(|c| c.token.clone());
         let url = self.url.as_str();
-        let answer = match when_online(|| call("POST", url, old.as_deref(), None, None)).await {
-            // The old token could not be renewed (too old, secret rotated): start afresh.
-            Err(NetError::Http { status: 401, .. }) if old.is_some() => {
-                when_online(|| call("POST", url, None, None, None)).await?
+        let mut unavailable = 0;
+        let answer = loop {
+            let answer = match when_online(|| call("POST", url, old.as_deref(), None, None)).await
+            {
+                // The old token could not be renewed (too old, secret rotated): start afresh.
+                Err(NetError::Http { status: 401, .. }) if old.is_some() => {
+                    when_online(|| call("POST", url, None, None, None)).await
+                }
+                other => other,
+            };
+            match answer {
+                // The gateway cannot mint for a moment (its replicas' shared store is
+                // away) and says when to come back: a job in the middle of its wait
+                // rides it out rather than failing.
+                Err(NetError::Http {
+                    status: 503,
+                    retry_after,
+                    ..
+                }) if unavailable < UNAVAILABLE_TRIES => {
+                    unavailable += 1;
+                    let seconds = retry_after.unwrap_or(2.0).clamp(0.5, 10.0);
+                    sleep(seconds * 1000.0).await;
+                }
+                other => break other?,
             }
-            other => other?,
         };
         let minted: SessionResponse =
             serde_json::from_str(&answer).map_err(|_| NetError::Http {

@@ -1,11 +1,12 @@
 // The widget's flows end to end: the camera, every failure the API names, a token
 // that expires in the middle of a job, the network dropping, and the gateway
-// restarting in the middle of a job, and FASHN's limits reached.
+// restarting in the middle of a job, Redis restarting, and FASHN's limits reached.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
 import { startHostedFake, FAKE_KEY } from '../lib/fake-upstream.mjs';
+import { startRedis } from '../lib/redis.mjs';
 import {
   startShop, launch, newPage, mountOnBlankPage, openWidget, sendPhoto, resultShown, assertClean, FIXTURES,
 } from '../lib/harness.mjs';
@@ -114,6 +115,38 @@ test('a token that expires in the middle of a job is renewed and the job complet
     assertClean(page);
     await page.context().close();
   });
+});
+
+test('Redis killed and restarted in the middle of a job: token renewals wait it out and the job completes', async () => {
+  const redis = await startRedis();
+  // Tokens of 2 s (renewed during the job), the mint limit on (so minting needs Redis).
+  const args = ['--engine', 'sandbox', '--sandbox-latency-scale', '0.8', '--allow-private-image-urls',
+    '--token-ttl-seconds', '2', '--redis-url', redis.url];
+  const live = await startGateway({ args, env: { TRYON_MINT_RATE_PER_MINUTE: '600' } });
+  const redisShop = await startShop(live);
+  try {
+    const page = await widgetPage({}, redisShop);
+    const mints = [];
+    page.on('response', (r) => {
+      if (r.request().method() === 'POST' && r.url().endsWith('/v1/sessions')) mints.push(r.status());
+    });
+    await openWidget(page);
+    await sendPhoto(page);
+    await page.getByTestId('tryon-working').waitFor();
+    await redis.kill();
+    await page.waitForTimeout(3500);
+    await redis.restart();
+    await resultShown(page, 60000);
+    assert.ok(mints.includes(503), `a renewal met the outage and was answered 503: ${mints}`);
+    assert.equal(mints.at(-1), 200, `and a later one succeeded: ${mints}`);
+    // The 503s the browser logs are the ones the widget waited out.
+    assertClean(page, ['Failed to load resource']);
+    await page.context().close();
+  } finally {
+    await redisShop.close();
+    await live.stop();
+    await redis.stop();
+  }
 });
 
 test('the network drops for a few seconds while waiting: the widget resumes and completes', async () => {
