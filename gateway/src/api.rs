@@ -350,9 +350,13 @@ async fn upstream_callback(
             "No such callback on the try-on gateway.",
         )
     };
-    let Engine::Upstream(upstream) = &state.engine else {
-        read_and_drop(body, CALLBACK_BODY_LIMIT).await;
-        return Err(forged());
+    let upstream = match &state.engine {
+        Engine::Upstream(upstream) if upstream.ticket_is_sealed(&ticket) => upstream,
+        _ => {
+            read_and_drop(body, CALLBACK_BODY_LIMIT).await;
+            state.metrics.upstream_callback(Delivery::Forged.as_str());
+            return Err(forged());
+        }
     };
     let bytes = axum::body::to_bytes(body, CALLBACK_BODY_LIMIT)
         .await

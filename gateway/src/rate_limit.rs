@@ -52,7 +52,7 @@ impl RateLimiter {
             )),
             (Some(n), Some(cluster)) => RateLimiter::Shared {
                 cluster,
-                interval_ms: 60_000 / u64::from(n.get()),
+                interval_ms: (60_000 / u64::from(n.get())).max(1),
                 burst: n.get(),
             },
         }

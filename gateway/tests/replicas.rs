@@ -518,7 +518,7 @@ async fn a_sandbox_job_whose_replica_dies_is_told_as_failed_by_the_others() {
     );
     let killed = Instant::now();
     all[0].kill();
-    // Within the alive key's 6 s, the other replica says what happened.
+    // Within the alive key's 10 s, the other replica says what happened.
     let status = loop {
         // The widget's long-poll, answered as soon as the other replica knows.
         let (code, status) = get_on(&http, &format!("{status_on_other}?wait=25"), &token).await;
@@ -526,7 +526,7 @@ async fn a_sandbox_job_whose_replica_dies_is_told_as_failed_by_the_others() {
         if status["status"] == "failed" {
             break status;
         }
-        assert!(killed.elapsed() < Duration::from_secs(8), "{status}");
+        assert!(killed.elapsed() < Duration::from_secs(14), "{status}");
     };
     assert_eq!(status["error"]["name"], "PipelineError");
     assert!(status["error"]["message"]

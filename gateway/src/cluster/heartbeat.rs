@@ -13,7 +13,8 @@ use crate::engine::EngineStatus;
 
 /// How often a replica says it is alive, and how long that lasts.
 const BEAT: Duration = Duration::from_secs(2);
-const ALIVE: Duration = Duration::from_secs(6);
+/// Five beats: a Redis stall of a few seconds does not make a live replica look dead.
+const ALIVE: Duration = Duration::from_secs(10);
 
 impl Cluster {
     fn alive_key(&self, replica: &str) -> String {

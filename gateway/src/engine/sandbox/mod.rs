@@ -152,12 +152,24 @@ impl Sandbox {
     /// store that is down costs other replicas the job, not this one).
     async fn set(&self, job: &Job, status: EngineStatus) {
         job.state.send_replace(status.clone());
-        if let Some(cluster) = &self.cluster {
-            if let Err(down) = cluster
-                .store_status(&job.id, &status, self.settings.result_ttl)
-                .await
-            {
-                tracing::warn!(error = %down.0, "a sandbox job's status could not be shared");
+        let Some(cluster) = &self.cluster else {
+            return;
+        };
+        let ttl = self.settings.result_ttl;
+        if let Err(down) = cluster.store_status(&job.id, &status, ttl).await {
+            tracing::warn!(error = %down.0, "a sandbox job's status could not be shared");
+            if status.status.is_terminal() {
+                // Its end must reach the other replicas, or they say "processing"
+                // until the widget gives up: tried again each second for a minute.
+                let (cluster, id) = (cluster.clone(), job.id.clone());
+                tokio::spawn(async move {
+                    for _ in 0..60 {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        if cluster.store_status(&id, &status, ttl).await.is_ok() {
+                            return;
+                        }
+                    }
+                });
             }
         }
     }

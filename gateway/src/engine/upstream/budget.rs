@@ -206,6 +206,8 @@ impl Budget {
     /// caller should wait before trying again.
     pub async fn ticket_within(&self, patience: Option<Duration>) -> Result<Ticket, Duration> {
         let per = self.limit.map_or(Duration::ZERO, |l| l.per);
+        // Counted while it waits, also when the waiting caller goes away.
+        let _waiting = Waiting::new(&self.state);
         if let (Some(shared), Some(limit)) = (&self.shared, self.limit) {
             let deadline = patience.map(|p| Instant::now() + p);
             match self.shared_ticket(shared, limit, deadline).await {
@@ -215,16 +217,17 @@ impl Budget {
                 None => {}
             }
         }
-        self.state.lock().unwrap().waiting += 1;
         let acquire = self.permits.clone().acquire_owned();
         let permit = match patience {
             None => Ok(acquire.await),
             Some(p) => tokio::time::timeout(p, acquire).await,
         };
         let estimate = {
-            let mut state = self.state.lock().unwrap();
-            state.waiting -= 1;
-            permit.is_err().then(|| state.next_free_in(per))
+            let state = self.state.lock().unwrap();
+            // Those still waiting, not counting this caller.
+            permit
+                .is_err()
+                .then(|| state.next_free_in(per, state.waiting.saturating_sub(1)))
         };
         let permit = match permit {
             Ok(p) => p.expect("the semaphore is never closed"),
@@ -250,7 +253,11 @@ impl Budget {
         limit: Limit,
         deadline: Option<Instant>,
     ) -> Option<Result<Ticket, Duration>> {
-        self.state.lock().unwrap().waiting += 1;
+        // While Redis cannot be reached, no caller waits on it: this replica's own
+        // window serves (the heartbeat finds out when Redis is back).
+        if !shared.cluster.is_up() {
+            return None;
+        }
         let turn = match deadline {
             None => Some(shared.line.lock().await),
             Some(d) => tokio::time::timeout_at(d, shared.line.lock()).await.ok(),
@@ -261,6 +268,12 @@ impl Budget {
             };
             let id = crate::token::random_hex(8);
             loop {
+                // A provider's 429 heard here holds this replica at once, before the
+                // pause has reached Redis.
+                let paused = self.state.lock().unwrap().paused_until;
+                if let Some(until) = paused.filter(|u| *u > Instant::now()) {
+                    tokio::time::sleep_until(until).await;
+                }
                 let wait = match shared
                     .cluster
                     .take_permit(shared.endpoint, limit.requests, limit.per, shared.hold, &id)
@@ -287,7 +300,6 @@ impl Budget {
             }
         }
         .await;
-        self.state.lock().unwrap().waiting -= 1;
         answer
     }
 
@@ -310,17 +322,37 @@ impl Budget {
     }
 }
 
+/// One waiting caller, counted until it is served or gone.
+struct Waiting {
+    state: Arc<Mutex<State>>,
+}
+
+impl Waiting {
+    fn new(state: &Arc<Mutex<State>>) -> Self {
+        state.lock().unwrap().waiting += 1;
+        Waiting {
+            state: state.clone(),
+        }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.state.lock().unwrap().waiting -= 1;
+    }
+}
+
 impl State {
     /// When a caller arriving now could expect a permit: the return of the one ahead
-    /// of every waiting caller, or a whole window when none is resting.
-    fn next_free_in(&self, per: Duration) -> Duration {
+    /// of the `waiting` callers, or a whole window when none is resting.
+    fn next_free_in(&self, per: Duration, waiting: usize) -> Duration {
         let now = Instant::now();
         let pause = self
             .paused_until
             .map_or(Duration::ZERO, |u| u.saturating_duration_since(now));
         let back = self
             .returning
-            .get(self.waiting)
+            .get(waiting)
             .map_or(per, |at| at.saturating_duration_since(now));
         back.max(pause)
     }

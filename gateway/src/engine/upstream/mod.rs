@@ -140,11 +140,11 @@ impl Failure {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 retry_after,
                 error,
-            } if !out_of_credits(error.as_ref()) => Some(
-                retry_after
-                    .map_or(PAUSE_WITHOUT_RETRY_AFTER, Duration::from_secs_f64)
-                    .min(LONGEST_PAUSE),
-            ),
+            } if !out_of_credits(error.as_ref()) => Some(retry_after.map_or(
+                PAUSE_WITHOUT_RETRY_AFTER,
+                // Clamped first: a provider's absurd Retry-After must not panic here.
+                |s| Duration::from_secs_f64(s.clamp(0.0, LONGEST_PAUSE.as_secs_f64())),
+            )),
             _ => None,
         }
     }
@@ -361,6 +361,11 @@ impl Upstream {
         wait: Option<Wait>,
     ) -> Result<Option<EngineStatus>, GatewayError> {
         tracker::status(self, id, wait).await
+    }
+
+    /// Whether `ticket` carries this gateway's seal (checked before any body is read).
+    pub fn ticket_is_sealed(&self, ticket: &str) -> bool {
+        self.tickets.as_ref().and_then(|t| t.open(ticket)).is_some()
     }
 
     /// A webhook delivery to `ticket` with `body`: what becomes of it.

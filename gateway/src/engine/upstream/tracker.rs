@@ -330,8 +330,12 @@ async fn read_job(upstream: Arc<Upstream>, id: String, job: Arc<Followed>, at_on
             last_read = Some(Instant::now());
         }
     }
+    // A nudge (a webhook) is kept until a read follows it, also while another replica
+    // holds the lease: if that one dies, the replica taking over reads at once.
+    let mut nudged = false;
+    // After a failed read, the next comes after the polling interval, not the fallback.
+    let mut failed = false;
     loop {
-        let mut nudged = false;
         if !first {
             tokio::select! {
                 _ = tokio::time::sleep(quiet) => {}
@@ -352,7 +356,8 @@ async fn read_job(upstream: Arc<Upstream>, id: String, job: Arc<Followed>, at_on
                 continue;
             }
         }
-        let due = first || nudged || last_read.is_none_or(|at| at.elapsed() >= read_every);
+        let every = if failed { pace.poll } else { read_every };
+        let due = first || nudged || last_read.is_none_or(|at| at.elapsed() >= every);
         first = false;
         if !due {
             continue;
@@ -362,7 +367,26 @@ async fn read_job(upstream: Arc<Upstream>, id: String, job: Arc<Followed>, at_on
             tokio::time::sleep_until((at + pace.poll).into()).await;
         }
         last_read = Some(Instant::now());
-        let read = upstream.read_status(&id).await;
+        nudged = false;
+        let read = match &cluster {
+            // The lease is renewed while the read waits its turn or is retried, so no
+            // other replica reads the job meanwhile.
+            Some(cluster) => {
+                let read = upstream.read_status(&id);
+                let renew = async {
+                    loop {
+                        tokio::time::sleep(lease / 3).await;
+                        let _ = cluster.hold_lease(&id, lease).await;
+                    }
+                };
+                tokio::select! {
+                    read = read => read,
+                    never = renew => never,
+                }
+            }
+            None => upstream.read_status(&id).await,
+        };
+        failed = read.is_err();
         let reading = match read {
             Ok(Some(read)) => {
                 if read.status.status.is_terminal() {
