@@ -201,22 +201,10 @@ async fn redis_killed_and_restarted_gives_clear_errors_then_recovers_without_a_r
     assert_eq!(code, 503, "{status}");
     assert_eq!(status["error"]["name"], "SharedStateUnavailable");
     assert!(started.elapsed() < Duration::from_secs(3));
-    let health = http
-        .get(format!("{}/healthz", all[1].base))
-        .send()
-        .await
-        .unwrap();
-    let health: Value = health.json().await.unwrap();
+    let health = get_json(&http, &format!("{}/healthz", all[1].base)).await;
     assert_eq!(health["status"], "degraded", "{health}");
     assert_eq!(health["redis"]["up"], false);
-    let metrics = http
-        .get(format!("{}/metrics", all[1].base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = get_text(&http, &format!("{}/metrics", all[1].base)).await;
     assert!(metrics.contains("tryon_redis_up 0"), "{metrics}");
 
     redis.restart();
@@ -235,14 +223,7 @@ async fn redis_killed_and_restarted_gives_clear_errors_then_recovers_without_a_r
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let health: Value = http
-            .get(format!("{}/healthz", replica.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let health: Value = get_json(&http, &format!("{}/healthz", replica.base)).await;
         assert_eq!(health["status"], "ok", "{health}");
     }
     // And a new job is shared again.

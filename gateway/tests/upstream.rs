@@ -254,12 +254,8 @@ async fn an_upstream_retry_after_date_is_passed_on_in_seconds() {
 
 #[tokio::test]
 async fn an_unreachable_upstream_is_a_502_that_says_so() {
-    // A port nothing listens on: bind, note it, close it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nothing listens on.
+    let port = common::replicas::free_port();
     let gw = gateway(&format!("http://127.0.0.1:{port}")).await;
     let token = gw.token().await;
     let (code, answer) = gw.submit(&token, &body("ok")).await;

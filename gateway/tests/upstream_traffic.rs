@@ -143,13 +143,7 @@ async fn fashns_429s_never_reach_a_shopper_whose_job_runs() {
     all_completed(&results);
     let stats = fashn.stats();
     assert!(stats.too_many_requests.status > 0, "the fake did refuse");
-    let metrics = gw
-        .http
-        .get(format!("{}/metrics", gw.base))
-        .send()
-        .await
-        .unwrap();
-    let metrics = metrics.text().await.unwrap();
+    let metrics = get_text(&gw.http, &format!("{}/metrics", gw.base)).await;
     assert!(
         metrics.contains(r#"tryon_upstream_calls_total{endpoint="status",outcome="rate_limited"}"#),
         "{metrics}"
@@ -313,15 +307,7 @@ async fn forged_and_replayed_callbacks_put_nothing_on_a_screen() {
         reads,
         "replays read nothing"
     );
-    let metrics = gw
-        .http
-        .get(format!("{}/metrics", gw.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = get_text(&gw.http, &format!("{}/metrics", gw.base)).await;
     for outcome in ["confirmed", "duplicate", "forged"] {
         assert!(
             metrics.contains(&format!(

@@ -407,19 +407,26 @@ async fn shopper(
     }
 }
 
-/// Commands the Redis server has processed so far (`INFO stats`).
-async fn redis_commands(url: &str) -> u64 {
-    let client = redis::Client::open(url).expect("a Redis URL");
-    let mut con = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("the bench's Redis answers");
-    let info: String = redis::cmd("INFO")
-        .arg("stats")
+/// A section of Redis's `INFO` (empty when Redis does not answer).
+async fn redis_info(url: &str, section: &str) -> String {
+    let Ok(client) = redis::Client::open(url) else {
+        return String::new();
+    };
+    let Ok(mut con) = client.get_multiplexed_async_connection().await else {
+        return String::new();
+    };
+    redis::cmd("INFO")
+        .arg(section)
         .query_async(&mut con)
         .await
-        .expect("INFO stats");
-    info.lines()
+        .unwrap_or_default()
+}
+
+/// Commands the Redis server has processed so far (`INFO stats`).
+async fn redis_commands(url: &str) -> u64 {
+    redis_info(url, "stats")
+        .await
+        .lines()
         .find_map(|l| l.strip_prefix("total_commands_processed:"))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0)
@@ -427,15 +434,7 @@ async fn redis_commands(url: &str) -> u64 {
 
 /// The commands Redis has run most, `name calls` (`INFO commandstats`).
 async fn redis_command_stats(url: &str) -> String {
-    let client = redis::Client::open(url).expect("a Redis URL");
-    let Ok(mut con) = client.get_multiplexed_async_connection().await else {
-        return String::new();
-    };
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query_async(&mut con)
-        .await
-        .unwrap_or_default();
+    let info = redis_info(url, "commandstats").await;
     let mut calls: Vec<(u64, String)> = info
         .lines()
         .filter_map(|l| {

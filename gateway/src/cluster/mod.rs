@@ -86,7 +86,7 @@ impl Cluster {
             metrics,
             fanout: Fanout::new(),
         });
-        metrics_up(&cluster.metrics, true);
+        cluster.metrics.redis_up(true);
         tokio::spawn(fanout::listen(Arc::downgrade(&cluster)));
         tokio::spawn(heartbeat::beat(Arc::downgrade(&cluster)));
         Ok(cluster)
@@ -109,7 +109,7 @@ impl Cluster {
             } else {
                 tracing::warn!(what, "Redis cannot be reached: shared state is unavailable");
             }
-            metrics_up(&self.metrics, up);
+            self.metrics.redis_up(up);
         }
         if !up {
             self.metrics.redis_error(what);
@@ -241,8 +241,4 @@ impl std::fmt::Debug for Cluster {
             .field("up", &self.is_up())
             .finish()
     }
-}
-
-fn metrics_up(metrics: &Metrics, up: bool) {
-    metrics.redis_up(up);
 }

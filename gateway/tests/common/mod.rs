@@ -141,6 +141,16 @@ impl TestGateway {
     }
 }
 
+/// The body of a GET of `url`, as text (`/metrics`).
+pub async fn get_text(http: &reqwest::Client, url: &str) -> String {
+    http.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// The body of a GET of `url`, as JSON (`/healthz`).
+pub async fn get_json(http: &reqwest::Client, url: &str) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// The fixtures folder (`fixtures/` in the repository; `TRYON_FIXTURES` overrides it).
 pub fn fixtures() -> PathBuf {
     std::env::var_os("TRYON_FIXTURES")

@@ -322,34 +322,26 @@ fn refuse(dialect: Dialect, checks: &[(&'static str, bool)]) -> Result<(), NotCa
 /// provider's own names mapped to the nearest contract name (the original kept in
 /// the message).
 pub fn error_in(dialect: Dialect, body: &Value) -> Option<ApiError> {
-    let (name, message) = match body.get("error")? {
-        Value::Object(e) => (
-            e.get("name")?.as_str()?.to_owned(),
-            e.get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned(),
-        ),
-        Value::String(name) => (
-            name.clone(),
-            body.get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned(),
-        ),
-        _ => return None,
-    };
-    Some(nearest(dialect, &name, &message))
+    let (name, message) = raw_error(body)?;
+    Some(nearest(dialect, name, message))
+}
+
+/// The name and message of an answer's error, in either shape, as the provider wrote them.
+fn raw_error(body: &Value) -> Option<(&str, &str)> {
+    fn text(v: Option<&Value>) -> &str {
+        v.and_then(Value::as_str).unwrap_or("")
+    }
+    match body.get("error")? {
+        Value::Object(e) => Some((e.get("name")?.as_str()?, text(e.get("message")))),
+        Value::String(name) => Some((name.as_str(), text(body.get("message")))),
+        _ => None,
+    }
 }
 
 /// The provider's own error name in a status answer, when the contract does not know
 /// it (then shoppers were given the nearest contract name): for the metrics.
 pub fn provider_error_name(body: &Value) -> Option<String> {
-    let name = match body.get("error")? {
-        Value::Object(e) => e.get("name")?.as_str()?,
-        Value::String(name) => name.as_str(),
-        _ => return None,
-    };
+    let (name, _) = raw_error(body)?;
     matches!(ErrorName::from(name), ErrorName::Other(_)).then(|| name.to_owned())
 }
 
