@@ -15,8 +15,9 @@ use serde::Deserialize;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 use tryon_protocol::{
-    ErrorName, JobStatus, OutputFormat, SessionResponse, StatusResponse, SubmitResponse,
-    TryOnRequest, LONG_POLL_MAX_SECONDS, SESSIONS_PATH, STATUS_PATH, SUBMIT_PATH,
+    ErrorName, JobStatus, OutputFormat, PrecheckRequest, PrecheckResponse, SessionResponse,
+    StatusResponse, SubmitResponse, TryOnRequest, LONG_POLL_MAX_SECONDS, PRECHECK_PATH,
+    SESSIONS_PATH, STATUS_PATH, SUBMIT_PATH,
 };
 
 use crate::auth::{bearer, origin, Caller};
@@ -47,6 +48,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route(SESSIONS_PATH, post(mint_session))
         .route(SUBMIT_PATH, post(submit))
+        .route(PRECHECK_PATH, post(precheck))
         .route(&format!("{STATUS_PATH}/{{id}}"), get(status))
         .route(&format!("{RESULTS_PATH}/{{name}}"), get(result_image))
         .route(
@@ -194,6 +196,16 @@ async fn submit(
     // The request holds what is needed now; the body is freed before the engine's
     // call, which upstream lasts as long as the hosted API takes to answer.
     drop(body);
+    // A photo with nobody in it fails now, in the contract's shape for a job that
+    // could not start: nothing is sent upstream, nothing is charged.
+    if let Some(error) = state.photo_check.refusal(&request.model_image).await {
+        state.metrics.photo_checked("job_refused");
+        tracing::info!(session = %short(&caller.session), "job refused: nobody in the photo");
+        return Ok(Json(SubmitResponse {
+            id: None,
+            error: Some(error),
+        }));
+    }
     let engine_id = state.engine.submit(request).await?;
     state.metrics.job_submitted(state.engine.name());
     tracing::info!(session = %short(&caller.session), engine = state.engine.name(), "job submitted");
@@ -201,6 +213,39 @@ async fn submit(
         id: Some(state.handles.seal(&caller.session, &engine_id)),
         error: None,
     }))
+}
+
+/// `POST /v1/precheck`: what keeps this photo from showing this kind of garment.
+async fn precheck(
+    State(state): State<AppState>,
+    caller: Result<Caller, GatewayError>,
+    request: Request,
+) -> Result<Json<PrecheckResponse>, GatewayError> {
+    if let Err(refusal) = caller {
+        read_and_drop(request.into_body(), body_limit(&state)).await;
+        return Err(refusal);
+    }
+    let JobBody(body) = JobBody::from_request(request, &state).await?;
+    let ask: PrecheckRequest = serde_json::from_slice(&body).map_err(|e| {
+        GatewayError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorName::InvalidRequest,
+            format!("The photo check wants {{\"model_image\": \"data:image/jpeg;base64,…\", \"category\": \"tops\"}}: {e}"),
+        )
+    })?;
+    drop(body);
+    let answer = state
+        .photo_check
+        .precheck(ask.model_image, ask.category)
+        .await?;
+    state
+        .metrics
+        .photo_checked(match (answer.checked, answer.problems.is_empty()) {
+            (false, _) => "off",
+            (true, true) => "fine",
+            (true, false) => "advice",
+        });
+    Ok(Json(answer))
 }
 
 /// The query of a status read: the gateway's long-poll extension.

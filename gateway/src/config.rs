@@ -21,6 +21,19 @@ pub enum EngineChoice {
     Upstream,
 }
 
+/// What the gateway does with its look at the shopper's photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PhotoCheckMode {
+    /// `POST /v1/precheck` answers, and a job whose photo has nobody in it fails at
+    /// once with `PoseError` (no upstream call, nothing charged).
+    On,
+    /// `POST /v1/precheck` answers; jobs are never refused for their photo.
+    Advise,
+    /// No check: `/v1/precheck` answers `checked: false`, and upstream the models
+    /// are never loaded (the sandbox still uses them for its previews).
+    Off,
+}
+
 /// A secret that never prints: `Debug` shows only whether it is set.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secret(pub String);
@@ -194,6 +207,11 @@ pub struct Config {
     /// widget then polls.
     #[arg(long, env = "TRYON_LONG_POLL_MAX_SECONDS", default_value_t = 30)]
     pub long_poll_max_seconds: u64,
+
+    /// The photo check: `on` (advice, and jobs with nobody in the photo fail at once),
+    /// `advise` (advice only) or `off`.
+    #[arg(long, env = "TRYON_PHOTO_CHECK", value_enum, default_value_t = PhotoCheckMode::On)]
+    pub photo_check: PhotoCheckMode,
 
     /// Sandbox: the contract's latency per mode (6 / 9 / 12–18 s) times this (1.0: realistic).
     #[arg(long, env = "TRYON_SANDBOX_LATENCY_SCALE", default_value_t = 0.1)]

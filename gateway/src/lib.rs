@@ -16,6 +16,7 @@ pub mod extract;
 pub mod images;
 pub mod job_handle;
 pub mod metrics;
+pub mod photo_check;
 pub mod rate_limit;
 pub mod serve;
 pub mod server_key;

@@ -57,6 +57,11 @@ async fn run() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    // The pose models take a moment to load: load them now, not for the first shopper.
+    if state.photo_check.wants_models() || state.engine.name() == "sandbox" {
+        let eyes = state.photo_check.eyes().clone();
+        tokio::spawn(async move { eyes.vision().await.ok() });
+    }
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(l) => l,
         Err(e) => {

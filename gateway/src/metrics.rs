@@ -89,6 +89,11 @@ struct Callback {
     outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PhotoVerdict {
+    verdict: &'static str,
+}
+
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// The gateway's counters and histograms.
@@ -108,6 +113,7 @@ pub struct Metrics {
     redis_up: Gauge,
     redis_commands: Family<RedisOp, Counter>,
     redis_errors: Family<RedisOp, Counter>,
+    photo_checks: Family<PhotoVerdict, Counter>,
 }
 
 impl Default for Metrics {
@@ -128,6 +134,7 @@ impl Default for Metrics {
             redis_up: Gauge::default(),
             redis_commands: Family::default(),
             redis_errors: Family::default(),
+            photo_checks: Family::default(),
         };
         let mut registry = Registry::default();
         // Counters are registered without `_total`: the encoder adds it to the samples.
@@ -201,6 +208,11 @@ impl Default for Metrics {
             "Commands to the shared store that failed or got no answer in time, by operation",
             metrics.redis_errors.clone(),
         );
+        registry.register(
+            "tryon_photo_checks",
+            "Looks at shoppers' photos, by verdict (fine, advice: /v1/precheck found problems; off: the check is turned off; job_refused: a submitted photo showed nobody)",
+            metrics.photo_checks.clone(),
+        );
         Metrics {
             registry,
             ..metrics
@@ -209,6 +221,13 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// A photo was looked at, with this verdict.
+    pub fn photo_checked(&self, verdict: &'static str) {
+        self.photo_checks
+            .get_or_create(&PhotoVerdict { verdict })
+            .inc();
+    }
+
     /// A token was minted (or renewed).
     pub fn session_minted(&self, renewed: bool) {
         self.sessions_minted

@@ -13,6 +13,7 @@ use crate::engine::Engine;
 use crate::images::{AddressPolicy, ImageFetcher};
 use crate::job_handle::JobHandles;
 use crate::metrics::Metrics;
+use crate::photo_check::{Eyes, PhotoCheck};
 use crate::rate_limit::RateLimiter;
 use crate::server_key::ServerKey;
 use crate::token::{random_hex, TokenIssuer};
@@ -39,6 +40,8 @@ pub struct Inner {
     pub metrics: Arc<Metrics>,
     /// The store replicas share, if any.
     pub cluster: Option<Arc<Cluster>>,
+    /// The look at the shopper's photo (`/v1/precheck`, and refusing photos of nobody).
+    pub photo_check: PhotoCheck,
 }
 
 impl std::ops::Deref for AppState {
@@ -85,6 +88,7 @@ impl AppState {
             s => s.to_owned(),
         };
         let metrics = Arc::new(Metrics::default());
+        let eyes = Eyes::default();
         let cluster = match &config.redis_url {
             Some(url) => Some(Cluster::open(url, metrics.clone()).map_err(ConfigError::BadRedis)?),
             None => None,
@@ -167,6 +171,7 @@ impl AppState {
                     fetcher,
                     metrics.clone(),
                     cluster.clone(),
+                    eyes.clone(),
                 )))
             }
         };
@@ -175,6 +180,7 @@ impl AppState {
             handles: JobHandles::new(secret.as_bytes()),
             server_key: ServerKey::new(&config.server_api_key.0),
             mint_limiter: RateLimiter::per_minute(config.mint_rate_per_minute, cluster.clone()),
+            photo_check: PhotoCheck::new(config.photo_check, eyes),
             cluster,
             engine,
             metrics,

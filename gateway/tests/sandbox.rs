@@ -171,11 +171,6 @@ async fn real_failures_give_the_real_error() {
             "base64 payload is damaged",
         ),
         (
-            json!({"model_image": blank_png(400, 600, [200, 200, 200, 255])}),
-            "PoseError",
-            "flat colour",
-        ),
-        (
             json!({"garment_image": blank_png(300, 300, [0, 0, 0, 0])}),
             "ImageLoadError",
             "no garment",

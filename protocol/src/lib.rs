@@ -14,6 +14,7 @@ mod error;
 mod image_format;
 mod image_input;
 mod options;
+mod precheck;
 mod request;
 mod retry;
 mod session;
@@ -23,6 +24,7 @@ pub use error::{ApiError, ErrorBody, ErrorName};
 pub use image_format::{sniff, ImageFormat};
 pub use image_input::{decode_base64, ImageInput, ImageKind};
 pub use options::{Category, GarmentPhotoType, Mode, ModerationLevel, OutputFormat, UnknownValue};
+pub use precheck::{BodyPart, PhotoProblem, PrecheckRequest, PrecheckResponse, PRECHECK_PATH};
 pub use request::{TryOnRequest, ValidationError, MAX_NUM_SAMPLES, REQUEST_FIELDS};
 pub use retry::{retry_after, Backoff};
 pub use session::{

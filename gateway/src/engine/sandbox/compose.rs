@@ -1,12 +1,15 @@
 //! The sandbox's picture: the garment cut out of its background and laid over the
-//! body region its category implies, framed and labelled as a sandbox preview so
-//! nobody mistakes it for a generative result.
+//! part of the body its category covers, as the pose model found it (shoulders to
+//! hips for tops, hips to knees or ankles for bottoms, shoulders to knees for
+//! one-pieces), cut to the person's outline with the forearms in front; framed and
+//! labelled as a sandbox preview so nobody mistakes it for a generative result.
 
 use image::imageops;
-use image::{DynamicImage, GenericImageView, Rgba, RgbaImage};
+use image::{DynamicImage, GenericImageView, GrayImage, Rgba, RgbaImage};
 use tryon_protocol::{
     Category, ErrorName, GarmentPhotoType, TryOnRequest, PROCESSING_HEIGHT, PROCESSING_WIDTH,
 };
+use tryon_vision::{Landmark, Person, Point};
 
 use super::font::{draw_text, text_width};
 
@@ -42,25 +45,9 @@ pub fn fit_model(model: &DynamicImage) -> Result<RgbaImage, Refusal> {
     let (w, h) = (PROCESSING_WIDTH, PROCESSING_HEIGHT);
     if model.dimensions() == (w, h) {
         // What the widget sends: already prepared.
-        let fitted = model.to_rgba8();
-        return if is_flat(&fitted) {
-            Err(no_person())
-        } else {
-            Ok(fitted)
-        };
+        return Ok(model.to_rgba8());
     }
-    let fitted = resize(&model.to_rgba8(), w, h, true);
-    if is_flat(&fitted) {
-        return Err(no_person());
-    }
-    Ok(fitted)
-}
-
-fn no_person() -> Refusal {
-    (
-        ErrorName::PoseError,
-        "No person was found in the model image: it is a single flat colour. Take a photo of one person, facing the camera, body framed.".into(),
-    )
+    Ok(resize(&model.to_rgba8(), w, h, true))
 }
 
 /// Resizes with Lanczos3; `cover` crops the centre to the new aspect ratio first.
@@ -70,18 +57,6 @@ fn resize(source: &RgbaImage, width: u32, height: u32, cover: bool) -> RgbaImage
     let crop = cover.then(|| tryon_resize::Crop::centred(sw, sh, width, height));
     let pixels = tryon_resize::resize_rgba(source.as_raw(), sw, sh, crop, width, height, !cover);
     RgbaImage::from_raw(width, height, pixels).expect("the buffer has width × height pixels")
-}
-
-/// Whether an image is (nearly) one colour: nothing in it to find.
-fn is_flat(img: &RgbaImage) -> bool {
-    let (mut lo, mut hi) = ([255u8; 3], [0u8; 3]);
-    for p in img.pixels().step_by(7) {
-        for c in 0..3 {
-            lo[c] = lo[c].min(p[c]);
-            hi[c] = hi[c].max(p[c]);
-        }
-    }
-    (0..3).all(|c| hi[c].saturating_sub(lo[c]) < 8)
 }
 
 /// The garment with a transparent background, trimmed to its visible pixels.
@@ -139,54 +114,269 @@ fn border_colour(img: &RgbaImage) -> [u8; 3] {
     sum.map(|s| (s / n.max(1)) as u8)
 }
 
-/// The body region (fractions of the frame: left, top, right, bottom) a category covers.
-fn body_region(category: Category, photo_type: GarmentPhotoType, garment: &RgbaImage) -> [f32; 4] {
-    let resolved = match category {
+/// The garment kind a job draws: its category, `auto` decided from the garment.
+fn resolved(category: Category, photo_type: GarmentPhotoType, garment: &RgbaImage) -> Category {
+    match category {
         Category::Auto if photo_type == GarmentPhotoType::Model => Category::OnePieces,
         Category::Auto if garment.height() as f32 >= 1.5 * garment.width() as f32 => {
             Category::OnePieces
         }
         Category::Auto => Category::Tops,
         other => other,
-    };
-    match resolved {
-        Category::Bottoms => [0.26, 0.50, 0.74, 0.93],
-        Category::OnePieces => [0.18, 0.21, 0.82, 0.90],
-        _ => [0.16, 0.21, 0.84, 0.58],
+    }
+}
+
+/// A direction or offset in picture pixels.
+#[derive(Clone, Copy)]
+struct Vec2(f32, f32);
+
+impl Vec2 {
+    fn between(from: Point, to: Point) -> Vec2 {
+        Vec2(to.x - from.x, to.y - from.y)
+    }
+    fn length(self) -> f32 {
+        self.0.hypot(self.1)
+    }
+    fn unit(self) -> Vec2 {
+        let l = self.length().max(f32::EPSILON);
+        Vec2(self.0 / l, self.1 / l)
+    }
+    fn times(self, k: f32) -> Vec2 {
+        Vec2(self.0 * k, self.1 * k)
+    }
+}
+
+fn moved(p: Point, by: Vec2) -> Point {
+    Point {
+        x: p.x + by.0,
+        y: p.y + by.1,
+    }
+}
+
+/// Where the garment goes: the middle of its top edge, the directions across the
+/// body (picture left to right for somebody facing the camera) and down it, and
+/// its size in pixels. Measured from the body, so it follows a lean or a seat.
+struct Placement {
+    top: Point,
+    across: Vec2,
+    down: Vec2,
+    width: f32,
+    height: f32,
+}
+
+fn placement(person: &Person, kind: Category) -> Placement {
+    let at = |l: Landmark| person.at(l).at;
+    let shoulders = at(Landmark::LeftShoulder).midpoint(at(Landmark::RightShoulder));
+    let hips = at(Landmark::LeftHip).midpoint(at(Landmark::RightHip));
+    let knees = at(Landmark::LeftKnee).midpoint(at(Landmark::RightKnee));
+    let shoulder_width = at(Landmark::LeftShoulder).distance(at(Landmark::RightShoulder));
+    let hip_width = at(Landmark::LeftHip).distance(at(Landmark::RightHip));
+    let torso = Vec2::between(shoulders, hips);
+    let shoulder_line =
+        Vec2::between(at(Landmark::RightShoulder), at(Landmark::LeftShoulder)).unit();
+    let hip_line = Vec2::between(at(Landmark::RightHip), at(Landmark::LeftHip)).unit();
+    match kind {
+        Category::Bottoms => {
+            let thigh = Vec2::between(hips, knees);
+            let ankles_seen = [Landmark::LeftAnkle, Landmark::RightAnkle]
+                .iter()
+                .all(|&a| person.at(a).presence > 0.5);
+            let lower = if ankles_seen {
+                at(Landmark::LeftAnkle).midpoint(at(Landmark::RightAnkle))
+            } else {
+                moved(knees, thigh.times(0.9))
+            };
+            let top = moved(hips, thigh.unit().times(-0.12 * thigh.length()));
+            Placement {
+                top,
+                across: hip_line,
+                down: Vec2::between(top, lower).unit(),
+                width: (hip_width * 2.4).max(thigh.length() * 0.6),
+                height: top.distance(lower) * 1.04,
+            }
+        }
+        Category::OnePieces => {
+            let top = moved(shoulders, torso.unit().times(-0.08 * torso.length()));
+            let bottom = moved(knees, Vec2::between(hips, knees).times(0.25));
+            Placement {
+                top,
+                across: shoulder_line,
+                down: Vec2::between(top, bottom).unit(),
+                width: shoulder_width * 1.8,
+                height: top.distance(bottom),
+            }
+        }
+        _ => Placement {
+            top: moved(shoulders, torso.unit().times(-0.10 * torso.length())),
+            across: shoulder_line,
+            down: torso.unit(),
+            width: shoulder_width * 1.85,
+            height: torso.length() * 1.18,
+        },
+    }
+}
+
+/// How much of the picture's pixel (x, y) is a forearm or hand in front of the
+/// garment (0..1): capsules from elbow to a little past the wrist.
+fn forearms(person: &Person, torso: f32) -> impl Fn(f32, f32) -> f32 + '_ {
+    let radius = 0.13 * torso;
+    let arms: Vec<(Point, Point)> = [
+        (Landmark::LeftElbow, Landmark::LeftWrist),
+        (Landmark::RightElbow, Landmark::RightWrist),
+    ]
+    .iter()
+    .filter(|(e, w)| person.at(*e).visibility > 0.5 && person.at(*w).visibility > 0.5)
+    .map(|&(e, w)| {
+        let (elbow, wrist) = (person.at(e).at, person.at(w).at);
+        (elbow, moved(wrist, Vec2::between(elbow, wrist).times(0.3)))
+    })
+    .collect();
+    move |x, y| {
+        arms.iter()
+            .map(|&(a, b)| {
+                let ab = Vec2::between(a, b);
+                let ap = Vec2(x - a.x, y - a.y);
+                let t = ((ap.0 * ab.0 + ap.1 * ab.1) / (ab.0 * ab.0 + ab.1 * ab.1).max(1.0))
+                    .clamp(0.0, 1.0);
+                let d = ap.0 - ab.0 * t;
+                let e = ap.1 - ab.1 * t;
+                // A 2-pixel soft edge.
+                ((radius - d.hypot(e)) / 2.0 + 0.5).clamp(0.0, 1.0)
+            })
+            .fold(0.0, f32::max)
     }
 }
 
 /// One sample: the garment over the body, marked as a sandbox preview.
 pub fn compose(
     body: &RgbaImage,
+    person: &Person,
+    mask: &GrayImage,
     garment: &RgbaImage,
     request: &TryOnRequest,
     sample: u8,
     dice: &mut Dice,
 ) -> RgbaImage {
     let mut canvas = body.clone();
-    let (w, h) = (canvas.width() as f32, canvas.height() as f32);
-    let [l, t, r, b] = body_region(request.category, request.garment_photo_type, garment);
-    let (region_w, region_h) = ((r - l) * w, (b - t) * h);
-    let fit = (region_w / garment.width() as f32).min(region_h / garment.height() as f32);
-    let scale = fit * dice.between(0.90, 1.0);
+    let kind = resolved(request.category, request.garment_photo_type, garment);
+    let place = placement(person, kind);
+    let scale = dice.between(0.96, 1.04);
+    // The garment keeps its own proportions within a quarter: a tee is not drawn
+    // as a scarf on a slim body, nor as a tent on a broad one.
+    let aspect = garment.width() as f32 / garment.height() as f32;
+    let height = place.height * scale;
+    let width = (place.width * scale).clamp(height * aspect * 0.8, height * aspect * 1.25);
     let (gw, gh) = (
-        ((garment.width() as f32 * scale) as u32).max(1),
-        ((garment.height() as f32 * scale) as u32).max(1),
+        (width.round() as u32).max(1),
+        (height.round() as u32).max(1),
     );
-    let mut placed = resize(garment, gw, gh, false);
-    let shade = dice.between(0.92, 1.08);
-    for p in placed.pixels_mut() {
-        for c in 0..3 {
-            p[c] = (p[c] as f32 * shade).min(255.0) as u8;
+    let sized = resize(garment, gw, gh, false);
+    let shade = dice.between(0.94, 1.06);
+    let (across, down) = (place.across.times(width), place.down.times(height));
+    let origin = moved(place.top, across.times(-0.5));
+    // Picture pixel → garment (u, v) in 0..1: the inverse of [across down].
+    let det = across.0 * down.1 - across.1 * down.0;
+    if det.abs() < 1.0 {
+        mark_as_preview(&mut canvas, sample, request.num_samples);
+        return canvas;
+    }
+    let corners = [
+        origin,
+        moved(origin, across),
+        moved(origin, down),
+        moved(moved(origin, across), down),
+    ];
+    let (w, h) = canvas.dimensions();
+    let x0 = corners
+        .iter()
+        .map(|p| p.x)
+        .fold(f32::MAX, f32::min)
+        .floor()
+        .max(0.0) as u32;
+    let x1 = (corners
+        .iter()
+        .map(|p| p.x)
+        .fold(f32::MIN, f32::max)
+        .ceil()
+        .max(0.0) as u32)
+        .min(w);
+    let y0 = corners
+        .iter()
+        .map(|p| p.y)
+        .fold(f32::MAX, f32::min)
+        .floor()
+        .max(0.0) as u32;
+    let y1 = (corners
+        .iter()
+        .map(|p| p.y)
+        .fold(f32::MIN, f32::max)
+        .ceil()
+        .max(0.0) as u32)
+        .min(h);
+    let torso = person
+        .at(Landmark::LeftShoulder)
+        .at
+        .midpoint(person.at(Landmark::RightShoulder).at)
+        .distance(
+            person
+                .at(Landmark::LeftHip)
+                .at
+                .midpoint(person.at(Landmark::RightHip).at),
+        );
+    let in_front = forearms(person, torso);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let (px, py) = (x as f32 + 0.5 - origin.x, y as f32 + 0.5 - origin.y);
+            let u = (px * down.1 - py * down.0) / det;
+            let v = (across.0 * py - across.1 * px) / det;
+            if !(0.0..1.0).contains(&u) || !(0.0..1.0).contains(&v) {
+                continue;
+            }
+            let g = sample_bilinear(&sized, u * gw as f32 - 0.5, v * gh as f32 - 0.5);
+            let person_here = mask.get_pixel(x, y)[0] as f32 / 255.0;
+            let alpha = g[3] / 255.0 * person_here * (1.0 - in_front(x as f32, y as f32));
+            if alpha <= 0.0 {
+                continue;
+            }
+            let p = canvas.get_pixel_mut(x, y);
+            for c in 0..3 {
+                let over = (g[c] * shade).min(255.0);
+                p[c] = (p[c] as f32 * (1.0 - alpha) + over * alpha).round() as u8;
+            }
         }
     }
-    let centre = (l + r) / 2.0 * w + dice.between(-0.025, 0.025) * w;
-    let x = (centre - gw as f32 / 2.0).max(0.0) as i64;
-    let y = (t * h + dice.between(0.0, 0.02) * h) as i64;
-    imageops::overlay(&mut canvas, &placed, x, y);
     mark_as_preview(&mut canvas, sample, request.num_samples);
     canvas
+}
+
+/// The colour at (x, y) in pixel-centre coordinates, edges clamped; colour channels
+/// un-premultiplied by the bilinear weights of the alpha, so cut-out edges keep
+/// their colour instead of darkening.
+fn sample_bilinear(img: &RgbaImage, x: f32, y: f32) -> [f32; 4] {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let (x0, y0) = (x.floor() as i64, y.floor() as i64);
+    let (ax, ay) = (x - x0 as f32, y - y0 as f32);
+    let mut sum = [0.0f32; 4];
+    for (dx, dy, weight) in [
+        (0, 0, (1.0 - ax) * (1.0 - ay)),
+        (1, 0, ax * (1.0 - ay)),
+        (0, 1, (1.0 - ax) * ay),
+        (1, 1, ax * ay),
+    ] {
+        let p = img.get_pixel(
+            (x0 + dx).clamp(0, w - 1) as u32,
+            (y0 + dy).clamp(0, h - 1) as u32,
+        );
+        let a = p[3] as f32 * weight;
+        for c in 0..3 {
+            sum[c] += p[c] as f32 * a;
+        }
+        sum[3] += a;
+    }
+    if sum[3] <= 0.0 {
+        return [0.0; 4];
+    }
+    [sum[0] / sum[3], sum[1] / sum[3], sum[2] / sum[3], sum[3]]
 }
 
 /// A striped frame and a banner: this is the sandbox, not a generative result.

@@ -28,6 +28,7 @@ use crate::cluster::Cluster;
 use crate::error::GatewayError;
 use crate::images::{decode_image, ImageFetcher, PendingImage, Role};
 use crate::metrics::Metrics;
+use crate::photo_check::Eyes;
 use crate::token::random_hex;
 
 /// Where sandbox results are served, followed by `/{name}`.
@@ -69,6 +70,8 @@ pub struct Sandbox {
     /// With replicas: jobs and results are also stored in Redis, so any replica
     /// answers for them.
     cluster: Option<Arc<Cluster>>,
+    /// The pose models: previews follow the body, and a photo of nobody fails.
+    eyes: Eyes,
 }
 
 impl Sandbox {
@@ -78,6 +81,7 @@ impl Sandbox {
         fetcher: ImageFetcher,
         metrics: Arc<Metrics>,
         cluster: Option<Arc<Cluster>>,
+        eyes: Eyes,
     ) -> Self {
         Sandbox {
             workers: Semaphore::new(settings.workers.max(1)),
@@ -88,6 +92,7 @@ impl Sandbox {
             metrics,
             garments: GarmentCache::new(GARMENT_CACHE_BYTES),
             cluster,
+            eyes,
         }
     }
 
@@ -221,9 +226,15 @@ impl Sandbox {
             let model = model.map_err(|m| (ErrorName::ImageLoadError, m))?;
             let garment = garment.map_err(|m| (ErrorName::ImageLoadError, m))?;
             total = self.latency(request.mode, Some(&model));
+            let vision = self.eyes.vision().await.map_err(|_| {
+                (
+                    ErrorName::PipelineError,
+                    "The sandbox could not load its pose models; retry.".to_owned(),
+                )
+            })?;
             let (render_request, engine) = (request.clone(), self.clone());
             let images = tokio::task::spawn_blocking(move || {
-                render(&model, &garment, &render_request, &engine.garments)
+                render(&model, &garment, &render_request, &engine.garments, &vision)
             })
             .await
             .unwrap_or_else(|_| {
@@ -329,9 +340,25 @@ fn render(
     garment: &[u8],
     request: &TryOnRequest,
     garments: &GarmentCache,
+    vision: &tryon_vision::Vision,
 ) -> Result<Vec<Vec<u8>>, Refusal> {
     let body =
         fit_model(&decode_image(Role::Model, model).map_err(|m| (ErrorName::ImageLoadError, m))?)?;
+    let sighting = vision
+        .look(&image::DynamicImage::ImageRgba8(body.clone()).to_rgb8())
+        .map_err(|e| {
+            (
+                ErrorName::PipelineError,
+                format!("The sandbox's pose model failed ({e}); retry."),
+            )
+        })?;
+    let Some(person) = sighting.person.as_ref().filter(|_| sighting.people() > 0) else {
+        return Err((
+            ErrorName::PoseError,
+            tryon_protocol::PhotoProblem::NoPerson.advice(),
+        ));
+    };
+    let mask = sighting.mask().unwrap_or_default();
     let garment_digest: [u8; 32] = Sha256::digest(garment).into();
     let cut = garments.cut_out(garment_digest, garment)?;
     // Same inputs and options, same pictures: the dice are seeded from all of them.
@@ -346,7 +373,7 @@ fn render(
     let mut dice = Dice::new(u64::from_le_bytes(digest[..8].try_into().expect("8 bytes")));
     (1..=request.num_samples)
         .map(|sample| {
-            let picture = compose(&body, &cut, request, sample, &mut dice);
+            let picture = compose(&body, person, &mask, &cut, request, sample, &mut dice);
             encode(picture, request.output_format)
         })
         .collect()

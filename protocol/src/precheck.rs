@@ -1,0 +1,144 @@
+//! Gateway extension: the photo check, asked before a job (`POST /v1/precheck`).
+//!
+//! The widget sends the prepared photo and the garment's category; the gateway
+//! answers, in well under a second, whether the photo can show that garment and,
+//! if not, each problem with the shopper's way out. The verdict is advice: the
+//! shopper may go on anyway. Only a photo with nobody in it is refused as a job.
+
+use serde::{Deserialize, Serialize};
+
+use crate::options::Category;
+
+/// Where a browser asks for the photo check (`POST`, session token).
+pub const PRECHECK_PATH: &str = "/v1/precheck";
+
+/// The photo check's request body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrecheckRequest {
+    /// The prepared photo, as the job's `model_image` (a base64 data URL or URL).
+    pub model_image: String,
+    /// The garment's category: which part of the body must be in the photo.
+    #[serde(default)]
+    pub category: Category,
+}
+
+/// A part of the body a garment needs to see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyPart {
+    /// Both shoulders.
+    Shoulders,
+    /// Both hips.
+    Hips,
+    /// Both knees.
+    Knees,
+}
+
+impl BodyPart {
+    /// Its name in an English sentence.
+    pub fn noun(self) -> &'static str {
+        match self {
+            BodyPart::Shoulders => "shoulders",
+            BodyPart::Hips => "hips",
+            BodyPart::Knees => "knees",
+        }
+    }
+}
+
+/// Something in the photo that keeps the garment from being shown well.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum PhotoProblem {
+    /// Nobody is in the photo.
+    NoPerson,
+    /// More than one person is in the photo.
+    SeveralPeople {
+        /// How many people were seen.
+        count: u32,
+    },
+    /// The body parts the garment covers are not (all) in the photo.
+    NotInFrame {
+        /// The parts that are missing, from the top down.
+        parts: Vec<BodyPart>,
+    },
+    /// The person has their back or side to the camera.
+    NotFacing,
+}
+
+impl PhotoProblem {
+    /// What is wrong and what to do, in English (the gateway's job error says this;
+    /// the widget shows its own translation).
+    pub fn advice(&self) -> String {
+        match self {
+            PhotoProblem::NoPerson => {
+                "We can't see anybody in this photo: use a photo of yourself, facing the camera."
+                    .into()
+            }
+            PhotoProblem::SeveralPeople { count } => {
+                format!("We can see {count} people in this photo: use a photo with only you in it, or crop it to you.")
+            }
+            PhotoProblem::NotInFrame { parts } => {
+                let names: Vec<&str> = parts.iter().map(|p| p.noun()).collect();
+                let list = match names.as_slice() {
+                    [] => String::new(),
+                    [one] => (*one).to_owned(),
+                    [init @ .., last] => format!("{} or {last}", init.join(", ")),
+                };
+                format!(
+                    "We can't see your {list}: step back or use a photo that shows more of you."
+                )
+            }
+            PhotoProblem::NotFacing => {
+                "You seem to be turned away from the camera: use a photo where you face it.".into()
+            }
+        }
+    }
+}
+
+/// The photo check's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrecheckResponse {
+    /// Whether the gateway looked at the photo at all (`false` when the merchant
+    /// turned the check off: then `problems` is empty and means nothing).
+    pub checked: bool,
+    /// How many people were seen.
+    pub people: u32,
+    /// What keeps the photo from showing the garment well; empty when it is fine.
+    pub problems: Vec<PhotoProblem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_travel_with_their_reason_names() {
+        let p = PhotoProblem::NotInFrame {
+            parts: vec![BodyPart::Hips, BodyPart::Knees],
+        };
+        let wire = serde_json::to_string(&p).unwrap();
+        assert_eq!(
+            wire,
+            r#"{"reason":"not_in_frame","parts":["hips","knees"]}"#
+        );
+        assert_eq!(serde_json::from_str::<PhotoProblem>(&wire).unwrap(), p);
+        assert_eq!(
+            serde_json::to_string(&PhotoProblem::NoPerson).unwrap(),
+            r#"{"reason":"no_person"}"#
+        );
+    }
+
+    #[test]
+    fn advice_names_every_missing_part() {
+        let p = PhotoProblem::NotInFrame {
+            parts: vec![BodyPart::Shoulders, BodyPart::Hips, BodyPart::Knees],
+        };
+        assert_eq!(p.advice(), "We can't see your shoulders, hips or knees: step back or use a photo that shows more of you.");
+    }
+
+    #[test]
+    fn the_category_defaults_to_auto() {
+        let r: PrecheckRequest = serde_json::from_str(r#"{"model_image":"data:"}"#).unwrap();
+        assert_eq!(r.category, Category::Auto);
+    }
+}
