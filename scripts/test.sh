@@ -11,12 +11,12 @@ step "format"
 cargo fmt --all -- --check
 
 step "lints (host and wasm32)"
-cargo clippy -p tryon-protocol -p tryon-resize -p tryon-gateway -p tryon-fakes --all-targets -- -D warnings
+cargo clippy -p tryon-protocol -p tryon-resize -p tryon-vision -p tryon-gateway -p tryon-fakes --all-targets -- -D warnings
 cargo clippy -p tryon-widget --lib -- -D warnings
 cargo clippy -p tryon-widget --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "host tests: wire contract, resize, gateway, the upstream fakes"
-cargo test -p tryon-protocol -p tryon-resize -p tryon-gateway -p tryon-fakes
+cargo test -p tryon-protocol -p tryon-resize -p tryon-vision -p tryon-gateway -p tryon-fakes
 cargo test -p tryon-widget --lib
 
 step "browser tests: the widget in headless Chromium, against real gateways"
