@@ -19,7 +19,7 @@
   // The button's label and the load failure, by language, from src/i18n.rs.
   var LABELS = '__LABELS__';
   var LOAD_FAILED = '__LOAD_FAILED__';
-  var EVENTS = ['open', 'photo-ready', 'submit', 'complete', 'error', 'close'];
+  var EVENTS = ['open', 'photo-ready', 'advice', 'submit', 'complete', 'error', 'close'];
 
   function fail(message) {
     console.error('TryOn: ' + message);

@@ -188,7 +188,31 @@ export type TryOnStringKey =
   /** Photo tips link after a PoseError. */
   | 'photoTips'
   /** Retake after a PoseError. */
-  | 'retake';
+  | 'retake'
+  /** Heading of the advice about the photo (the photo check found problems). */
+  | 'adviceTitle'
+  /** Above the advice: why it is given. */
+  | 'adviceLead'
+  /** Advice: nobody is in the photo. */
+  | 'adviceNoPerson'
+  /** Advice: several people are in the photo (`{count}`). */
+  | 'adviceSeveralPeople'
+  /** Advice: body parts the garment covers are not in the photo (`{parts}`, e.g. "shoulders and hips"). */
+  | 'adviceNotInFrame'
+  /** Advice: the shopper is turned away from the camera. */
+  | 'adviceNotFacing'
+  /** Body part in `adviceNotInFrame`. */
+  | 'bodyShoulders'
+  /** Body part in `adviceNotInFrame`. */
+  | 'bodyHips'
+  /** Body part in `adviceNotInFrame`. */
+  | 'bodyKnees'
+  /** Joins the last body part to the others: `"{first} and {last}"`. */
+  | 'listAnd'
+  /** Leaves the advice to give another photo. */
+  | 'chooseAnotherPhoto'
+  /** Goes on with the try-on despite the advice. */
+  | 'tryAnyway';
 
 /**
  * Everything a merchant can set. `garmentImage` or `garmentSelector` is
@@ -255,6 +279,22 @@ export interface TryOnPhotoReadyDetail {
   height: number;
 }
 
+/** A problem the photo check found, as the gateway names it. */
+export type TryOnPhotoProblem =
+  /** Nobody is in the photo. */
+  | { reason: 'no_person' }
+  /** More than one person is in the photo. */
+  | { reason: 'several_people'; count: number }
+  /** Parts of the body the garment covers are not in the photo, from the top down. */
+  | { reason: 'not_in_frame'; parts: Array<'shoulders' | 'hips' | 'knees'> }
+  /** The person has their back or side to the camera. */
+  | { reason: 'not_facing' };
+
+/** Detail of `tryon:advice`: what the photo check found before the try-on. */
+export interface TryOnAdviceDetail {
+  problems: TryOnPhotoProblem[];
+}
+
 /** Detail of `tryon:submit`: the job that was submitted. */
 export interface TryOnSubmitDetail {
   jobId: string;
@@ -292,6 +332,11 @@ export interface TryOnEventMap {
   'tryon:open': CustomEvent<TryOnOpenDetail>;
   /** A photo is framed and prepared. */
   'tryon:photo-ready': CustomEvent<TryOnPhotoReadyDetail>;
+  /**
+   * The photo check found problems: the shopper is advised, and chooses another
+   * photo or tries this one on anyway (then `tryon:submit` follows).
+   */
+  'tryon:advice': CustomEvent<TryOnAdviceDetail>;
   /** A job was submitted. */
   'tryon:submit': CustomEvent<TryOnSubmitDetail>;
   /** Results are shown. */

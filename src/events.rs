@@ -11,6 +11,9 @@ pub enum WidgetEvent {
     Open,
     /// A photo is framed and prepared (detail: `{width, height}`).
     PhotoReady,
+    /// The photo check found problems and the shopper is advised (detail:
+    /// `{problems: [{reason, …}]}`, as the gateway named them).
+    Advice,
     /// A job was submitted (detail: `{jobId}`).
     Submit,
     /// Results are shown (detail: `{jobId, output: [urls]}`).
@@ -27,6 +30,7 @@ impl WidgetEvent {
         match self {
             WidgetEvent::Open => "tryon:open",
             WidgetEvent::PhotoReady => "tryon:photo-ready",
+            WidgetEvent::Advice => "tryon:advice",
             WidgetEvent::Submit => "tryon:submit",
             WidgetEvent::Complete => "tryon:complete",
             WidgetEvent::Error => "tryon:error",

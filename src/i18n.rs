@@ -294,6 +294,57 @@ strings! {
     PhotoTips = "photoTips" { en: "Photo tips", de: "Foto-Tipps", fr: "Conseils photo", es: "Consejos de foto" }
     /// Retake after a PoseError.
     Retake = "retake" { en: "Take another photo", de: "Neues Foto aufnehmen", fr: "Reprendre une photo", es: "Hacer otra foto" }
+    /// Heading of the photo advice: the photo check, before the try-on, found something
+    /// that keeps the garment from showing well.
+    AdviceTitle = "adviceTitle" { en: "Check your photo", de: "Prüfe dein Foto", fr: "Vérifiez votre photo", es: "Revisa tu foto" }
+    /// Above the advice: why it is given.
+    AdviceLead = "adviceLead" {
+        en: "With this photo, the try-on may not look right.",
+        de: "Mit diesem Foto gelingt die Anprobe vielleicht nicht.",
+        fr: "Avec cette photo, l'essayage risque de ne pas être réussi.",
+        es: "Con esta foto, puede que la prueba no salga bien."
+    }
+    /// Advice: nobody is in the photo.
+    AdviceNoPerson = "adviceNoPerson" {
+        en: "We can't see anybody in this photo. Use a photo of yourself.",
+        de: "Wir können auf diesem Foto niemanden erkennen. Nimm ein Foto von dir.",
+        fr: "Nous ne voyons personne sur cette photo. Utilisez une photo de vous.",
+        es: "No vemos a nadie en esta foto. Usa una foto tuya."
+    }
+    /// Advice: several people are in the photo (`{count}` of them, always 2 or more).
+    AdviceSeveralPeople = "adviceSeveralPeople" {
+        en: "We can see {count} people. Use a photo of only you, or frame just yourself.",
+        de: "Wir sehen {count} Personen. Nimm ein Foto, auf dem nur du bist, oder setz den Rahmen nur um dich.",
+        fr: "Nous voyons {count} personnes. Utilisez une photo où vous êtes seul(e), ou cadrez uniquement sur vous.",
+        es: "Vemos a {count} personas. Usa una foto en la que salgas solo tú, o ajusta el encuadre para que no salga nadie más."
+    }
+    /// Advice: parts of the body the garment covers are not in the photo (`{parts}` is
+    /// a list of the body parts below, e.g. "shoulders and hips").
+    AdviceNotInFrame = "adviceNotInFrame" {
+        en: "We can't see your {parts}. Step back, or use a photo that shows more of you.",
+        de: "Wir können deine {parts} nicht sehen. Geh ein Stück zurück oder nimm ein Foto, das mehr von dir zeigt.",
+        fr: "Nous ne voyons pas vos {parts}. Reculez un peu, ou utilisez une photo où l'on vous voit davantage.",
+        es: "No vemos tus {parts}. Aléjate un poco o usa una foto en la que se te vea más."
+    }
+    /// Advice: the shopper has their back or side to the camera.
+    AdviceNotFacing = "adviceNotFacing" {
+        en: "You seem to be turned away. Use a photo where you face the camera.",
+        de: "Es sieht so aus, als wärst du von der Kamera abgewandt. Nimm ein Foto, auf dem du in die Kamera schaust.",
+        fr: "Vous semblez être de dos ou de profil. Utilisez une photo où vous faites face à l'objectif.",
+        es: "Parece que no estás de frente. Usa una foto en la que mires a la cámara."
+    }
+    /// Body part, in the list of `adviceNotInFrame`.
+    BodyShoulders = "bodyShoulders" { en: "shoulders", de: "Schultern", fr: "épaules", es: "hombros" }
+    /// Body part, in the list of `adviceNotInFrame`.
+    BodyHips = "bodyHips" { en: "hips", de: "Hüften", fr: "hanches", es: "caderas" }
+    /// Body part, in the list of `adviceNotInFrame`.
+    BodyKnees = "bodyKnees" { en: "knees", de: "Knie", fr: "genoux", es: "rodillas" }
+    /// Joins the last body part to the others (`{first}`: the others, separated by ", ").
+    ListAnd = "listAnd" { en: "{first} and {last}", de: "{first} und {last}", fr: "{first} et {last}", es: "{first} y {last}" }
+    /// Leaves the advice for the start, to give another photo.
+    ChooseAnotherPhoto = "chooseAnotherPhoto" { en: "Choose another photo", de: "Anderes Foto wählen", fr: "Choisir une autre photo", es: "Elegir otra foto" }
+    /// Goes on with the try-on despite the advice.
+    TryAnyway = "tryAnyway" { en: "Try it on anyway", de: "Trotzdem anprobieren", fr: "Essayer quand même", es: "Probármelo de todos modos" }
 }
 
 /// The strings of one widget: its locale plus the merchant's overrides.
@@ -352,6 +403,10 @@ mod tests {
                     "{width}",
                     "{product}",
                     "{n}",
+                    "{count}",
+                    "{parts}",
+                    "{first}",
+                    "{last}",
                 ] {
                     assert_eq!(
                         en.contains(placeholder),

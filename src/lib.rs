@@ -14,6 +14,7 @@ pub mod mount;
 pub mod net;
 pub mod options;
 pub mod photo;
+pub mod precheck;
 pub mod remembered;
 pub mod session;
 pub mod tasks;

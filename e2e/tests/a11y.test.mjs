@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
 import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
-import { mountOnBlankPage, widgetLoaded, startShop, launch, newPage, resultShown, assertClean, ROOT, SCREENS } from '../lib/harness.mjs';
+import { mountOnBlankPage, widgetLoaded, startShop, launch, newPage, resultShown, assertClean, ROOT, SCREENS, FIXTURES } from '../lib/harness.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const REPORT = path.join(SCREENS, 'a11y-axe.json');
@@ -235,6 +235,19 @@ test('axe: a failed try-on (PoseError)', async () => {
   await page.getByTestId('tryon-failed').waitFor({ timeout: 30000 });
   assert.equal(await page.getByTestId('tryon-failed').getAttribute('data-error'), 'PoseError');
   await scan(page, 'failed');
+  assertClean(page);
+  await page.context().close();
+});
+
+test('axe: the advice about a photo with nobody in it', async () => {
+  const page = await newPage(await browser.newContext());
+  await mountBlank(page, shop.url);
+  await page.getByTestId('tryon-open').click();
+  await page.getByTestId('tryon-file').setInputFiles(path.join(FIXTURES, 'bad/coffee.png'));
+  await page.getByTestId('tryon-use-photo').click();
+  await page.getByTestId('tryon-advice').waitFor({ timeout: 15000 });
+  await focusSettles(page, (f) => f.heading && f.text === 'Check your photo', 'on the advice heading');
+  await scan(page, 'advice');
   assertClean(page);
   await page.context().close();
 });

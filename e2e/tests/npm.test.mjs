@@ -17,7 +17,7 @@ import {
 const run = promisify(execFile);
 const PKG = path.join(ROOT, 'npm');
 const VITE = path.join(ROOT, 'node_modules/.bin/vite');
-const EVENTS = ['open', 'photo-ready', 'submit', 'complete', 'error', 'close'];
+const EVENTS = ['open', 'photo-ready', 'advice', 'submit', 'complete', 'error', 'close'];
 
 let tmp, tarball, packed, app, dist, buildLog;
 let gateway, shop, browser;

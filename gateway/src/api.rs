@@ -192,13 +192,13 @@ async fn submit(
         }
     };
     let JobBody(body) = JobBody::from_request(request, &state).await?;
-    let request = TryOnRequest::from_json(&body)?;
+    let mut request = TryOnRequest::from_json(&body)?;
     // The request holds what is needed now; the body is freed before the engine's
     // call, which upstream lasts as long as the hosted API takes to answer.
     drop(body);
     // A photo with nobody in it fails now, in the contract's shape for a job that
     // could not start: nothing is sent upstream, nothing is charged.
-    if let Some(error) = state.photo_check.refusal(&request.model_image).await {
+    if let Some(error) = state.photo_check.refusal(&mut request).await {
         state.metrics.photo_checked("job_refused");
         tracing::info!(session = %short(&caller.session), "job refused: nobody in the photo");
         return Ok(Json(SubmitResponse {

@@ -33,6 +33,7 @@ fn keep_render_memory() {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 8 << 20);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 12 << 20);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }
 

@@ -7,11 +7,16 @@
 //! hosted API is called. The sandbox uses the same [`Eyes`] for its previews.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::StatusCode;
+use base64::Engine as _;
+use moka::sync::Cache;
+use sha2::{Digest, Sha256};
 use tokio::sync::{OnceCell, Semaphore};
 use tryon_protocol::{
-    ApiError, Category, ErrorName, ImageInput, ImageKind, PhotoProblem, PrecheckResponse,
+    decode_base64, ApiError, Category, ErrorName, ImageInput, ImageKind, PhotoProblem,
+    PrecheckResponse, TryOnRequest,
 };
 use tryon_vision::{Sighting, Vision};
 
@@ -19,13 +24,21 @@ use crate::config::PhotoCheckMode;
 use crate::error::GatewayError;
 use crate::images::{decode_image, PendingImage, Role};
 
+/// Sightings are remembered this long, by the photo's SHA-256: a shopper's photo
+/// is looked at for the widget's check, again when it is submitted and again by the
+/// sandbox's render; one look serves all three.
+const SIGHTING_TTL: Duration = Duration::from_secs(600);
+/// Memory for remembered sightings (about 70 KB each, the person mask's share).
+const SIGHTING_BYTES: u64 = 16 << 20;
+
 /// The pose models, loaded once (at start-up, or when first needed) and shared by
 /// the check and the sandbox. Looks run on the blocking pool, as many at once as
-/// there are cores, so a burst of checks cannot starve the HTTP answers.
+/// half the cores, so a burst of checks cannot starve the HTTP answers.
 #[derive(Clone)]
 pub struct Eyes {
     vision: Arc<OnceCell<Vision>>,
     looks: Arc<Semaphore>,
+    seen: Cache<[u8; 32], Arc<Sighting>>,
 }
 
 impl Default for Eyes {
@@ -33,7 +46,13 @@ impl Default for Eyes {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Eyes {
             vision: Arc::default(),
-            looks: Arc::new(Semaphore::new(cores)),
+            // Half the cores: the rest answer HTTP and render (the sandbox).
+            looks: Arc::new(Semaphore::new((cores / 2).max(1))),
+            seen: Cache::builder()
+                .time_to_live(SIGHTING_TTL)
+                .max_capacity(SIGHTING_BYTES)
+                .weigher(|_, s: &Arc<Sighting>| u32::try_from(s.weight()).unwrap_or(u32::MAX))
+                .build(),
         }
     }
 }
@@ -44,13 +63,10 @@ impl Eyes {
         self.vision
             .get_or_try_init(|| async {
                 let started = std::time::Instant::now();
-                let loaded = tokio::task::spawn_blocking(Vision::load).await;
-                match loaded {
+                match tokio::task::spawn_blocking(Vision::load).await {
                     Ok(Ok(vision)) => {
-                        tracing::info!(
-                            ms = started.elapsed().as_millis() as u64,
-                            "pose models loaded"
-                        );
+                        let ms = started.elapsed().as_millis() as u64;
+                        tracing::info!(ms, "pose models loaded");
                         Ok(vision)
                     }
                     Ok(Err(e)) => {
@@ -64,15 +80,19 @@ impl Eyes {
             .cloned()
     }
 
-    /// Looks at a photo file (JPEG, PNG or WebP bytes).
-    pub async fn look(&self, photo: Vec<u8>) -> Result<Sighting, GatewayError> {
+    /// Looks at a photo file (JPEG, PNG or WebP bytes), or remembers having seen it.
+    pub async fn look(&self, photo: Arc<[u8]>) -> Result<Arc<Sighting>, GatewayError> {
+        let digest: [u8; 32] = Sha256::digest(&photo).into();
+        if let Some(seen) = self.seen.get(&digest) {
+            return Ok(seen);
+        }
         let vision = self.vision().await?;
         let _turn = self
             .looks
             .acquire()
             .await
             .map_err(|_| GatewayError::internal())?;
-        tokio::task::spawn_blocking(move || {
+        let sighting = tokio::task::spawn_blocking(move || {
             let decoded = decode_image(Role::Model, &photo).map_err(|message| {
                 GatewayError::new(StatusCode::BAD_REQUEST, ErrorName::ImageLoadError, message)
             })?;
@@ -82,7 +102,10 @@ impl Eyes {
             })
         })
         .await
-        .map_err(|_| GatewayError::internal())?
+        .map_err(|_| GatewayError::internal())??;
+        let sighting = Arc::new(sighting);
+        self.seen.insert(digest, sighting.clone());
+        Ok(sighting)
     }
 }
 
@@ -122,8 +145,7 @@ impl PhotoCheck {
                 problems: Vec::new(),
             });
         }
-        let photo = photo_bytes(model_image)?;
-        let sighting = self.eyes.look(photo).await?;
+        let sighting = self.eyes.look(photo_bytes(model_image)?.into()).await?;
         Ok(PrecheckResponse {
             checked: true,
             people: sighting.people() as u32,
@@ -134,17 +156,26 @@ impl PhotoCheck {
     /// With the check `on`: the error a job gets at once when its photo (a data
     /// URL) shows nobody. URLs are left to the engine (fetching them here would
     /// fetch twice); a photo that cannot be read is the engine's to report too.
-    pub async fn refusal(&self, model_image: &str) -> Option<ApiError> {
+    ///
+    /// While the job waits for its look, it holds the photo's bytes, not its base64
+    /// text (a third more): a burst of submits queues for the models, and each
+    /// waiting one is the photo's size. The data URL is written again after.
+    pub async fn refusal(&self, request: &mut TryOnRequest) -> Option<ApiError> {
         if self.mode != PhotoCheckMode::On {
             return None;
         }
-        let input = ImageInput::parse(Role::Model.field(), model_image).ok()?;
+        let input = ImageInput::parse(Role::Model.field(), &request.model_image).ok()?;
         if input.kind != ImageKind::DataUrl {
             return None;
         }
-        let photo = photo_bytes(model_image.to_owned()).ok()?;
-        let sighting = self.eyes.look(photo).await.ok()?;
-        let problems = tryon_vision::check(&sighting, Category::Auto);
+        let prefix =
+            request.model_image[..request.model_image.len() - input.payload.len()].to_owned();
+        let photo: Arc<[u8]> = decode_base64(input.payload).ok()?.into();
+        request.model_image = String::new();
+        let seen = self.eyes.look(photo.clone()).await;
+        request.model_image = prefix + &base64::engine::general_purpose::STANDARD.encode(&photo);
+        drop(photo);
+        let problems = tryon_vision::check(&*seen.ok()?, Category::Auto);
         problems
             .contains(&PhotoProblem::NoPerson)
             .then(|| ApiError::new(ErrorName::PoseError, PhotoProblem::NoPerson.advice()))

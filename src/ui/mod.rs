@@ -1,6 +1,7 @@
 //! The widget's view: a "Try it on" button and, once opened, an inline panel that
 //! walks the shopper through the steps. Each step is its own component.
 
+mod advice_step;
 mod camera_step;
 mod frame_step;
 mod results_step;
@@ -103,6 +104,7 @@ pub fn TryOnWidget(
                         Step::Camera => view! { <camera_step::CameraStep/> }.into_any(),
                         Step::Frame => view! { <frame_step::FrameStep/> }.into_any(),
                         Step::Working => view! { <working_step::WorkingStep/> }.into_any(),
+                        Step::Advice => view! { <advice_step::AdviceStep/> }.into_any(),
                         Step::Results => view! { <results_step::ResultsStep/> }.into_any(),
                         Step::Failed => view! { <FailedStep/> }.into_any(),
                     }}

@@ -8,7 +8,7 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use tryon_protocol::ErrorName;
+use tryon_protocol::{ErrorName, PhotoProblem, PrecheckRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, EventTarget};
 
@@ -21,6 +21,7 @@ use crate::options::WidgetOptions;
 use crate::photo::{
     self, CropFrame, DecodedPhoto, ObjectUrl, PhotoError, PreparedPhoto, SMALL_PHOTO_SIDE,
 };
+use crate::precheck;
 use crate::remembered;
 use crate::session::Session;
 use crate::tasks::Tasks;
@@ -36,6 +37,8 @@ pub enum Step {
     Frame,
     /// Submitted, waiting.
     Working,
+    /// Advice about the photo, before it is tried on.
+    Advice,
     /// Results shown.
     Results,
     /// A try-on failed.
@@ -155,6 +158,17 @@ pub enum Flow {
     Frame(Framing),
     /// Preparing, submitting and waiting.
     Working(Waiting),
+    /// The photo check found problems: the shopper reads what to do and chooses
+    /// another photo or goes on anyway.
+    Advice {
+        /// The shopper's prepared photo (shown, and tried on if they go on anyway).
+        photo: Rc<PreparedPhoto>,
+        /// What the check found, never empty.
+        problems: Vec<PhotoProblem>,
+        /// How long the shopper had waited before the advice (ms): going on anyway,
+        /// the progress picks up there instead of starting again.
+        waited_ms: f64,
+    },
     /// The pictures.
     Results {
         /// The shopper's prepared photo (for the comparison, and to try again).
@@ -181,6 +195,7 @@ impl Flow {
             Flow::Camera => Step::Camera,
             Flow::Frame(_) => Step::Frame,
             Flow::Working(_) => Step::Working,
+            Flow::Advice { .. } => Step::Advice,
             Flow::Results { .. } => Step::Results,
             Flow::Failed { .. } => Step::Failed,
         }
@@ -190,10 +205,21 @@ impl Flow {
     pub fn prepared(&self) -> Option<Rc<PreparedPhoto>> {
         match self {
             Flow::Working(w) => w.photo.clone(),
-            Flow::Results { photo, .. } | Flow::Failed { photo, .. } => Some(photo.clone()),
+            Flow::Advice { photo, .. }
+            | Flow::Results { photo, .. }
+            | Flow::Failed { photo, .. } => Some(photo.clone()),
             _ => None,
         }
     }
+}
+
+/// Whether a try-on asks the photo check first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PhotoCheck {
+    /// A new photo: ask, and advise if the check finds problems.
+    Ask,
+    /// A photo already checked, or one the shopper chose to try on anyway.
+    Skip,
 }
 
 /// Everything the steps share (all `Copy` handles).
@@ -448,7 +474,7 @@ impl Widget {
                     );
                     let prepared = Rc::new(prepared);
                     w.update_job(attempt, |job| job.photo = Some(prepared.clone()));
-                    w.run_job(prepared, attempt).await;
+                    w.run_job(prepared, attempt, PhotoCheck::Ask).await;
                 }
                 Err(_) => w.flow.set(Flow::Start {
                     notice: Some(w.t(Key::NotAPhoto)),
@@ -457,15 +483,35 @@ impl Widget {
         });
     }
 
-    /// Tries the same photo again (after results or a failure).
+    /// Tries the same photo again (after results or a failure). It was checked the
+    /// first time: not again.
     pub fn submit(&self) {
         let Some(prepared) = self.flow.with_untracked(Flow::prepared) else {
             return;
         };
-        let attempt = self.begin(Some(prepared.clone()), now_ms());
+        self.submit_unchecked(prepared, now_ms());
+    }
+
+    /// Tries on the photo the check advised against, as the shopper asked; the
+    /// progress goes on from where it was when the advice came.
+    pub fn try_anyway(&self) {
+        let Some((prepared, waited_ms)) = self.flow.with_untracked(|f| match f {
+            Flow::Advice {
+                photo, waited_ms, ..
+            } => Some((photo.clone(), *waited_ms)),
+            _ => None,
+        }) else {
+            return;
+        };
+        self.submit_unchecked(prepared, now_ms() - waited_ms);
+    }
+
+    /// Starts a try-on of `prepared` without asking the photo check.
+    fn submit_unchecked(&self, prepared: Rc<PreparedPhoto>, started_at: f64) {
+        let attempt = self.begin(Some(prepared.clone()), started_at);
         let w = *self;
         self.tasks
-            .spawn(async move { w.run_job(prepared, attempt).await });
+            .spawn(async move { w.run_job(prepared, attempt, PhotoCheck::Skip).await });
     }
 
     /// Enters the waiting step for a new try-on; returns its number.
@@ -491,12 +537,13 @@ impl Widget {
         });
     }
 
-    /// Submits the prepared photo and waits for the result.
-    async fn run_job(self, prepared: Rc<PreparedPhoto>, attempt: u32) {
+    /// Submits the prepared photo and waits for the result; with `PhotoCheck::Ask`,
+    /// first asks the photo check and stops at its advice if it has any.
+    async fn run_job(self, prepared: Rc<PreparedPhoto>, attempt: u32, check: PhotoCheck) {
         let w = self;
         let cancel = Cancel::default();
         w.cancel.set_value(cancel.clone());
-        let Ok(photo_url) = photo::data_url(&prepared.blob).await else {
+        let Ok(mut photo_url) = photo::data_url(&prepared.blob).await else {
             w.fail(
                 prepared,
                 Failure {
@@ -507,13 +554,30 @@ impl Widget {
             );
             return;
         };
+        let options = w.options.get_value();
+        let session = w.session.get_value();
+        if check == PhotoCheck::Ask {
+            // The check is sent exactly what the try-on would be: the same data URL.
+            let asked = PrecheckRequest {
+                model_image: photo_url,
+                category: options.category,
+            };
+            let problems = precheck::photo_problems(&options.api_base, &session, &asked).await;
+            photo_url = asked.model_image;
+            if cancel.is_cancelled() {
+                return;
+            }
+            if !problems.is_empty() {
+                w.advise(prepared, problems, attempt);
+                return;
+            }
+        }
+        // Remembered only once it is tried on: not a photo the shopper replaces.
         if w.remember.get_untracked() && remembered::save(&photo_url) {
             w.has_remembered.set(true);
         }
-        let options = w.options.get_value();
         let garment = garment_image(&options);
         let request = options.request(photo_url, garment);
-        let session = w.session.get_value();
         let job_id = Rc::new(std::cell::RefCell::new(None::<String>));
         let on_stage = |s: Stage| w.update_job(attempt, |job| job.stage = s);
         let on_submitted = |id: &str| {
@@ -584,6 +648,28 @@ impl Widget {
                 )
             }
         }
+    }
+
+    /// Shows the check's advice about the photo of try-on `attempt`, if that try-on
+    /// is still the one shown.
+    fn advise(&self, photo: Rc<PreparedPhoto>, problems: Vec<PhotoProblem>, attempt: u32) {
+        let Some(waited_ms) = self.flow.with_untracked(|f| match f {
+            Flow::Working(job) if job.attempt == attempt => Some(now_ms() - job.started_at),
+            _ => None,
+        }) else {
+            return;
+        };
+        // The problems as the gateway named them (`{reason, count}`, `{reason, parts}`).
+        let named = serde_json::to_string(&problems)
+            .ok()
+            .and_then(|json| js_sys::JSON::parse(&json).ok())
+            .unwrap_or(JsValue::NULL);
+        self.flow.set(Flow::Advice {
+            photo,
+            problems,
+            waited_ms,
+        });
+        self.emit(WidgetEvent::Advice, detail(&[("problems", named)]));
     }
 
     fn fail(&self, photo: Rc<PreparedPhoto>, failure: Failure) {

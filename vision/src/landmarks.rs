@@ -66,8 +66,9 @@ pub struct Person {
     pub presence: f32,
     /// The crop the model looked through, for the mask.
     crop: Rotated,
-    /// Person probability over the crop, `SIDE`×`SIDE`, 0..1.
-    segmentation: Vec<f32>,
+    /// Person probability over the crop, `SIDE`×`SIDE`, 0..255 (a byte each: a
+    /// sighting is kept while its job runs, and the mask needs no finer steps).
+    segmentation: Vec<u8>,
 }
 
 impl Person {
@@ -94,11 +95,16 @@ impl Person {
                 (fx - x0 as f32).clamp(0.0, 1.0),
                 (fy - y0 as f32).clamp(0.0, 1.0),
             );
-            let s = |x: usize, y: usize| self.segmentation[y * SIDE + x];
+            let s = |x: usize, y: usize| self.segmentation[y * SIDE + x] as f32;
             let top = s(x0, y0) * (1.0 - ax) + s(x1, y0) * ax;
             let bottom = s(x0, y1) * (1.0 - ax) + s(x1, y1) * ax;
-            Luma([((top * (1.0 - ay) + bottom * ay) * 255.0).round() as u8])
+            Luma([(top * (1.0 - ay) + bottom * ay).round() as u8])
         })
+    }
+
+    /// Roughly how many bytes this body holds (for caches with a byte budget).
+    pub fn weight(&self) -> usize {
+        self.segmentation.len() + self.keypoints.len() * std::mem::size_of::<Keypoint>()
     }
 
     /// The same body with every coordinate multiplied by `f`.
@@ -145,7 +151,10 @@ pub(crate) fn find_body(
             presence: sigmoid(k[4]),
         })
         .collect();
-    let segmentation = outputs[2].iter().map(|&l| sigmoid(l)).collect();
+    let segmentation = outputs[2]
+        .iter()
+        .map(|&l| (sigmoid(l) * 255.0).round() as u8)
+        .collect();
     Ok(Some(Person {
         keypoints,
         presence,

@@ -69,6 +69,13 @@ impl Sighting {
         detector::prominent(&self.detections).count()
     }
 
+    /// Roughly how many bytes this sighting holds (for caches with a byte budget).
+    pub fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.detections.len() * std::mem::size_of::<Detection>()
+            + self.person.as_ref().map_or(0, Person::weight)
+    }
+
     /// The main person's mask at photo size: 0 (not the person) to 255, or `None`
     /// when nobody was found.
     pub fn mask(&self) -> Option<image::GrayImage> {

@@ -12,7 +12,7 @@ pub mod triggers;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use image::ImageEncoder;
+use image::{GenericImageView, ImageEncoder};
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 use tokio::sync::{watch, Semaphore};
@@ -232,9 +232,19 @@ impl Sandbox {
                     "The sandbox could not load its pose models; retry.".to_owned(),
                 )
             })?;
+            // Most often the photo check has seen this photo already; an unreadable one
+            // is the render's to report.
+            let seen = self.eyes.look(model.as_slice().into()).await.ok();
             let (render_request, engine) = (request.clone(), self.clone());
             let images = tokio::task::spawn_blocking(move || {
-                render(&model, &garment, &render_request, &engine.garments, &vision)
+                render(
+                    &model,
+                    &garment,
+                    &render_request,
+                    &engine.garments,
+                    &vision,
+                    seen,
+                )
             })
             .await
             .unwrap_or_else(|_| {
@@ -341,17 +351,27 @@ fn render(
     request: &TryOnRequest,
     garments: &GarmentCache,
     vision: &tryon_vision::Vision,
+    seen: Option<Arc<tryon_vision::Sighting>>,
 ) -> Result<Vec<Vec<u8>>, Refusal> {
-    let body =
-        fit_model(&decode_image(Role::Model, model).map_err(|m| (ErrorName::ImageLoadError, m))?)?;
-    let sighting = vision
-        .look(&image::DynamicImage::ImageRgba8(body.clone()).to_rgb8())
-        .map_err(|e| {
-            (
-                ErrorName::PipelineError,
-                format!("The sandbox's pose model failed ({e}); retry."),
-            )
-        })?;
+    let photo = decode_image(Role::Model, model).map_err(|m| (ErrorName::ImageLoadError, m))?;
+    let prepared = photo.dimensions() == (PROCESSING_WIDTH, PROCESSING_HEIGHT);
+    let body = fit_model(&photo)?;
+    drop(photo);
+    // The sighting of the photo as sent holds for the body when nothing was cropped
+    // (the widget's prepared photo); otherwise the fitted body is looked at.
+    let sighting = match seen {
+        Some(seen) if prepared => seen,
+        _ => Arc::new(
+            vision
+                .look(&image::DynamicImage::ImageRgba8(body.clone()).to_rgb8())
+                .map_err(|e| {
+                    (
+                        ErrorName::PipelineError,
+                        format!("The sandbox's pose model failed ({e}); retry."),
+                    )
+                })?,
+        ),
+    };
     let Some(person) = sighting.person.as_ref().filter(|_| sighting.people() > 0) else {
         return Err((
             ErrorName::PoseError,
