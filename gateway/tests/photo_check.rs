@@ -238,3 +238,33 @@ async fn upstream_a_photo_of_nobody_is_never_sent_or_charged() {
     assert!(answer["id"].is_string(), "{answer}");
     assert_eq!(fake.stats().submits, 1);
 }
+
+#[tokio::test]
+async fn a_garment_worn_in_its_photo_is_cut_out_of_its_wearer() {
+    let gw = TestGateway::start(test_config()).await;
+    let token = gw.token().await;
+    let worn = photo("garments/garment.webp");
+    let status = gw
+        .run(
+            &token,
+            &job(json!({"garment_image": worn, "garment_photo_type": "model"})),
+        )
+        .await;
+    assert_eq!(status["status"], "completed", "{status}");
+    // A flat-lay photo called `model`: nobody wears it.
+    let flat = photo("garments/solidus_tshirt.png");
+    let status = gw
+        .run(
+            &token,
+            &job(json!({"garment_image": flat, "garment_photo_type": "model"})),
+        )
+        .await;
+    assert_eq!(status["error"]["name"], "PoseError", "{status}");
+    assert!(
+        status["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("garment photo"),
+        "{status}"
+    );
+}

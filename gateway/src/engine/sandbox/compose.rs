@@ -74,6 +74,11 @@ pub fn cut_out_garment(garment: &DynamicImage) -> Result<RgbaImage, Refusal> {
             p[3] = ((d - 18).clamp(0, 30) * 255 / 30) as u8;
         }
     }
+    trimmed(rgba)
+}
+
+/// The picture cut to its visible pixels; an error when nothing is visible.
+fn trimmed(rgba: RgbaImage) -> Result<RgbaImage, Refusal> {
     let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
     for (x, y, p) in rgba.enumerate_pixels() {
         if p[3] > 24 {
@@ -90,6 +95,44 @@ pub fn cut_out_garment(garment: &DynamicImage) -> Result<RgbaImage, Refusal> {
         ));
     }
     Ok(imageops::crop_imm(&rgba, x0, y0, x1 - x0 + 1, y1 - y0 + 1).to_image())
+}
+
+/// A garment photographed on somebody (`garment_photo_type: model`, or `auto` with a
+/// person in the photo): that person's outline between the lines the category
+/// covers (measured along their torso: from just above the shoulders to just below
+/// the hips for tops, hips to ankles for bottoms, shoulders to below the knees for
+/// one-pieces), without the head, legs or background, and without the hands.
+pub fn cut_out_worn(
+    garment: &DynamicImage,
+    person: &Person,
+    mask: &GrayImage,
+    kind: Category,
+) -> Result<RgbaImage, Refusal> {
+    let at = |l: Landmark| person.at(l).at;
+    let shoulders = at(Landmark::LeftShoulder).midpoint(at(Landmark::RightShoulder));
+    let hips = at(Landmark::LeftHip).midpoint(at(Landmark::RightHip));
+    let torso = Vec2::between(shoulders, hips);
+    let (down, length) = (torso.unit(), torso.length().max(1.0));
+    // Along the torso: 0 at the shoulder line, 1 at the hip line.
+    let (from, to) = match kind {
+        Category::Bottoms => (0.85, 3.2),
+        Category::OnePieces => (-0.15, 2.3),
+        _ => (-0.15, 1.15),
+    };
+    let hands = hands(person, length);
+    let mut rgba = garment.to_rgba8();
+    for (x, y, p) in rgba.enumerate_pixels_mut() {
+        let (px, py) = (x as f32 + 0.5 - shoulders.x, y as f32 + 0.5 - shoulders.y);
+        let along = (px * down.0 + py * down.1) / length;
+        let inside = if (from..to).contains(&along) {
+            1.0
+        } else {
+            0.0
+        };
+        let person_here = mask.get_pixel(x, y)[0] as f32 / 255.0;
+        p[3] = (255.0 * inside * person_here * (1.0 - hands(x as f32, y as f32))).round() as u8;
+    }
+    trimmed(rgba)
 }
 
 fn border_colour(img: &RgbaImage) -> [u8; 3] {
@@ -116,8 +159,10 @@ fn border_colour(img: &RgbaImage) -> [u8; 3] {
 
 /// The garment kind a job draws: its category, `auto` decided from the garment.
 fn resolved(category: Category, photo_type: GarmentPhotoType, garment: &RgbaImage) -> Category {
+    // A garment worn in its photo was cut as a top when the category is `auto`
+    // (`cut_out_worn`): it is placed as one.
     match category {
-        Category::Auto if photo_type == GarmentPhotoType::Model => Category::OnePieces,
+        Category::Auto if photo_type == GarmentPhotoType::Model => Category::Tops,
         Category::Auto if garment.height() as f32 >= 1.5 * garment.width() as f32 => {
             Category::OnePieces
         }
@@ -219,6 +264,17 @@ fn placement(person: &Person, kind: Category) -> Placement {
 /// How much of the picture's pixel (x, y) is a forearm or hand in front of the
 /// garment (0..1): capsules from elbow to a little past the wrist.
 fn forearms(person: &Person, torso: f32) -> impl Fn(f32, f32) -> f32 + '_ {
+    lower_arms(person, torso, 0.0)
+}
+
+/// How much of the picture's pixel (x, y) is a hand (0..1).
+fn hands(person: &Person, torso: f32) -> impl Fn(f32, f32) -> f32 + '_ {
+    lower_arms(person, torso, 0.8)
+}
+
+/// Capsules along each clearly seen lower arm, from `start` of the way from elbow
+/// to wrist to a little past the wrist (the hand), soft-edged.
+fn lower_arms(person: &Person, torso: f32, start: f32) -> impl Fn(f32, f32) -> f32 + '_ {
     let radius = 0.13 * torso;
     let arms: Vec<(Point, Point)> = [
         (Landmark::LeftElbow, Landmark::LeftWrist),
@@ -228,7 +284,11 @@ fn forearms(person: &Person, torso: f32) -> impl Fn(f32, f32) -> f32 + '_ {
     .filter(|(e, w)| person.at(*e).visibility > 0.5 && person.at(*w).visibility > 0.5)
     .map(|&(e, w)| {
         let (elbow, wrist) = (person.at(e).at, person.at(w).at);
-        (elbow, moved(wrist, Vec2::between(elbow, wrist).times(0.3)))
+        let forearm = Vec2::between(elbow, wrist);
+        (
+            moved(elbow, forearm.times(start)),
+            moved(wrist, forearm.times(0.3)),
+        )
     })
     .collect();
     move |x, y| {

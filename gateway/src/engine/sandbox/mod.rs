@@ -17,11 +17,11 @@ use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 use tokio::sync::{watch, Semaphore};
 use tryon_protocol::{
-    ApiError, ErrorName, JobStatus, Mode, OutputFormat, TryOnRequest, PROCESSING_HEIGHT,
-    PROCESSING_WIDTH,
+    ApiError, Category, ErrorName, GarmentPhotoType, JobStatus, Mode, OutputFormat, TryOnRequest,
+    PROCESSING_HEIGHT, PROCESSING_WIDTH,
 };
 
-use self::compose::{compose, cut_out_garment, fit_model, Dice, Refusal};
+use self::compose::{compose, cut_out_garment, cut_out_worn, fit_model, Dice, Refusal};
 use self::results::ResultStore;
 use super::{EngineStatus, Wait};
 use crate::cluster::Cluster;
@@ -332,13 +332,47 @@ impl GarmentCache {
     }
 
     /// The garment cut out, from the cache or made now. Jobs with the same garment
-    /// arriving together make it once: the others wait for it.
-    fn cut_out(&self, digest: [u8; 32], garment: &[u8]) -> Result<Arc<image::RgbaImage>, Refusal> {
+    /// arriving together make it once: the others wait for it. A garment photo that
+    /// may show it worn (`model`, or `auto`) is looked at: worn, it is cut out of the
+    /// person wearing it; a `model` photo with nobody in it is a `PoseError`.
+    fn cut_out(
+        &self,
+        digest: [u8; 32],
+        garment: &[u8],
+        request: &TryOnRequest,
+        vision: &tryon_vision::Vision,
+    ) -> Result<Arc<image::RgbaImage>, Refusal> {
+        let photo_type = request.garment_photo_type;
+        // The cut depends on how the garment was photographed and, worn, on the category.
+        let mut key = Sha256::new();
+        key.update(digest);
+        key.update(photo_type.as_str());
+        key.update(request.category.as_str());
         self.0
-            .try_get_with(digest, || {
+            .try_get_with(key.finalize().into(), || {
                 let decoded = decode_image(Role::Garment, garment)
                     .map_err(|m| (ErrorName::ImageLoadError, m))?;
-                cut_out_garment(&decoded).map(Arc::new)
+                if photo_type == GarmentPhotoType::FlatLay {
+                    return cut_out_garment(&decoded).map(Arc::new);
+                }
+                let seen = vision.look(&decoded.to_rgb8()).map_err(|e| {
+                    (ErrorName::PipelineError, format!("The sandbox's pose model failed ({e}); retry."))
+                })?;
+                match (seen.person.as_ref().filter(|_| seen.people() > 0), photo_type) {
+                    (Some(person), _) => {
+                        let mask = seen.mask().unwrap_or_default();
+                        let kind = match request.category {
+                            Category::Auto => Category::Tops,
+                            other => other,
+                        };
+                        cut_out_worn(&decoded, person, &mask, kind).map(Arc::new)
+                    }
+                    (None, GarmentPhotoType::Model) => Err((
+                        ErrorName::PoseError,
+                        "No body was found in the garment photo: with garment_photo_type `model`, send a photo of the garment worn by one person (or say `flat-lay`).".into(),
+                    )),
+                    (None, _) => cut_out_garment(&decoded).map(Arc::new),
+                }
             })
             .map_err(|refusal| (*refusal).clone())
     }
@@ -380,7 +414,7 @@ fn render(
     };
     let mask = sighting.mask().unwrap_or_default();
     let garment_digest: [u8; 32] = Sha256::digest(garment).into();
-    let cut = garments.cut_out(garment_digest, garment)?;
+    let cut = garments.cut_out(garment_digest, garment, request, vision)?;
     // Same inputs and options, same pictures: the dice are seeded from all of them.
     let mut hasher = Sha256::new();
     hasher.update(model);
