@@ -125,3 +125,22 @@ export function assertClean(page, allowed = []) {
   const errors = page.consoleErrors.filter((e) => !allowed.some((a) => e.includes(a)));
   assert.deepEqual([...page.problems, ...errors], []);
 }
+
+/**
+ * Clicks "Use this photo" in the widget inside `hostSelector` and records the
+ * progress bar's value every animation frame from that click until the results show,
+ * in `window.progress` (sampled in the page, so no frame is missed).
+ */
+export async function useThePhotoAndSampleProgress(page, hostSelector) {
+  await page.evaluate((selector) => {
+    const root = document.querySelector(selector).shadowRoot;
+    window.progress = [];
+    const sample = () => {
+      const bar = root.querySelector('[role=progressbar]');
+      if (bar) window.progress.push(Number(bar.getAttribute('aria-valuenow')));
+      if (!root.querySelector('[data-testid=tryon-results]')) requestAnimationFrame(sample);
+    };
+    root.querySelector('[data-testid=tryon-use-photo]').click();
+    requestAnimationFrame(sample);
+  }, hostSelector);
+}

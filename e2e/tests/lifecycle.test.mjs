@@ -12,6 +12,7 @@ import path from 'node:path';
 import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
 import {
   startShop, launch, newPage, widgetLoaded, openWidget, sendPhoto, resultShown, assertClean, FIXTURES,
+  useThePhotoAndSampleProgress,
 } from '../lib/harness.mjs';
 
 let gateway, slowGateway, shop, slowShop, browser;
@@ -224,17 +225,7 @@ test("the progress bar of a widget's first job only moves forward", async () => 
   await page.getByTestId('tryon-file').setInputFiles(PERSON);
   await page.getByTestId('tryon-use-photo').waitFor();
   // Sampled in the page every animation frame from the click on.
-  await page.evaluate(() => {
-    const root = document.querySelector('[data-tryon]').shadowRoot;
-    window.progress = [];
-    const sample = () => {
-      const bar = root.querySelector('[role=progressbar]');
-      if (bar) window.progress.push(Number(bar.getAttribute('aria-valuenow')));
-      if (!root.querySelector('[data-testid=tryon-results]')) requestAnimationFrame(sample);
-    };
-    root.querySelector('[data-testid=tryon-use-photo]').click();
-    requestAnimationFrame(sample);
-  });
+  await useThePhotoAndSampleProgress(page, '[data-tryon]');
   await resultShown(page);
   const progress = await page.evaluate(() => window.progress);
   assert.ok(progress.length > 10, `only ${progress.length} samples`);

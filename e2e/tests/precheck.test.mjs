@@ -11,6 +11,7 @@ import path from 'node:path';
 import { sandboxGateway } from '../lib/gateway.mjs';
 import {
   startShop, launch, newPage, mountOnBlankPage, openWidget, sendPhoto, resultShown, assertClean, FIXTURES, SCREENS,
+  useThePhotoAndSampleProgress,
 } from '../lib/harness.mjs';
 
 const GARMENT = '/fixtures/garments/solidus_tshirt.png';
@@ -273,17 +274,7 @@ test('the progress picks up after the advice where it was, never lower', async (
   await page.getByTestId('tryon-file').setInputFiles(path.join(FIXTURES, PERSON));
   await page.getByTestId('tryon-use-photo').waitFor();
   // Sampled every animation frame from the click on, across the advice.
-  await page.evaluate(() => {
-    const root = document.querySelector('#host').shadowRoot;
-    window.progress = [];
-    const sample = () => {
-      const bar = root.querySelector('[role=progressbar]');
-      if (bar) window.progress.push(Number(bar.getAttribute('aria-valuenow')));
-      if (!root.querySelector('[data-testid=tryon-results]')) requestAnimationFrame(sample);
-    };
-    root.querySelector('[data-testid=tryon-use-photo]').click();
-    requestAnimationFrame(sample);
-  });
+  await useThePhotoAndSampleProgress(page, '#host');
   await page.getByTestId('tryon-advice').waitFor({ timeout: 15000 });
   const before = await page.evaluate(() => window.progress.length);
   // The shopper reads for a while: that time is not counted as progress either.

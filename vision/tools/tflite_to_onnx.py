@@ -227,6 +227,25 @@ class Converter:
         left, right = self.same_pads(in_shape[2], kw, sw, dw)
         return [top, left, bottom, right]
 
+    def convolution(self, op, kind, ins, out):
+        """CONV_2D (weights OHWI) or DEPTHWISE_CONV_2D (1HWO, one group per input
+        channel) as an ONNX Conv with explicit pads and the fused activation."""
+        depthwise = kind == "DEPTHWISE_CONV_2D"
+        o = options(op, tflite.DepthwiseConv2DOptions if depthwise else tflite.Conv2DOptions)
+        w, w_shape = self.weights(ins[1], (3, 0, 1, 2) if depthwise else (0, 3, 1, 2))  # → OIHW
+        x_shape = self.shape(ins[0])
+        pads = self.pads(o.Padding(), x_shape, w_shape[2], w_shape[3], o.StrideH(), o.StrideW(),
+                         o.DilationHFactor(), o.DilationWFactor())
+        inputs = [self.name(ins[0]), w]
+        if len(ins) > 2 and ins[2] >= 0:
+            inputs.append(self.weights(ins[2])[0])
+        tmp = self.fresh("dwconv" if depthwise else "conv")
+        groups = {"group": x_shape[3]} if depthwise else {}
+        self.node("Conv", inputs, [tmp], kernel_shape=list(w_shape[2:]), pads=pads,
+                  strides=[o.StrideH(), o.StrideW()],
+                  dilations=[o.DilationHFactor(), o.DilationWFactor()], **groups)
+        self.activate(tmp, o.FusedActivationFunction(), out)
+
     # -- operators -------------------------------------------------------
     def convert_op(self, op):
         code_table = self.model.OperatorCodes(op.OpcodeIndex())
@@ -243,34 +262,8 @@ class Converter:
             # Both keep the values' float16 type: `weights` stores them as such.
             self.consts[outs[0]] = value
             return
-        if kind == "CONV_2D":
-            o = options(op, tflite.Conv2DOptions)
-            w, w_shape = self.weights(ins[1], (0, 3, 1, 2))  # OHWI → OIHW
-            x_shape = self.shape(ins[0])
-            pads = self.pads(o.Padding(), x_shape, w_shape[2], w_shape[3], o.StrideH(), o.StrideW(),
-                             o.DilationHFactor(), o.DilationWFactor())
-            inputs = [self.name(ins[0]), w]
-            if len(ins) > 2 and ins[2] >= 0:
-                inputs.append(self.weights(ins[2])[0])
-            tmp = self.fresh("conv")
-            self.node("Conv", inputs, [tmp], kernel_shape=list(w_shape[2:]), pads=pads,
-                      strides=[o.StrideH(), o.StrideW()],
-                      dilations=[o.DilationHFactor(), o.DilationWFactor()])
-            self.activate(tmp, o.FusedActivationFunction(), out)
-        elif kind == "DEPTHWISE_CONV_2D":
-            o = options(op, tflite.DepthwiseConv2DOptions)
-            w, w_shape = self.weights(ins[1], (3, 0, 1, 2))  # 1HWO → O1HW
-            x_shape = self.shape(ins[0])
-            pads = self.pads(o.Padding(), x_shape, w_shape[2], w_shape[3], o.StrideH(), o.StrideW(),
-                             o.DilationHFactor(), o.DilationWFactor())
-            inputs = [self.name(ins[0]), w]
-            if len(ins) > 2 and ins[2] >= 0:
-                inputs.append(self.weights(ins[2])[0])
-            tmp = self.fresh("dwconv")
-            self.node("Conv", inputs, [tmp], kernel_shape=list(w_shape[2:]), pads=pads,
-                      strides=[o.StrideH(), o.StrideW()], group=x_shape[3],
-                      dilations=[o.DilationHFactor(), o.DilationWFactor()])
-            self.activate(tmp, o.FusedActivationFunction(), out)
+        if kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+            self.convolution(op, kind, ins, out)
         elif kind in ("ADD", "MUL"):
             o = options(op, tflite.AddOptions if kind == "ADD" else tflite.MulOptions)
             rank = max(len(self.shape(ins[0])), len(self.shape(ins[1])))

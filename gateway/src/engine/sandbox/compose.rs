@@ -347,32 +347,8 @@ pub fn compose(
         moved(moved(origin, across), down),
     ];
     let (w, h) = canvas.dimensions();
-    let x0 = corners
-        .iter()
-        .map(|p| p.x)
-        .fold(f32::MAX, f32::min)
-        .floor()
-        .max(0.0) as u32;
-    let x1 = (corners
-        .iter()
-        .map(|p| p.x)
-        .fold(f32::MIN, f32::max)
-        .ceil()
-        .max(0.0) as u32)
-        .min(w);
-    let y0 = corners
-        .iter()
-        .map(|p| p.y)
-        .fold(f32::MAX, f32::min)
-        .floor()
-        .max(0.0) as u32;
-    let y1 = (corners
-        .iter()
-        .map(|p| p.y)
-        .fold(f32::MIN, f32::max)
-        .ceil()
-        .max(0.0) as u32)
-        .min(h);
+    let (x0, x1) = span(corners.iter().map(|p| p.x), w);
+    let (y0, y1) = span(corners.iter().map(|p| p.y), h);
     let torso = person
         .at(Landmark::LeftShoulder)
         .at
@@ -407,6 +383,13 @@ pub fn compose(
     }
     mark_as_preview(&mut canvas, sample, request.num_samples);
     canvas
+}
+
+/// The whole pixels from the lowest to the highest of `values`, within 0..`limit`.
+fn span(values: impl Iterator<Item = f32> + Clone, limit: u32) -> (u32, u32) {
+    let lo = values.clone().fold(f32::MAX, f32::min).floor().max(0.0) as u32;
+    let hi = (values.fold(f32::MIN, f32::max).ceil().max(0.0) as u32).min(limit);
+    (lo.min(limit), hi)
 }
 
 /// The colour at (x, y) in pixel-centre coordinates, edges clamped; colour channels
@@ -490,4 +473,67 @@ fn mark_as_preview(canvas: &mut RgbaImage, sample: u8, of: u8) {
         3,
         Rgba([255, 255, 255, 255]),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A solid red garment over a fixture person: every red pixel is on the person,
+    /// between just above the shoulders and just below the hips.
+    fn placed_on(photo: &str, category: &str) -> (usize, usize) {
+        let path = format!("{}/../fixtures/people/{photo}", env!("CARGO_MANIFEST_DIR"));
+        let body = fit_model(&image::open(path).expect("fixture")).expect("fitted");
+        let vision = tryon_vision::Vision::load().expect("models");
+        let sighting = vision
+            .look(&DynamicImage::ImageRgba8(body.clone()).to_rgb8())
+            .expect("looked");
+        let person = sighting.person.as_ref().expect("somebody");
+        let mask = sighting.mask().expect("a mask");
+        let garment = RgbaImage::from_pixel(200, 240, Rgba([255, 0, 0, 255]));
+        let json = format!(
+            r#"{{"model_image":"https://a.example/p.jpg","garment_image":"https://a.example/g.png","category":"{category}"}}"#
+        );
+        let request = TryOnRequest::from_json(json.as_bytes()).expect("a request");
+        let out = compose(
+            &body,
+            person,
+            &mask,
+            &garment,
+            &request,
+            1,
+            &mut Dice::new(7),
+        );
+        let at = |l: Landmark| person.at(l).at;
+        let top = at(Landmark::LeftShoulder)
+            .y
+            .min(at(Landmark::RightShoulder).y);
+        let bottom = at(Landmark::LeftHip).y.max(at(Landmark::RightHip).y);
+        let torso = bottom - top;
+        let (mut red, mut astray) = (0, 0);
+        for (x, y, p) in out.enumerate_pixels() {
+            if y < 130 || p[0] < 200 || p[1] > 60 || p[2] > 60 || body.get_pixel(x, y)[0] >= 200 {
+                continue; // not the garment (or the banner, or red in the photo already)
+            }
+            red += 1;
+            let on_person = mask.get_pixel(x, y)[0] > 0;
+            let between = (y as f32) > top - 0.3 * torso && (y as f32) < bottom + 0.3 * torso;
+            if !(on_person && between) {
+                astray += 1;
+            }
+        }
+        (red, astray)
+    }
+
+    #[test]
+    fn a_top_lands_on_the_torso_and_only_on_the_person() {
+        for photo in ["pose.jpg", "model.webp"] {
+            let (red, astray) = placed_on(photo, "tops");
+            assert!(red > 5_000, "{photo}: only {red} garment pixels");
+            assert!(
+                astray * 100 < red,
+                "{photo}: {astray} of {red} garment pixels off the torso"
+            );
+        }
+    }
 }
