@@ -45,9 +45,12 @@ impl BodyPart {
     }
 }
 
-/// Something in the photo that keeps the garment from being shown well.
+/// Something in the photo that keeps the garment from being shown well. On the wire
+/// `{"reason": "not_in_frame", "parts": ["hips"]}`: read through a flat struct
+/// rather than serde's internally tagged enums, whose buffering costs the widget's
+/// wasm several kilobytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
+#[serde(try_from = "ProblemOnTheWire", into = "ProblemOnTheWire")]
 pub enum PhotoProblem {
     /// Nobody is in the photo.
     NoPerson,
@@ -63,6 +66,41 @@ pub enum PhotoProblem {
     },
     /// The person has their back or side to the camera.
     NotFacing,
+}
+
+/// A [`PhotoProblem`] as it travels: its reason and the fields that reason has.
+#[derive(Serialize, Deserialize)]
+struct ProblemOnTheWire {
+    reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    parts: Option<Vec<BodyPart>>,
+}
+
+impl TryFrom<ProblemOnTheWire> for PhotoProblem {
+    type Error = String;
+    fn try_from(wire: ProblemOnTheWire) -> Result<Self, String> {
+        match (wire.reason.as_str(), wire.count, wire.parts) {
+            ("no_person", ..) => Ok(PhotoProblem::NoPerson),
+            ("several_people", Some(count), _) => Ok(PhotoProblem::SeveralPeople { count }),
+            ("not_in_frame", _, Some(parts)) => Ok(PhotoProblem::NotInFrame { parts }),
+            ("not_facing", ..) => Ok(PhotoProblem::NotFacing),
+            (other, ..) => Err(format!("unknown or incomplete photo problem `{other}`")),
+        }
+    }
+}
+
+impl From<PhotoProblem> for ProblemOnTheWire {
+    fn from(problem: PhotoProblem) -> Self {
+        let (reason, count, parts) = match problem {
+            PhotoProblem::NoPerson => ("no_person", None, None),
+            PhotoProblem::SeveralPeople { count } => ("several_people", Some(count), None),
+            PhotoProblem::NotInFrame { parts } => ("not_in_frame", None, Some(parts)),
+            PhotoProblem::NotFacing => ("not_facing", None, None),
+        };
+        ProblemOnTheWire { reason: reason.into(), count, parts }
+    }
 }
 
 impl PhotoProblem {
@@ -126,6 +164,22 @@ mod tests {
             serde_json::to_string(&PhotoProblem::NoPerson).unwrap(),
             r#"{"reason":"no_person"}"#
         );
+    }
+
+    #[test]
+    fn every_problem_reads_back_and_a_wrong_one_is_refused() {
+        for p in [
+            PhotoProblem::NoPerson,
+            PhotoProblem::SeveralPeople { count: 3 },
+            PhotoProblem::NotInFrame { parts: vec![BodyPart::Shoulders] },
+            PhotoProblem::NotFacing,
+        ] {
+            let wire = serde_json::to_string(&p).unwrap();
+            assert_eq!(serde_json::from_str::<PhotoProblem>(&wire).unwrap(), p, "{wire}");
+        }
+        for wrong in [r#"{"reason":"several_people"}"#, r#"{"reason":"too_blurry"}"#, r#"{"parts":[]}"#] {
+            assert!(serde_json::from_str::<PhotoProblem>(wrong).is_err(), "{wrong}");
+        }
     }
 
     #[test]
