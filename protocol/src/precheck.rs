@@ -99,7 +99,11 @@ impl From<PhotoProblem> for ProblemOnTheWire {
             PhotoProblem::NotInFrame { parts } => ("not_in_frame", None, Some(parts)),
             PhotoProblem::NotFacing => ("not_facing", None, None),
         };
-        ProblemOnTheWire { reason: reason.into(), count, parts }
+        ProblemOnTheWire {
+            reason: reason.into(),
+            count,
+            parts,
+        }
     }
 }
 
@@ -171,14 +175,27 @@ mod tests {
         for p in [
             PhotoProblem::NoPerson,
             PhotoProblem::SeveralPeople { count: 3 },
-            PhotoProblem::NotInFrame { parts: vec![BodyPart::Shoulders] },
+            PhotoProblem::NotInFrame {
+                parts: vec![BodyPart::Shoulders],
+            },
             PhotoProblem::NotFacing,
         ] {
             let wire = serde_json::to_string(&p).unwrap();
-            assert_eq!(serde_json::from_str::<PhotoProblem>(&wire).unwrap(), p, "{wire}");
+            assert_eq!(
+                serde_json::from_str::<PhotoProblem>(&wire).unwrap(),
+                p,
+                "{wire}"
+            );
         }
-        for wrong in [r#"{"reason":"several_people"}"#, r#"{"reason":"too_blurry"}"#, r#"{"parts":[]}"#] {
-            assert!(serde_json::from_str::<PhotoProblem>(wrong).is_err(), "{wrong}");
+        for wrong in [
+            r#"{"reason":"several_people"}"#,
+            r#"{"reason":"too_blurry"}"#,
+            r#"{"parts":[]}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<PhotoProblem>(wrong).is_err(),
+                "{wrong}"
+            );
         }
     }
 

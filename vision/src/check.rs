@@ -106,3 +106,94 @@ fn facing(person: &Person) -> bool {
     }
     (l.at.x - r.at.x) / torso >= MIN_FRONTAL_WIDTH
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Detection, Keypoint, Point};
+
+    /// A standing person in a 600×900 photo, seen from the front: their left side on
+    /// the photo's right; `left_x` and `right_x` place the shoulders (back to the
+    /// camera: they swap sides; side-on: they nearly meet).
+    fn standing(left_x: f32, right_x: f32, knees_y: f32) -> Sighting {
+        let mut keypoints = vec![
+            Keypoint {
+                at: Point { x: 300.0, y: 100.0 },
+                visibility: 0.9,
+                presence: 0.9
+            };
+            33
+        ];
+        let mut put = |l: Landmark, x: f32, y: f32| {
+            keypoints[l as usize] = Keypoint {
+                at: Point { x, y },
+                visibility: 0.9,
+                presence: 0.9,
+            };
+        };
+        put(Landmark::LeftShoulder, left_x, 250.0);
+        put(Landmark::RightShoulder, right_x, 250.0);
+        put(Landmark::LeftHip, 300.0 + (left_x - 300.0) * 0.7, 520.0);
+        put(Landmark::RightHip, 300.0 + (right_x - 300.0) * 0.7, 520.0);
+        put(Landmark::LeftKnee, 330.0, knees_y);
+        put(Landmark::RightKnee, 270.0, knees_y);
+        let p = Point { x: 300.0, y: 300.0 };
+        let detection = Detection {
+            score: 0.9,
+            bounds: [250.0, 50.0, 350.0, 150.0],
+            hips: p,
+            body_edge: p,
+            shoulders: p,
+        };
+        Sighting {
+            width: 600,
+            height: 900,
+            detections: vec![detection],
+            person: Some(Person::from_keypoints(keypoints)),
+        }
+    }
+
+    #[test]
+    fn a_person_facing_the_camera_in_full_passes() {
+        assert_eq!(
+            check(&standing(400.0, 200.0, 720.0), Category::OnePieces),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn a_back_or_a_side_to_the_camera_is_not_facing() {
+        assert_eq!(
+            check(&standing(200.0, 400.0, 720.0), Category::Tops),
+            vec![PhotoProblem::NotFacing]
+        );
+        assert_eq!(
+            check(&standing(310.0, 290.0, 720.0), Category::Tops),
+            vec![PhotoProblem::NotFacing]
+        );
+    }
+
+    #[test]
+    fn knees_below_the_photo_are_missing_for_trousers_only() {
+        let cut_at_the_thighs = standing(400.0, 200.0, 1100.0);
+        assert_eq!(check(&cut_at_the_thighs, Category::Tops), vec![]);
+        assert_eq!(check(&cut_at_the_thighs, Category::Auto), vec![]);
+        assert_eq!(
+            check(&cut_at_the_thighs, Category::Bottoms),
+            vec![PhotoProblem::NotInFrame {
+                parts: vec![BodyPart::Knees]
+            }]
+        );
+    }
+
+    #[test]
+    fn nobody_found_is_no_person() {
+        let empty = Sighting {
+            width: 600,
+            height: 900,
+            detections: vec![],
+            person: None,
+        };
+        assert_eq!(check(&empty, Category::Tops), vec![PhotoProblem::NoPerson]);
+    }
+}

@@ -215,13 +215,25 @@ mod tests {
 
     #[test]
     fn overlapping_candidates_become_one_weighted_detection() {
-        let merged = weighted_suppression(vec![at(0.9, 0.0), at(0.3, 1.0), at(0.8, 50.0)]);
+        let merged = weighted_suppression(vec![at(0.9, 0.0), at(0.6, 1.0), at(0.8, 50.0)]);
         assert_eq!(merged.len(), 2);
+        // 0.9 at 0 and 0.6 at 1: the score-weighted mean is 0.4.
         assert!(
-            (merged[0].bounds[0] - 0.25).abs() < 1e-5,
+            (merged[0].bounds[0] - 0.4).abs() < 1e-5,
             "{:?}",
             merged[0].bounds
         );
         assert_eq!(merged[0].score, 0.9);
+    }
+
+    #[test]
+    fn a_low_score_candidate_is_merged_away_without_moving_the_detection() {
+        // Kept to count people, a 0.4 candidate must not shift a 0.9 detection's crop.
+        let merged = weighted_suppression(vec![at(0.9, 0.0), at(0.4, 2.0)]);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].bounds[0], 0.0);
+        // Below the threshold, a detection (only counted) keeps its best candidate's geometry.
+        let alone = weighted_suppression(vec![at(0.4, 2.0), at(0.35, 3.0)]);
+        assert_eq!((alone.len(), alone[0].bounds[0]), (1, 2.0));
     }
 }

@@ -102,6 +102,18 @@ impl Person {
         })
     }
 
+    /// A body with these keypoints and no mask (for tests of what follows from them).
+    #[cfg(test)]
+    pub(crate) fn from_keypoints(keypoints: Vec<Keypoint>) -> Person {
+        let crop = Rotated::toward(Point { x: 0.0, y: 0.0 }, Point { x: 0.0, y: -1.0 }, 1.0);
+        Person {
+            keypoints,
+            presence: 1.0,
+            crop,
+            segmentation: vec![0; SIDE * SIDE],
+        }
+    }
+
     /// Roughly how many bytes this body holds (for caches with a byte budget).
     pub fn weight(&self) -> usize {
         self.segmentation.len() + self.keypoints.len() * std::mem::size_of::<Keypoint>()
