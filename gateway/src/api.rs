@@ -182,15 +182,7 @@ async fn submit(
     caller: Result<Caller, GatewayError>,
     request: Request,
 ) -> Result<Json<SubmitResponse>, GatewayError> {
-    // Refused before the body is read: read it anyway, or a client that uploads
-    // before it reads gets a broken pipe instead of this answer.
-    let caller = match caller {
-        Ok(caller) => caller,
-        Err(refusal) => {
-            read_and_drop(request.into_body(), body_limit(&state)).await;
-            return Err(refusal);
-        }
-    };
+    let (caller, request) = admitted(&state, caller, request).await?;
     let JobBody(body) = JobBody::from_request(request, &state).await?;
     let mut request = TryOnRequest::from_json(&body)?;
     // The request holds what is needed now; the body is freed before the engine's
@@ -221,10 +213,7 @@ async fn precheck(
     caller: Result<Caller, GatewayError>,
     request: Request,
 ) -> Result<Json<PrecheckResponse>, GatewayError> {
-    if let Err(refusal) = caller {
-        read_and_drop(request.into_body(), body_limit(&state)).await;
-        return Err(refusal);
-    }
+    let (_, request) = admitted(&state, caller, request).await?;
     let JobBody(body) = JobBody::from_request(request, &state).await?;
     let ask: PrecheckRequest = serde_json::from_slice(&body).map_err(|e| {
         GatewayError::new(
@@ -471,6 +460,22 @@ async fn method_not_allowed(State(state): State<AppState>, body: Body) -> Gatewa
         ErrorName::InvalidRequest,
         "This endpoint does not take this HTTP method (submit with POST, read status with GET).",
     )
+}
+
+/// The caller and its request, or the caller's refusal once the body was read anyway:
+/// a client that uploads before it reads would get a broken pipe instead of the answer.
+async fn admitted(
+    state: &AppState,
+    caller: Result<Caller, GatewayError>,
+    request: Request,
+) -> Result<(Caller, Request), GatewayError> {
+    match caller {
+        Ok(caller) => Ok((caller, request)),
+        Err(refusal) => {
+            read_and_drop(request.into_body(), body_limit(state)).await;
+            Err(refusal)
+        }
+    }
 }
 
 /// The largest body the gateway reads, in bytes.

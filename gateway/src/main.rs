@@ -5,6 +5,7 @@
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
+use tryon_gateway::engine::Engine;
 use tryon_gateway::{app, serve, AppState, Config};
 
 fn main() -> std::process::ExitCode {
@@ -59,7 +60,7 @@ async fn run() -> std::process::ExitCode {
         }
     };
     // The pose models take a moment to load: load them now, not for the first shopper.
-    if state.photo_check.wants_models() || state.engine.name() == "sandbox" {
+    if state.photo_check.wants_models() || matches!(state.engine, Engine::Sandbox(_)) {
         let eyes = state.photo_check.eyes().clone();
         tokio::spawn(async move { eyes.vision().await.ok() });
     }

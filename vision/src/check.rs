@@ -25,7 +25,7 @@ const MIN_FRONTAL_WIDTH: f32 = 0.25;
 /// The problems of `sighting` for a garment of `category`; empty when the photo is fine.
 pub fn check(sighting: &Sighting, category: Category) -> Vec<PhotoProblem> {
     let people = sighting.people();
-    let Some(person) = sighting.person.as_ref().filter(|_| people > 0) else {
+    let Some(person) = sighting.main_person() else {
         return vec![PhotoProblem::NoPerson];
     };
     let mut problems = Vec::new();

@@ -77,6 +77,11 @@ impl Person {
         self.keypoints[which as usize]
     }
 
+    /// The point halfway between two keypoints (the shoulders' or hips' centre).
+    pub fn between(&self, a: Landmark, b: Landmark) -> Point {
+        self.at(a).at.midpoint(self.at(b).at)
+    }
+
     /// The person mask at `width`×`height` (0..255): the segmentation carried from
     /// the crop back to the photo; outside the crop, nobody.
     pub fn mask(&self, width: u32, height: u32) -> GrayImage {

@@ -69,6 +69,12 @@ impl Sighting {
         detector::prominent(&self.detections).count()
     }
 
+    /// The main person, when somebody is in the photo (the one rule for "somebody":
+    /// the check, the sandbox's preview and its worn-garment cut all ask this).
+    pub fn main_person(&self) -> Option<&Person> {
+        self.person.as_ref().filter(|_| self.people() > 0)
+    }
+
     /// Roughly how many bytes this sighting holds (for caches with a byte budget).
     pub fn weight(&self) -> usize {
         std::mem::size_of::<Self>()

@@ -108,9 +108,8 @@ pub fn cut_out_worn(
     mask: &GrayImage,
     kind: Category,
 ) -> Result<RgbaImage, Refusal> {
-    let at = |l: Landmark| person.at(l).at;
-    let shoulders = at(Landmark::LeftShoulder).midpoint(at(Landmark::RightShoulder));
-    let hips = at(Landmark::LeftHip).midpoint(at(Landmark::RightHip));
+    let shoulders = person.between(Landmark::LeftShoulder, Landmark::RightShoulder);
+    let hips = person.between(Landmark::LeftHip, Landmark::RightHip);
     let torso = Vec2::between(shoulders, hips);
     let (down, length) = (torso.unit(), torso.length().max(1.0));
     // Along the torso: 0 at the shoulder line, 1 at the hip line.
@@ -211,9 +210,9 @@ struct Placement {
 
 fn placement(person: &Person, kind: Category) -> Placement {
     let at = |l: Landmark| person.at(l).at;
-    let shoulders = at(Landmark::LeftShoulder).midpoint(at(Landmark::RightShoulder));
-    let hips = at(Landmark::LeftHip).midpoint(at(Landmark::RightHip));
-    let knees = at(Landmark::LeftKnee).midpoint(at(Landmark::RightKnee));
+    let shoulders = person.between(Landmark::LeftShoulder, Landmark::RightShoulder);
+    let hips = person.between(Landmark::LeftHip, Landmark::RightHip);
+    let knees = person.between(Landmark::LeftKnee, Landmark::RightKnee);
     let shoulder_width = at(Landmark::LeftShoulder).distance(at(Landmark::RightShoulder));
     let hip_width = at(Landmark::LeftHip).distance(at(Landmark::RightHip));
     let torso = Vec2::between(shoulders, hips);
@@ -227,7 +226,7 @@ fn placement(person: &Person, kind: Category) -> Placement {
                 .iter()
                 .all(|&a| person.at(a).presence > 0.5);
             let lower = if ankles_seen {
-                at(Landmark::LeftAnkle).midpoint(at(Landmark::RightAnkle))
+                person.between(Landmark::LeftAnkle, Landmark::RightAnkle)
             } else {
                 moved(knees, thigh.times(0.9))
             };
@@ -350,15 +349,8 @@ pub fn compose(
     let (x0, x1) = span(corners.iter().map(|p| p.x), w);
     let (y0, y1) = span(corners.iter().map(|p| p.y), h);
     let torso = person
-        .at(Landmark::LeftShoulder)
-        .at
-        .midpoint(person.at(Landmark::RightShoulder).at)
-        .distance(
-            person
-                .at(Landmark::LeftHip)
-                .at
-                .midpoint(person.at(Landmark::RightHip).at),
-        );
+        .between(Landmark::LeftShoulder, Landmark::RightShoulder)
+        .distance(person.between(Landmark::LeftHip, Landmark::RightHip));
     let in_front = forearms(person, torso);
     for y in y0..y1 {
         for x in x0..x1 {

@@ -355,10 +355,8 @@ impl GarmentCache {
                 if photo_type == GarmentPhotoType::FlatLay {
                     return cut_out_garment(&decoded).map(Arc::new);
                 }
-                let seen = vision.look(&decoded.to_rgb8()).map_err(|e| {
-                    (ErrorName::PipelineError, format!("The sandbox's pose model failed ({e}); retry."))
-                })?;
-                match (seen.person.as_ref().filter(|_| seen.people() > 0), photo_type) {
+                let seen = look(vision, &decoded)?;
+                match (seen.main_person(), photo_type) {
                     (Some(person), _) => {
                         let mask = seen.mask().unwrap_or_default();
                         let kind = match request.category {
@@ -378,6 +376,19 @@ impl GarmentCache {
     }
 }
 
+/// The pose model's look at a picture, its failure told as a sandbox failure.
+fn look(
+    vision: &tryon_vision::Vision,
+    picture: &image::DynamicImage,
+) -> Result<tryon_vision::Sighting, Refusal> {
+    vision.look(&picture.to_rgb8()).map_err(|e| {
+        (
+            ErrorName::PipelineError,
+            format!("The sandbox's pose model failed ({e}); retry."),
+        )
+    })
+}
+
 /// Decodes both images and renders `num_samples` distinct composites, encoded.
 fn render(
     model: &[u8],
@@ -395,18 +406,12 @@ fn render(
     // (the widget's prepared photo); otherwise the fitted body is looked at.
     let sighting = match seen {
         Some(seen) if prepared => seen,
-        _ => Arc::new(
-            vision
-                .look(&image::DynamicImage::ImageRgba8(body.clone()).to_rgb8())
-                .map_err(|e| {
-                    (
-                        ErrorName::PipelineError,
-                        format!("The sandbox's pose model failed ({e}); retry."),
-                    )
-                })?,
-        ),
+        _ => Arc::new(look(
+            vision,
+            &image::DynamicImage::ImageRgba8(body.clone()),
+        )?),
     };
-    let Some(person) = sighting.person.as_ref().filter(|_| sighting.people() > 0) else {
+    let Some(person) = sighting.main_person() else {
         return Err((
             ErrorName::PoseError,
             tryon_protocol::PhotoProblem::NoPerson.advice(),
