@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 pub mod images;
 pub mod job_handle;
+pub mod memory;
 pub mod metrics;
 pub mod photo_check;
 pub mod rate_limit;

@@ -114,6 +114,7 @@ pub struct Metrics {
     redis_commands: Family<RedisOp, Counter>,
     redis_errors: Family<RedisOp, Counter>,
     photo_checks: Family<PhotoVerdict, Counter>,
+    pose_model_runs: Counter,
 }
 
 impl Default for Metrics {
@@ -135,6 +136,7 @@ impl Default for Metrics {
             redis_commands: Family::default(),
             redis_errors: Family::default(),
             photo_checks: Family::default(),
+            pose_model_runs: Counter::default(),
         };
         let mut registry = Registry::default();
         // Counters are registered without `_total`: the encoder adds it to the samples.
@@ -213,6 +215,11 @@ impl Default for Metrics {
             "Looks at shoppers' photos, by verdict (fine, advice: /v1/precheck found problems; off: the check is turned off; job_refused: a submitted photo showed nobody)",
             metrics.photo_checks.clone(),
         );
+        registry.register(
+            "tryon_pose_model_runs",
+            "Photos the pose models looked at; a photo seen in the last 10 minutes is remembered, and requests for a photo being looked at wait for that look",
+            metrics.pose_model_runs.clone(),
+        );
         Metrics {
             registry,
             ..metrics
@@ -226,6 +233,11 @@ impl Metrics {
         self.photo_checks
             .get_or_create(&PhotoVerdict { verdict })
             .inc();
+    }
+
+    /// The pose models looked at a photo they had not seen.
+    pub fn pose_models_ran(&self) {
+        self.pose_model_runs.inc();
     }
 
     /// A token was minted (or renewed).

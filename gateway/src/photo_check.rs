@@ -6,7 +6,8 @@
 //! job whose photo has nobody in it fails at once with `PoseError`, before the
 //! hosted API is called. The sandbox uses the same [`Eyes`] for its previews.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::StatusCode;
@@ -23,6 +24,7 @@ use tryon_vision::{Sighting, Vision};
 use crate::config::PhotoCheckMode;
 use crate::error::GatewayError;
 use crate::images::{decode_image, PendingImage, Role};
+use crate::metrics::Metrics;
 
 /// Sightings are remembered this long, by the photo's SHA-256: a shopper's photo
 /// is looked at for the widget's check, again when it is submitted and again by the
@@ -39,10 +41,41 @@ pub struct Eyes {
     vision: Arc<OnceCell<Vision>>,
     looks: Arc<Semaphore>,
     seen: Cache<[u8; 32], Arc<Sighting>>,
+    /// Looks under way, by photo: a second request for the same photo (the widget's
+    /// check and its submit, the submit and the sandbox's render, or many shoppers
+    /// sending one sample photo) waits for the first look instead of queueing its own.
+    looking: Arc<Mutex<Looking>>,
+    metrics: Arc<Metrics>,
 }
 
-impl Default for Eyes {
-    fn default() -> Self {
+/// Looks under way, by the photo's SHA-256; each cell is filled by one of its waiters.
+type Looking = HashMap<[u8; 32], Arc<OnceCell<Arc<Sighting>>>>;
+
+/// A request's share in a look under way; the last one to leave forgets the look
+/// (whether it succeeded, failed or was abandoned), so the map only holds live looks.
+struct Share<'a> {
+    looking: &'a Mutex<Looking>,
+    digest: [u8; 32],
+    cell: Arc<OnceCell<Arc<Sighting>>>,
+}
+
+impl Drop for Share<'_> {
+    fn drop(&mut self) {
+        let mut looking = self.looking.lock().unwrap_or_else(|e| e.into_inner());
+        // The map's reference and ours: nobody else waits on this look.
+        if Arc::strong_count(&self.cell) == 2
+            && looking
+                .get(&self.digest)
+                .is_some_and(|c| Arc::ptr_eq(c, &self.cell))
+        {
+            looking.remove(&self.digest);
+        }
+    }
+}
+
+impl Eyes {
+    /// Eyes that count their looks in `metrics`; the models load on first need.
+    pub fn new(metrics: Arc<Metrics>) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Eyes {
             vision: Arc::default(),
@@ -53,11 +86,11 @@ impl Default for Eyes {
                 .max_capacity(SIGHTING_BYTES)
                 .weigher(|_, s: &Arc<Sighting>| u32::try_from(s.weight()).unwrap_or(u32::MAX))
                 .build(),
+            looking: Arc::default(),
+            metrics,
         }
     }
-}
 
-impl Eyes {
     /// The models, loading them the first time.
     pub async fn vision(&self) -> Result<Vision, GatewayError> {
         self.vision
@@ -66,6 +99,9 @@ impl Eyes {
                 match tokio::task::spawn_blocking(Vision::load).await {
                     Ok(Ok(vision)) => {
                         let ms = started.elapsed().as_millis() as u64;
+                        // Loading parsed and optimised the models in ~20 MB of scratch
+                        // memory that the allocator would otherwise keep.
+                        crate::memory::give_back();
                         tracing::info!(ms, "pose models loaded");
                         Ok(vision)
                     }
@@ -86,6 +122,29 @@ impl Eyes {
         if let Some(seen) = self.seen.get(&digest) {
             return Ok(seen);
         }
+        let share = Share {
+            looking: &self.looking,
+            digest,
+            cell: {
+                let mut looking = self.looking.lock().unwrap_or_else(|e| e.into_inner());
+                looking.entry(digest).or_default().clone()
+            },
+        };
+        // One of the waiters looks; if it fails or is dropped, the next one tries.
+        let sighting = share
+            .cell
+            .get_or_try_init(|| async {
+                let sighting = self.look_now(photo).await?;
+                self.seen.insert(digest, sighting.clone());
+                Ok::<_, GatewayError>(sighting)
+            })
+            .await?
+            .clone();
+        Ok(sighting)
+    }
+
+    /// Looks at a photo, waiting for a turn on the models.
+    async fn look_now(&self, photo: Arc<[u8]>) -> Result<Arc<Sighting>, GatewayError> {
         let vision = self.vision().await?;
         let _turn = self
             .looks
@@ -103,9 +162,8 @@ impl Eyes {
         })
         .await
         .map_err(|_| GatewayError::internal())??;
-        let sighting = Arc::new(sighting);
-        self.seen.insert(digest, sighting.clone());
-        Ok(sighting)
+        self.metrics.pose_models_ran();
+        Ok(Arc::new(sighting))
     }
 }
 

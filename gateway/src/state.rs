@@ -88,7 +88,7 @@ impl AppState {
             s => s.to_owned(),
         };
         let metrics = Arc::new(Metrics::default());
-        let eyes = Eyes::default();
+        let eyes = Eyes::new(metrics.clone());
         let cluster = match &config.redis_url {
             Some(url) => Some(Cluster::open(url, metrics.clone()).map_err(ConfigError::BadRedis)?),
             None => None,

@@ -92,6 +92,49 @@ async fn the_check_tells_a_good_photo_from_the_wrong_ones() {
     );
 }
 
+/// How many photos the pose models have looked at, from `/metrics`.
+async fn pose_model_runs(gw: &TestGateway) -> u64 {
+    let metrics = get_text(&gw.http, &format!("{}/metrics", gw.base)).await;
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tryon_pose_model_runs_total "))
+        .unwrap_or_else(|| panic!("no tryon_pose_model_runs_total in {metrics}"))
+        .parse()
+        .unwrap()
+}
+
+/// Requests for one photo at the same moment (a page's sample photo sent by many
+/// shoppers, or a widget's check racing its submit) share one look by the models:
+/// before, each queued for its own, and a burst of 200 took seconds.
+#[tokio::test]
+async fn requests_for_one_photo_at_once_share_one_look() {
+    let gw = TestGateway::start(test_config()).await;
+    let token = gw.token().await;
+    let before = pose_model_runs(&gw).await;
+    let ask = json!({"model_image": photo("people/pose.jpg"), "category": "tops"});
+    let answers =
+        futures_util::future::join_all((0..12).map(|_| precheck(&gw, Some(&token), &ask))).await;
+    for (code, answer) in &answers {
+        assert_eq!(*code, 200, "{answer}");
+        assert_eq!(
+            *answer,
+            json!({"checked": true, "people": 1, "problems": []})
+        );
+    }
+    assert_eq!(
+        pose_model_runs(&gw).await,
+        before + 1,
+        "12 questions, one look"
+    );
+
+    // Another photo is another look; the first is remembered.
+    let other = json!({"model_image": photo("bad/coffee.png"), "category": "tops"});
+    let (_, answer) = precheck(&gw, Some(&token), &other).await;
+    assert_eq!(reasons(&answer), ["no_person"], "{answer}");
+    precheck(&gw, Some(&token), &ask).await;
+    assert_eq!(pose_model_runs(&gw).await, before + 2);
+}
+
 #[tokio::test]
 async fn a_wrong_precheck_gets_an_error_that_says_what_to_send() {
     let gw = TestGateway::start(test_config()).await;
