@@ -1,7 +1,8 @@
 // The photo check before a try-on (POST /v1/precheck): a photo the gateway finds a
 // problem with gets advice instead of a job, and the shopper chooses another photo or
 // tries it on anyway; a fine photo goes straight to its result; a check that fails in
-// any way (404, 500, no answer in time) never stops a try-on. Also: the advice in the
+// any way (404, 500, no answer in time) never stops a try-on, and a newer gateway's
+// problems this widget does not know are left out. Also: the advice in the
 // shopper's language, the progress across the advice, leaving while the photo is
 // checked, and screenshots of the advice at desktop and phone widths.
 import { test, before, after } from 'node:test';
@@ -247,6 +248,39 @@ test('the advice in German, with several problems, named in the event as the gat
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
   await page.screenshot({ path: path.join(SCREENS, 'phone-photo-advice-de.png'), fullPage: true });
+  assertClean(page);
+  await page.context().close();
+});
+
+test('an answer from a newer gateway: problems this widget does not know are left out, the known ones shown', async () => {
+  const page = await widgetPage();
+  await answerChecks(page, {
+    checked: true,
+    people: 1,
+    problems: [{ reason: 'too_dark', level: 0.1 }, { reason: 'not_in_frame', parts: ['feet', 'knees'] }],
+  });
+  await openWidget(page);
+  await sendPhoto(page, { photo: PERSON });
+  await page.getByTestId('tryon-advice').waitFor({ timeout: 15000 });
+  assert.equal(await page.getByTestId('tryon-advice').getAttribute('data-problems'), 'not_in_frame');
+  const items = await page.getByTestId('tryon-advice-message').locator('li').allTextContents();
+  assert.equal(items.length, 1);
+  assert.match(items[0], /knees/);
+  assert.doesNotMatch(items[0], /feet/);
+  assert.equal(page.submits.length, 0);
+  assertClean(page);
+  await page.context().close();
+});
+
+test('an answer with only problems this widget does not know: the try-on goes on to the result', async () => {
+  const page = await widgetPage();
+  await answerChecks(page, { checked: true, people: 1, problems: [{ reason: 'too_dark' }] });
+  await openWidget(page);
+  await sendPhoto(page, { photo: PERSON });
+  await resultShown(page);
+  assert.equal(page.prechecks.length, 1);
+  assert.equal(page.submits.length, 1);
+  assert.equal(page.events.some((e) => e.type === 'tryon:advice'), false);
   assertClean(page);
   await page.context().close();
 });

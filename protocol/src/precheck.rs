@@ -35,7 +35,14 @@ pub enum BodyPart {
 }
 
 impl BodyPart {
-    /// Its name in an English sentence.
+    /// The part with this wire name (its English noun), if this version knows it.
+    pub fn named(name: &str) -> Option<BodyPart> {
+        [BodyPart::Shoulders, BodyPart::Hips, BodyPart::Knees]
+            .into_iter()
+            .find(|p| p.noun() == name)
+    }
+
+    /// Its name in an English sentence (also its name on the wire).
     pub fn noun(self) -> &'static str {
         match self {
             BodyPart::Shoulders => "shoulders",
@@ -69,13 +76,15 @@ pub enum PhotoProblem {
 }
 
 /// A [`PhotoProblem`] as it travels: its reason and the fields that reason has.
+/// Parts travel as names, so that a part a newer gateway names does not make the
+/// whole answer unreadable here.
 #[derive(Serialize, Deserialize)]
 struct ProblemOnTheWire {
     reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     count: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    parts: Option<Vec<BodyPart>>,
+    parts: Option<Vec<String>>,
 }
 
 impl TryFrom<ProblemOnTheWire> for PhotoProblem {
@@ -84,7 +93,16 @@ impl TryFrom<ProblemOnTheWire> for PhotoProblem {
         match (wire.reason.as_str(), wire.count, wire.parts) {
             ("no_person", ..) => Ok(PhotoProblem::NoPerson),
             ("several_people", Some(count), _) => Ok(PhotoProblem::SeveralPeople { count }),
-            ("not_in_frame", _, Some(parts)) => Ok(PhotoProblem::NotInFrame { parts }),
+            ("not_in_frame", _, Some(names)) => {
+                // Parts this version does not know are left out; none known, no problem
+                // it can describe.
+                let parts: Vec<BodyPart> =
+                    names.iter().filter_map(|n| BodyPart::named(n)).collect();
+                if parts.is_empty() {
+                    return Err("a photo problem with no body part this version knows".into());
+                }
+                Ok(PhotoProblem::NotInFrame { parts })
+            }
             ("not_facing", ..) => Ok(PhotoProblem::NotFacing),
             (other, ..) => Err(format!("unknown or incomplete photo problem `{other}`")),
         }
@@ -96,7 +114,11 @@ impl From<PhotoProblem> for ProblemOnTheWire {
         let (reason, count, parts) = match problem {
             PhotoProblem::NoPerson => ("no_person", None, None),
             PhotoProblem::SeveralPeople { count } => ("several_people", Some(count), None),
-            PhotoProblem::NotInFrame { parts } => ("not_in_frame", None, Some(parts)),
+            PhotoProblem::NotInFrame { parts } => (
+                "not_in_frame",
+                None,
+                Some(parts.iter().map(|p| p.noun().to_owned()).collect()),
+            ),
             PhotoProblem::NotFacing => ("not_facing", None, None),
         };
         ProblemOnTheWire {
@@ -146,7 +168,21 @@ pub struct PrecheckResponse {
     /// How many people were seen.
     pub people: u32,
     /// What keeps the photo from showing the garment well; empty when it is fine.
+    /// Read leniently: a problem this version does not know (a newer gateway's) is
+    /// left out, and the ones it knows still reach the shopper.
+    #[serde(deserialize_with = "known_problems")]
     pub problems: Vec<PhotoProblem>,
+}
+
+/// The problems of a list that this version knows, in their order.
+fn known_problems<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<PhotoProblem>, D::Error> {
+    let listed = Vec::<ProblemOnTheWire>::deserialize(deserializer)?;
+    Ok(listed
+        .into_iter()
+        .filter_map(|p| PhotoProblem::try_from(p).ok())
+        .collect())
 }
 
 #[cfg(test)]
@@ -190,6 +226,7 @@ mod tests {
         for wrong in [
             r#"{"reason":"several_people"}"#,
             r#"{"reason":"too_blurry"}"#,
+            r#"{"reason":"not_in_frame","parts":["feet"]}"#,
             r#"{"parts":[]}"#,
         ] {
             assert!(
@@ -211,5 +248,33 @@ mod tests {
     fn the_category_defaults_to_auto() {
         let r: PrecheckRequest = serde_json::from_str(r#"{"model_image":"data:"}"#).unwrap();
         assert_eq!(r.category, Category::Auto);
+    }
+
+    /// A newer gateway's answer: its new reason and new body part are left out, and
+    /// what this version knows still reaches the shopper.
+    #[test]
+    fn an_answer_with_problems_from_a_newer_gateway_keeps_the_known_ones() {
+        let answer: PrecheckResponse = serde_json::from_str(
+            r#"{"checked":true,"people":1,"problems":[
+                {"reason":"too_dark","brightness":0.1},
+                {"reason":"not_in_frame","parts":["feet","knees"]},
+                {"reason":"not_in_frame","parts":["feet"]},
+                {"reason":"not_facing"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            answer.problems,
+            [
+                PhotoProblem::NotInFrame {
+                    parts: vec![BodyPart::Knees]
+                },
+                PhotoProblem::NotFacing
+            ]
+        );
+        // A list that is not a list is still refused.
+        assert!(serde_json::from_str::<PrecheckResponse>(
+            r#"{"checked":true,"people":1,"problems":"none"}"#
+        )
+        .is_err());
     }
 }
