@@ -105,7 +105,10 @@ fn jitter(ms: f64) -> f64 {
     ms * (0.8 + 0.4 * js_sys::Math::random())
 }
 
-/// Runs a try-on; `on_stage` hears every change of stage, `on_submitted` the job id.
+/// Runs a try-on; `on_stage` hears every change of stage, `on_free_spot_wait` when a
+/// submit the service was too busy for will be sent again (ms), `on_submitted` the
+/// job id.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     api_base: &str,
     session: &Session,
@@ -113,6 +116,7 @@ pub async fn run(
     max_wait_seconds: u32,
     cancel: &Cancel,
     on_stage: &dyn Fn(Stage),
+    on_free_spot_wait: &dyn Fn(f64),
     on_submitted: &dyn Fn(&str),
 ) -> Result<Vec<String>, JobError> {
     let deadline = now_ms() + max_wait_seconds as f64 * 1000.0;
@@ -121,7 +125,15 @@ pub async fn run(
     }
     on_stage(Stage::Uploading);
     let body = serde_json::to_string(request).expect("a request always serialises");
-    let id = submit(api_base, session, &body, deadline, on_stage).await?;
+    let id = submit(
+        api_base,
+        session,
+        &body,
+        deadline,
+        on_stage,
+        on_free_spot_wait,
+    )
+    .await?;
     on_submitted(&id);
     on_stage(Stage::Queued);
 
@@ -260,6 +272,7 @@ async fn submit(
     body: &str,
     deadline: f64,
     on_stage: &dyn Fn(Stage),
+    on_free_spot_wait: &dyn Fn(f64),
 ) -> Result<String, JobError> {
     let url = format!("{api_base}{SUBMIT_PATH}");
     let mut renewed = false;
@@ -309,6 +322,7 @@ async fn submit(
                 }
                 busy += 1;
                 on_stage(Stage::Queued);
+                on_free_spot_wait(now_ms() + pause);
                 sleep(pause).await;
             }
             Err(e) => return Err(JobError::Service(e)),

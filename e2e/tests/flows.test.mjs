@@ -11,7 +11,7 @@ import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
 import { startHostedFake, FAKE_KEY } from '../lib/fake-upstream.mjs';
 import { startRedis } from '../lib/redis.mjs';
 import {
-  startShop, launch, newPage, mountOnBlankPage, openWidget, sendPhoto, resultShown, assertClean, FIXTURES,
+  startShop, launch, newPage, mountOnBlankPage, openWidget, sendPhoto, resultShown, assertClean, FIXTURES, SCREENS,
 } from '../lib/harness.mjs';
 
 const GARMENT = '/fixtures/garments/solidus_tshirt.png';
@@ -284,6 +284,16 @@ test('FASHN at its submit limit: the next shopper waits for a free spot, then se
     await resultShown(first);
     await sendPhoto(second);
     await second.getByText('Waiting for a free spot…').waitFor({ timeout: 10000 });
+    // The estimate counts the wait it was told (Retry-After) before the mode's 9 s; the
+    // bar holds still meanwhile, never moving back.
+    const estimate = Number((await second.locator('.tryon__hint').textContent()).match(/\d+/)[0]);
+    const before = Number(await second.getByRole('progressbar').getAttribute('aria-valuenow'));
+    await second.waitForTimeout(1200);
+    const after = Number(await second.getByRole('progressbar').getAttribute('aria-valuenow'));
+    assert.ok(estimate >= 10, `the estimate includes the wait for a free spot: about ${estimate} s left`);
+    assert.ok(after >= before, `the progress moved back while waiting: ${before} → ${after}`);
+    fs.mkdirSync(SCREENS, { recursive: true });
+    await second.screenshot({ path: path.join(SCREENS, 'desktop-waiting-free-spot.png') });
     const shown = await resultShown(second);
     assert.ok(shown.src.startsWith(`${upstream.url}/cdn/`), shown.src);
     assert.ok(refused.length >= 1 && Number(refused[0]) >= 1, `429 with Retry-After: ${refused}`);

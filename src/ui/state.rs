@@ -138,6 +138,9 @@ pub struct Waiting {
     /// When the shopper confirmed the photo (ms): the progress counts from here, so it
     /// only moves forward.
     pub started_at: f64,
+    /// When the result is expected (ms): the mode's typical time after the confirm,
+    /// pushed back while the shopper waits for a free spot (the gateway's Retry-After).
+    pub expected_end: f64,
     /// The job id, once submitted.
     pub job_id: Option<String>,
     /// Which try-on this is: news of an older one is ignored.
@@ -523,10 +526,17 @@ impl Widget {
             photo,
             stage: Stage::Uploading,
             started_at,
+            expected_end: started_at + self.typical_ms(),
             job_id: None,
             attempt,
         }));
         attempt
+    }
+
+    /// The mode's typical time for a try-on, in ms.
+    pub fn typical_ms(&self) -> f64 {
+        let (low, high) = self.options.with_value(|o| o.mode.typical_seconds());
+        (low + high) / 2.0 * 1000.0
     }
 
     /// Changes the waiting step of try-on `attempt`, if it is still the one shown.
@@ -580,6 +590,11 @@ impl Widget {
         let request = options.request(photo_url, garment);
         let job_id = Rc::new(std::cell::RefCell::new(None::<String>));
         let on_stage = |s: Stage| w.update_job(attempt, |job| job.stage = s);
+        // Waiting for a free spot until `resume_at`: the try-on itself starts after it.
+        let on_free_spot_wait = |resume_at: f64| {
+            let end = resume_at + w.typical_ms();
+            w.update_job(attempt, |job| job.expected_end = job.expected_end.max(end));
+        };
         let on_submitted = |id: &str| {
             *job_id.borrow_mut() = Some(id.to_owned());
             w.update_job(attempt, |job| job.job_id = Some(id.to_owned()));
@@ -592,6 +607,7 @@ impl Widget {
             options.max_wait_seconds,
             &cancel,
             &on_stage,
+            &on_free_spot_wait,
             &on_submitted,
         )
         .await;

@@ -1,5 +1,6 @@
 //! Waiting: the stage (sending, queued, generating), an estimate from the mode's
-//! typical time, announced politely to screen readers, and a way to cancel.
+//! typical time (after any wait for a free spot), announced politely to screen
+//! readers, and a way to cancel.
 
 use leptos::prelude::*;
 
@@ -19,8 +20,6 @@ pub fn WorkingStep() -> impl IntoView {
     ) {
         on_cleanup(move || handle.clear());
     }
-    let (low, high) = w.options.with_value(|o| o.mode.typical_seconds());
-    let typical = (low + high) / 2.0;
     let stage = Memo::new(move |_| {
         w.flow.with(|f| match f {
             Flow::Working(job) => job.stage,
@@ -39,9 +38,24 @@ pub fn WorkingStep() -> impl IntoView {
         Stage::Generating => w.t(Key::StageGenerating),
         Stage::Reconnecting => w.t(Key::Reconnecting),
     };
-    let elapsed = move || (now.get() - started_at).max(0.0) / 1000.0;
-    let left = move || (typical - elapsed()).ceil().max(1.0) as u32;
-    let fraction = move || (elapsed() / typical).clamp(0.02, 0.95);
+    let expected_end = Memo::new(move |_| {
+        w.flow.with(|f| match f {
+            Flow::Working(job) => job.expected_end,
+            _ => started_at + w.typical_ms(),
+        })
+    });
+    let left = move || ((expected_end.get() - now.get()) / 1000.0).ceil().max(1.0) as u32;
+    // A wait for a free spot lengthens the whole: the bar then holds still until the
+    // time catches up with it, never moving back.
+    let shown = StoredValue::new(0.02f64);
+    let fraction = move || {
+        let whole = (expected_end.get() - started_at).max(1.0);
+        let fraction = ((now.get() - started_at).max(0.0) / whole)
+            .clamp(0.02, 0.95)
+            .max(shown.get_value());
+        shown.set_value(fraction);
+        fraction
+    };
     let estimate = move || w.tf(Key::Estimate, &[("seconds", &left().to_string())]);
     // Announce the stage, not every tick of the estimate.
     view! {
