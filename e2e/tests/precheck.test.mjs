@@ -186,20 +186,24 @@ test('a photo of one person facing the camera goes straight to the result', asyn
   await page.context().close();
 });
 
+/** The check answered `answer` (with `status`): the try-on goes straight on, one check and one job, no advice. */
+async function goesStraightOn(answer, status = 200) {
+  const page = await widgetPage();
+  await answerChecks(page, answer, { status });
+  await openWidget(page);
+  await sendPhoto(page, { photo: PERSON });
+  await resultShown(page);
+  assert.equal(page.prechecks.length, 1);
+  assert.equal(page.submits.length, 1);
+  assert.equal(page.events.some((e) => e.type === 'tryon:advice'), false);
+  // The browser reports a refused check itself; the widget adds nothing.
+  assertClean(page, status === 200 ? [] : [`status of ${status}`]);
+  await page.context().close();
+}
+
 for (const status of [404, 500]) {
-  test(`a photo check answered ${status}: the try-on goes on to the result`, async () => {
-    const page = await widgetPage();
-    await answerChecks(page, { error: { name: status === 404 ? 'NotFound' : 'PipelineError', message: 'forced by the test' } }, { status });
-    await openWidget(page);
-    await sendPhoto(page, { photo: PERSON });
-    await resultShown(page);
-    assert.equal(page.prechecks.length, 1);
-    assert.equal(page.submits.length, 1);
-    assert.equal(page.events.some((e) => e.type === 'tryon:advice'), false);
-    // The browser reports the refused check itself; the widget adds nothing.
-    assertClean(page, [`status of ${status}`]);
-    await page.context().close();
-  });
+  test(`a photo check answered ${status}: the try-on goes on to the result`, () =>
+    goesStraightOn({ error: { name: status === 404 ? 'NotFound' : 'PipelineError', message: 'forced by the test' } }, status));
 }
 
 test('a photo check that does not answer within 4 s is given up on, and the try-on goes on', async () => {
@@ -272,18 +276,8 @@ test('an answer from a newer gateway: problems this widget does not know are lef
   await page.context().close();
 });
 
-test('an answer with only problems this widget does not know: the try-on goes on to the result', async () => {
-  const page = await widgetPage();
-  await answerChecks(page, { checked: true, people: 1, problems: [{ reason: 'too_dark' }] });
-  await openWidget(page);
-  await sendPhoto(page, { photo: PERSON });
-  await resultShown(page);
-  assert.equal(page.prechecks.length, 1);
-  assert.equal(page.submits.length, 1);
-  assert.equal(page.events.some((e) => e.type === 'tryon:advice'), false);
-  assertClean(page);
-  await page.context().close();
-});
+test('an answer with only problems this widget does not know: the try-on goes on to the result', () =>
+  goesStraightOn({ checked: true, people: 1, problems: [{ reason: 'too_dark' }] }));
 
 test('the advice at 360 px: the photo, the advice and both choices fit the phone', async () => {
   const page = await widgetPage({}, { width: 360, height: 780 });
