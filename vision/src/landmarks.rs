@@ -85,26 +85,50 @@ impl Person {
     /// The person mask at `width`×`height` (0..255): the segmentation carried from
     /// the crop back to the photo; outside the crop, nobody.
     pub fn mask(&self, width: u32, height: u32) -> GrayImage {
-        GrayImage::from_fn(width, height, |x, y| {
-            let (u, v) = self.crop.from_photo(Point {
-                x: x as f32 + 0.5,
-                y: y as f32 + 0.5,
-            });
-            let (fx, fy) = (u * SIDE as f32 - 0.5, v * SIDE as f32 - 0.5);
-            if fx < -0.5 || fy < -0.5 || fx > SIDE as f32 - 0.5 || fy > SIDE as f32 - 0.5 {
-                return Luma([0]);
+        let mut mask = GrayImage::new(width, height);
+        // Only the crop's bounding box can be anybody (a pixel whose centre is outside
+        // the square samples nothing): the rest stays 0.
+        let corners =
+            [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)].map(|(u, v)| self.crop.to_photo(u, v));
+        let bound = |pick: fn(&Point) -> f32, limit: u32| {
+            let values = corners.iter().map(pick);
+            let lo = values.clone().fold(f32::MAX, f32::min).max(0.0) as u32;
+            let hi = values.fold(f32::MIN, f32::max).max(0.0) as u32 + 1;
+            (lo.min(limit), hi.min(limit))
+        };
+        let (x_from, x_to) = bound(|p| p.x, width);
+        let (y_from, y_to) = bound(|p| p.y, height);
+        for y in y_from..y_to {
+            for x in x_from..x_to {
+                mask.put_pixel(x, y, Luma([self.mask_at(x, y)]));
             }
-            let (x0, y0) = (fx.floor().max(0.0) as usize, fy.floor().max(0.0) as usize);
-            let (x1, y1) = ((x0 + 1).min(SIDE - 1), (y0 + 1).min(SIDE - 1));
-            let (ax, ay) = (
-                (fx - x0 as f32).clamp(0.0, 1.0),
-                (fy - y0 as f32).clamp(0.0, 1.0),
-            );
-            let s = |x: usize, y: usize| self.segmentation[y * SIDE + x] as f32;
-            let top = s(x0, y0) * (1.0 - ax) + s(x1, y0) * ax;
-            let bottom = s(x0, y1) * (1.0 - ax) + s(x1, y1) * ax;
-            Luma([(top * (1.0 - ay) + bottom * ay).round() as u8])
-        })
+        }
+        mask
+    }
+
+    /// The person mask at the photo pixel (x, y), 0..255: what [`Person::mask`] holds
+    /// there, for callers that need only some pixels of it.
+    pub fn mask_at(&self, x: u32, y: u32) -> u8 {
+        let (u, v) = self.crop.from_photo(Point {
+            x: x as f32 + 0.5,
+            y: y as f32 + 0.5,
+        });
+        let (fx, fy) = (u * SIDE as f32 - 0.5, v * SIDE as f32 - 0.5);
+        if fx < -0.5 || fy < -0.5 || fx > SIDE as f32 - 0.5 || fy > SIDE as f32 - 0.5 {
+            return 0;
+        }
+        // Casts, not floor() and round(): both are ≥ 0 here, and the library calls
+        // were a tenth of a sandbox render.
+        let (x0, y0) = (fx.max(0.0) as usize, fy.max(0.0) as usize);
+        let (x1, y1) = ((x0 + 1).min(SIDE - 1), (y0 + 1).min(SIDE - 1));
+        let (ax, ay) = (
+            (fx - x0 as f32).clamp(0.0, 1.0),
+            (fy - y0 as f32).clamp(0.0, 1.0),
+        );
+        let s = |x: usize, y: usize| self.segmentation[y * SIDE + x] as f32;
+        let top = s(x0, y0) * (1.0 - ax) + s(x1, y0) * ax;
+        let bottom = s(x0, y1) * (1.0 - ax) + s(x1, y1) * ax;
+        (top * (1.0 - ay) + bottom * ay + 0.5) as u8
     }
 
     /// A body with these keypoints and no mask (for tests of what follows from them).
@@ -178,4 +202,64 @@ pub(crate) fn find_body(
         crop,
         segmentation,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The mask as first written: every photo pixel sampled, with `floor` and `round`.
+    fn mask_sampled_everywhere(person: &Person, width: u32, height: u32) -> GrayImage {
+        GrayImage::from_fn(width, height, |x, y| {
+            let (u, v) = person.crop.from_photo(Point {
+                x: x as f32 + 0.5,
+                y: y as f32 + 0.5,
+            });
+            let (fx, fy) = (u * SIDE as f32 - 0.5, v * SIDE as f32 - 0.5);
+            if fx < -0.5 || fy < -0.5 || fx > SIDE as f32 - 0.5 || fy > SIDE as f32 - 0.5 {
+                return Luma([0]);
+            }
+            let (x0, y0) = (fx.floor().max(0.0) as usize, fy.floor().max(0.0) as usize);
+            let (x1, y1) = ((x0 + 1).min(SIDE - 1), (y0 + 1).min(SIDE - 1));
+            let (ax, ay) = (
+                (fx - x0 as f32).clamp(0.0, 1.0),
+                (fy - y0 as f32).clamp(0.0, 1.0),
+            );
+            let s = |x: usize, y: usize| person.segmentation[y * SIDE + x] as f32;
+            let top = s(x0, y0) * (1.0 - ax) + s(x1, y0) * ax;
+            let bottom = s(x0, y1) * (1.0 - ax) + s(x1, y1) * ax;
+            Luma([(top * (1.0 - ay) + bottom * ay).round() as u8])
+        })
+    }
+
+    #[test]
+    fn the_mask_within_the_crops_bounds_is_the_mask_sampled_everywhere() {
+        // A segmentation with no flat parts, up to its very edge texels.
+        let segmentation = (0..SIDE * SIDE)
+            .map(|i| ((i % SIDE) * 7 + (i / SIDE) * 13 + 1) as u8)
+            .collect();
+        let mut person = Person::from_keypoints(Vec::new());
+        person.segmentation = segmentation;
+        // Upright, turned, and hanging over every edge of the photo.
+        for (center, toward, side) in [
+            ((120.0, 150.0), (120.0, 0.0), 181.6),
+            ((100.0, 160.0), (180.0, 40.0), 150.0),
+            ((10.0, 290.0), (-60.0, 200.0), 260.0),
+        ] {
+            person.crop = Rotated::toward(
+                Point {
+                    x: center.0,
+                    y: center.1,
+                },
+                Point {
+                    x: toward.0,
+                    y: toward.1,
+                },
+                side,
+            );
+            let fast = person.mask(240, 300);
+            assert_eq!(fast, mask_sampled_everywhere(&person, 240, 300));
+            assert!(fast.pixels().any(|p| p[0] > 0), "the crop is in the photo");
+        }
+    }
 }

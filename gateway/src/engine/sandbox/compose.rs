@@ -129,7 +129,7 @@ pub fn cut_out_worn(
             0.0
         };
         let person_here = mask.get_pixel(x, y)[0] as f32 / 255.0;
-        p[3] = (255.0 * inside * person_here * (1.0 - hands(x as f32, y as f32))).round() as u8;
+        p[3] = (255.0 * inside * person_here * (1.0 - hands(x as f32, y as f32)) + 0.5) as u8;
     }
     trimmed(rgba)
 }
@@ -300,7 +300,8 @@ fn lower_arms(person: &Person, torso: f32, start: f32) -> impl Fn(f32, f32) -> f
                 let d = ap.0 - ab.0 * t;
                 let e = ap.1 - ab.1 * t;
                 // A 2-pixel soft edge.
-                ((radius - d.hypot(e)) / 2.0 + 0.5).clamp(0.0, 1.0)
+                // sqrt, not hypot: no overflow at these sizes, and hypot is a slow call.
+                ((radius - (d * d + e * e).sqrt()) / 2.0 + 0.5).clamp(0.0, 1.0)
             })
             .fold(0.0, f32::max)
     }
@@ -310,7 +311,6 @@ fn lower_arms(person: &Person, torso: f32, start: f32) -> impl Fn(f32, f32) -> f
 pub fn compose(
     body: &RgbaImage,
     person: &Person,
-    mask: &GrayImage,
     garment: &RgbaImage,
     request: &TryOnRequest,
     sample: u8,
@@ -361,7 +361,8 @@ pub fn compose(
                 continue;
             }
             let g = sample_bilinear(&sized, u * gw as f32 - 0.5, v * gh as f32 - 0.5);
-            let person_here = mask.get_pixel(x, y)[0] as f32 / 255.0;
+            // The mask only where the garment lands: a whole mask was a third of a render.
+            let person_here = person.mask_at(x, y) as f32 / 255.0;
             let alpha = g[3] / 255.0 * person_here * (1.0 - in_front(x as f32, y as f32));
             if alpha <= 0.0 {
                 continue;
@@ -369,7 +370,8 @@ pub fn compose(
             let p = canvas.get_pixel_mut(x, y);
             for c in 0..3 {
                 let over = (g[c] * shade).min(255.0);
-                p[c] = (p[c] as f32 * (1.0 - alpha) + over * alpha).round() as u8;
+                // + 0.5 and a cast rounds these non-negative values without a libm call.
+                p[c] = (p[c] as f32 * (1.0 - alpha) + over * alpha + 0.5) as u8;
             }
         }
     }
@@ -384,12 +386,22 @@ fn span(values: impl Iterator<Item = f32> + Clone, limit: u32) -> (u32, u32) {
     (lo.min(limit), hi)
 }
 
+/// `x` rounded down, without the libm call `f32::floor` is on x86-64's baseline.
+fn floor(x: f32) -> i64 {
+    let t = x as i64;
+    if (t as f32) > x {
+        t - 1
+    } else {
+        t
+    }
+}
+
 /// The colour at (x, y) in pixel-centre coordinates, edges clamped; colour channels
 /// un-premultiplied by the bilinear weights of the alpha, so cut-out edges keep
 /// their colour instead of darkening.
 fn sample_bilinear(img: &RgbaImage, x: f32, y: f32) -> [f32; 4] {
     let (w, h) = (img.width() as i64, img.height() as i64);
-    let (x0, y0) = (x.floor() as i64, y.floor() as i64);
+    let (x0, y0) = (floor(x), floor(y));
     let (ax, ay) = (x - x0 as f32, y - y0 as f32);
     let mut sum = [0.0f32; 4];
     for (dx, dy, weight) in [
@@ -487,15 +499,7 @@ mod tests {
             r#"{{"model_image":"https://a.example/p.jpg","garment_image":"https://a.example/g.png","category":"{category}"}}"#
         );
         let request = TryOnRequest::from_json(json.as_bytes()).expect("a request");
-        let out = compose(
-            &body,
-            person,
-            &mask,
-            &garment,
-            &request,
-            1,
-            &mut Dice::new(7),
-        );
+        let out = compose(&body, person, &garment, &request, 1, &mut Dice::new(7));
         let at = |l: Landmark| person.at(l).at;
         let top = at(Landmark::LeftShoulder)
             .y

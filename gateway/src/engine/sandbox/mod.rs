@@ -417,7 +417,6 @@ fn render(
             tryon_protocol::PhotoProblem::NoPerson.advice(),
         ));
     };
-    let mask = sighting.mask().unwrap_or_default();
     let garment_digest: [u8; 32] = Sha256::digest(garment).into();
     let cut = garments.cut_out(garment_digest, garment, request, vision)?;
     // Same inputs and options, same pictures: the dice are seeded from all of them.
@@ -432,7 +431,7 @@ fn render(
     let mut dice = Dice::new(u64::from_le_bytes(digest[..8].try_into().expect("8 bytes")));
     (1..=request.num_samples)
         .map(|sample| {
-            let picture = compose(&body, person, &mask, &cut, request, sample, &mut dice);
+            let picture = compose(&body, person, &cut, request, sample, &mut dice);
             encode(picture, request.output_format)
         })
         .collect()
