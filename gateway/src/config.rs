@@ -225,6 +225,12 @@ pub struct Config {
     #[arg(long, env = "TRYON_SANDBOX_WORKERS", default_value_t = 0)]
     pub sandbox_workers: usize,
 
+    /// Sandbox: the folder where photos of queued jobs and results wait, in files that
+    /// have no name once open (default: the system's temporary folder, `TMPDIR`);
+    /// `memory` keeps them in memory.
+    #[arg(long, env = "TRYON_SANDBOX_SPILL_DIR")]
+    pub sandbox_spill_dir: Option<String>,
+
     /// Time limit to fetch an image URL, in seconds.
     #[arg(
         long,
@@ -246,6 +252,15 @@ impl Config {
     /// Settings for tests and embedding: every default, nothing from the environment.
     pub fn for_tests() -> Self {
         Config::parse_from(["tryon-gateway"])
+    }
+
+    /// Where the sandbox keeps queued photos and results on disk; `None`: in memory.
+    pub fn sandbox_spill_dir(&self) -> Option<std::path::PathBuf> {
+        match self.sandbox_spill_dir.as_deref() {
+            Some("memory") => None,
+            Some(dir) if !dir.is_empty() => Some(dir.into()),
+            _ => Some(std::env::temp_dir()),
+        }
     }
 
     /// The token lifetime after the cap.

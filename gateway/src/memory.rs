@@ -11,6 +11,12 @@
 /// 100 MB target: in the 200-session bench (4 runs each, one afternoon), 12 MB gave a
 /// peak RSS of 86–88 MB in 6.8–7.1 s; 20 MB 90–106 MB in 5.0–5.6 s; 32 MB 91–106 MB;
 /// none 86–91 MB in 7.1–9.5 s.
+///
+/// One arena for all threads: with two, a render that ran on the other thread's arena
+/// could not reuse the memory kept in the first, and faulted its own on top. With the
+/// pose models, queued photos and results on disk (3 runs each, 2026-12-01): two arenas
+/// peaked at 95.6–104.5 MB, one at 83.7–87.7 MB, all 200 sessions done in about the
+/// same 12.3–13.4 s (2 cores, so little contention for one arena).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn keep_render_memory() {
     // SAFETY: mallopt only sets allocator parameters; it runs before any other thread
@@ -18,7 +24,7 @@ pub fn keep_render_memory() {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 8 << 20);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 12 << 20);
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 

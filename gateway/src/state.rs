@@ -165,6 +165,9 @@ impl AppState {
                     result_ttl: Duration::from_secs(config.sandbox_result_ttl_seconds),
                     workers,
                     result_memory: 512 << 20,
+                    spill_dir: config.sandbox_spill_dir(),
+                    // A quarter of the descriptors, the rest for connections.
+                    spill_files: crate::spill::raise_open_file_limit() / 4,
                 };
                 Engine::Sandbox(Arc::new(Sandbox::new(
                     settings,

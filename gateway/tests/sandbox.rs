@@ -413,3 +413,66 @@ async fn results_expire() {
         "NotFound"
     );
 }
+
+/// Files this process holds open in `dir` (unnamed ones read "… (deleted)").
+fn files_open_in(dir: &std::path::Path) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter(|target| target.starts_with(dir))
+        .count()
+}
+
+/// Five shoppers at once on one render worker; the result bytes of each, in order.
+async fn five_at_once(spill: &str, watch: Option<&std::path::Path>) -> Vec<Vec<u8>> {
+    let mut config = test_config();
+    config.sandbox_workers = 1;
+    config.sandbox_spill_dir = Some(spill.into());
+    let gw = TestGateway::start(config).await;
+    let token = gw.token().await;
+    let mut ids = vec![];
+    for seed in 0..5 {
+        let (code, submitted) = gw
+            .submit(&token, &job(json!({"seed": seed, "output_format": "jpeg"})))
+            .await;
+        assert_eq!(code, 200, "{submitted}");
+        ids.push(submitted["id"].as_str().unwrap().to_owned());
+    }
+    if let Some(dir) = watch {
+        // Four jobs wait for the one worker, each with its photo and garment on disk.
+        let until = Instant::now() + Duration::from_secs(20);
+        while files_open_in(dir) < 6 && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(files_open_in(dir) >= 6, "{} files", files_open_in(dir));
+    }
+    let mut out = vec![];
+    for id in ids {
+        let status = loop {
+            let (_, status) = gw.status(&token, &id, "wait=10").await;
+            if matches!(status["status"].as_str(), Some("completed" | "failed")) {
+                break status;
+            }
+        };
+        assert_eq!(status["status"], "completed", "{status}");
+        out.push(results(&gw, &status).await.remove(0).1);
+    }
+    out
+}
+
+#[tokio::test]
+async fn queued_photos_and_results_wait_on_disk_and_come_back_whole() {
+    let dir = std::env::temp_dir().join(format!("tryon-spill-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let on_disk = five_at_once(dir.to_str().unwrap(), Some(&dir)).await;
+    // The five results wait on disk, in files without names.
+    assert_eq!(files_open_in(&dir), 5);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    // The same pictures as a gateway that keeps everything in memory, and as one whose
+    // folder cannot be written (it keeps them in memory too).
+    assert_eq!(five_at_once("memory", None).await, on_disk);
+    let missing = dir.join("no-such-folder");
+    assert_eq!(five_at_once(missing.to_str().unwrap(), None).await, on_disk);
+    assert!(on_disk.iter().all(|b| b.starts_with(b"\xFF\xD8\xFF")));
+    assert_ne!(on_disk[0], on_disk[1], "seeds differ");
+}

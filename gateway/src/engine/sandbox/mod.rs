@@ -9,6 +9,7 @@ mod font;
 pub mod results;
 pub mod triggers;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,7 @@ use crate::error::GatewayError;
 use crate::images::{decode_image, ImageFetcher, PendingImage, Role};
 use crate::metrics::Metrics;
 use crate::photo_check::Eyes;
+use crate::spill::Spill;
 use crate::token::random_hex;
 
 /// Where sandbox results are served, followed by `/{name}`.
@@ -43,8 +45,12 @@ pub struct SandboxSettings {
     pub result_ttl: Duration,
     /// Jobs rendered at once; the others wait `in_queue`.
     pub workers: usize,
-    /// Memory budget for stored results, in bytes.
+    /// Budget for stored results, in bytes.
     pub result_memory: usize,
+    /// Where queued photos and results are kept on disk (`None`: in memory).
+    pub spill_dir: Option<PathBuf>,
+    /// Files that may be open for them at once; more stay in memory.
+    pub spill_files: usize,
 }
 
 struct Job {
@@ -72,6 +78,8 @@ pub struct Sandbox {
     cluster: Option<Arc<Cluster>>,
     /// The pose models: previews follow the body, and a photo of nobody fails.
     eyes: Eyes,
+    /// Disk for queued photos and results.
+    spill: Arc<Spill>,
 }
 
 impl Sandbox {
@@ -83,9 +91,10 @@ impl Sandbox {
         cluster: Option<Arc<Cluster>>,
         eyes: Eyes,
     ) -> Self {
+        let spill = Arc::new(Spill::new(settings.spill_dir.clone(), settings.spill_files));
         Sandbox {
             workers: Semaphore::new(settings.workers.max(1)),
-            results: ResultStore::new(settings.result_ttl, settings.result_memory),
+            results: ResultStore::new(settings.result_ttl, settings.result_memory, spill.clone()),
             jobs: Cache::builder().time_to_live(settings.result_ttl).build(),
             fetcher,
             settings,
@@ -93,6 +102,7 @@ impl Sandbox {
             garments: GarmentCache::new(GARMENT_CACHE_BYTES),
             cluster,
             eyes,
+            spill,
         }
     }
 
@@ -210,12 +220,23 @@ impl Sandbox {
             self.set(&job, EngineStatus::running(JobStatus::InQueue))
                 .await;
             // Only jobs holding a worker fetch URLs and decode pixels: that memory
-            // stays bounded by the worker count, not by the queue length.
-            let _permit = self
-                .workers
-                .acquire()
-                .await
-                .expect("the worker pool is never closed");
+            // stays bounded by the worker count, not by the queue length. A job that
+            // has to wait keeps its photos on disk meanwhile.
+            let (_permit, model_input, garment_input) = match self.workers.try_acquire() {
+                Ok(permit) => (permit, model_input, garment_input),
+                Err(_) => {
+                    let (model_input, garment_input) = (
+                        model_input.spill(&self.spill),
+                        garment_input.spill(&self.spill),
+                    );
+                    let permit = self
+                        .workers
+                        .acquire()
+                        .await
+                        .expect("the worker pool is never closed");
+                    (permit, model_input, garment_input)
+                }
+            };
             self.sleep_until(started, total.mul_f64(0.3)).await;
             self.set(&job, EngineStatus::running(JobStatus::Processing))
                 .await;
