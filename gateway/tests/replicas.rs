@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::hosted::hosted_job;
-use common::replicas::{replicas, RedisServer};
+use common::replicas::{replicas, QuietRelay, RedisServer, Replica};
 use common::*;
 use serde_json::{json, Value};
 
@@ -235,6 +235,80 @@ async fn redis_killed_and_restarted_gives_clear_errors_then_recovers_without_a_r
     )
     .await;
     assert_eq!(code, 200, "{status}");
+}
+
+#[tokio::test]
+async fn redis_connections_that_go_quiet_are_replaced_and_shared_state_comes_back() {
+    let redis = RedisServer::start();
+    let relay = QuietRelay::start(redis.port);
+    let url = relay.url();
+    let args = [
+        "--redis-url",
+        &url,
+        "--engine",
+        "sandbox",
+        "--sandbox-latency-scale",
+        "0.5",
+        "--mint-rate-per-minute",
+        "1000",
+    ];
+    let all = [Replica::start(0, &args), Replica::start(0, &args)];
+    let http = client();
+    for replica in &all {
+        assert_eq!(
+            mint_on(&http, &replica.base).await.0,
+            200,
+            "through the relay"
+        );
+    }
+    // Both replicas' command and pub/sub connections go quiet.
+    assert!(relay.go_quiet() >= 4, "every connection went quiet");
+    // Redis no longer answers on them: a clear refusal within the time limit.
+    let started = Instant::now();
+    let (code, answer) = mint_on(&http, &all[0].base).await;
+    assert_eq!(code, 503, "{answer}");
+    assert_eq!(answer["error"]["name"], "SharedStateUnavailable");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // The quiet command connections are given up for new ones, and minting works again
+    // without a restart (the kernel alone would have kept them for minutes).
+    for replica in &all {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (code, answer) = mint_on(&http, &replica.base).await;
+            if code == 200 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "still refused: {answer}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // The quiet pub/sub connections are opened again once three heartbeats went
+    // unheard: then a job on one replica reaches a shopper waiting on the other as
+    // it happens, not when the long-poll runs out (20 s).
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let token = token_on(&http, &all[0].base).await;
+    let submitted = Instant::now();
+    let id = submit_on(&http, &all[0].base, &token, &job(json!({}))).await;
+    let mut since = "starting".to_owned();
+    let done = loop {
+        let (code, status) = get_on(
+            &http,
+            &format!("{}/api/v1/status/{id}?wait=20&since={since}", all[1].base),
+            &token,
+        )
+        .await;
+        assert_eq!(code, 200, "{status}");
+        since = status["status"].as_str().unwrap().to_owned();
+        if since == "completed" {
+            break submitted.elapsed();
+        }
+        assert!(submitted.elapsed() < Duration::from_secs(40), "{status}");
+    };
+    // The job itself takes 3 s (6 s × 0.5).
+    assert!(
+        done < Duration::from_secs(8),
+        "seen completed after {done:?}"
+    );
 }
 
 /// FASHN's fake at 1/20 of its pace (0.45 s jobs, its windows scaled alike).

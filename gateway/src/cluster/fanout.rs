@@ -3,7 +3,10 @@
 //! replica at once. One pub/sub connection per replica; its messages go to this
 //! replica's waiters through a local broadcast. When that connection drops, waiters
 //! are told to read the stored state again (messages sent meanwhile are lost), and it
-//! is opened again until Redis answers.
+//! is opened again until Redis answers. A connection can also go quiet without
+//! dropping (a NAT or firewall that forgot it): each replica's heartbeat publishes on a
+//! channel of its own, which its listener also hears, and a listener that hears
+//! nothing for three beats opens its connection again.
 
 use std::sync::Weak;
 use std::time::Duration;
@@ -21,6 +24,9 @@ const RUNNER_CHECK: Duration = Duration::from_secs(3);
 
 /// The channel of job updates and nudges.
 pub const CHANNEL: &str = "jobs";
+
+/// Silence after which a pub/sub connection is taken for dead: three heartbeats.
+const QUIET: Duration = Duration::from_secs(6);
 
 /// What a replica hears.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -170,12 +176,14 @@ pub(super) async fn listen(cluster: Weak<Cluster>) {
             return;
         };
         let channel = live.key(CHANNEL);
+        let beats = live.key(&live.beat_channel());
         let client = live.client.clone();
         let events = live.fanout.events.clone();
         drop(live);
         let connected = tokio::time::timeout(Duration::from_secs(1), async {
             let mut pubsub = client.get_async_pubsub().await?;
             pubsub.subscribe(&channel).await?;
+            pubsub.subscribe(&beats).await?;
             Ok::<_, redis::RedisError>(pubsub)
         })
         .await;
@@ -184,7 +192,23 @@ pub(super) async fn listen(cluster: Weak<Cluster>) {
                 // Anything published while we were away is read from the store.
                 let _ = events.send(Event::Resync);
                 let mut messages = pubsub.into_on_message();
-                while let Some(message) = messages.next().await {
+                loop {
+                    let message = match tokio::time::timeout(QUIET, messages.next()).await {
+                        Ok(Some(message)) => message,
+                        Ok(None) => {
+                            tracing::warn!("the Redis pub/sub connection closed; opening it again");
+                            break;
+                        }
+                        Err(_) => {
+                            tracing::warn!(
+                                "the Redis pub/sub connection went quiet; opening it again"
+                            );
+                            break;
+                        }
+                    };
+                    if message.get_channel_name() == beats {
+                        continue;
+                    }
                     let Ok(text) = message.get_payload::<String>() else {
                         continue;
                     };
@@ -192,7 +216,6 @@ pub(super) async fn listen(cluster: Weak<Cluster>) {
                         let _ = events.send(event);
                     }
                 }
-                tracing::warn!("the Redis pub/sub connection closed; opening it again");
                 let _ = events.send(Event::Resync);
             }
             _ => tokio::time::sleep(Duration::from_millis(500)).await,

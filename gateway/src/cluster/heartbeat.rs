@@ -1,7 +1,8 @@
 //! Which replicas are alive: each refreshes a short-lived key every 2 s. A sandbox job
 //! is rendered by the replica that took it; when that replica is gone, the others say
 //! so (a failed job the shopper can try again) instead of "processing" until the
-//! widget's time limit.
+//! widget's time limit. The same beat, published on the replica's own channel, tells
+//! its pub/sub listener that its connection still carries messages (`fanout`).
 
 use std::sync::Weak;
 use std::time::Duration;
@@ -19,6 +20,11 @@ const ALIVE: Duration = Duration::from_secs(10);
 impl Cluster {
     fn alive_key(&self, replica: &str) -> String {
         self.key(&format!("replica:{replica}"))
+    }
+
+    /// The pub/sub channel this replica's heartbeat is published on.
+    pub(super) fn beat_channel(&self) -> String {
+        format!("{}:beat:{}", super::fanout::CHANNEL, self.replica)
     }
 
     /// Notes that this replica runs job `id` (for `ttl`).
@@ -76,6 +82,7 @@ pub(super) async fn beat(cluster: Weak<Cluster>) {
                     .arg(ALIVE.as_millis() as u64),
             )
             .await;
+        let _ = live.publish(&live.beat_channel(), "beat").await;
         drop(live);
         tokio::time::sleep(BEAT).await;
     }

@@ -13,6 +13,7 @@
 pub mod fanout;
 pub mod heartbeat;
 pub mod lease;
+pub mod link;
 pub mod mint;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManagerConfig;
 use serde::{de::DeserializeOwned, Serialize};
 use tryon_protocol::ErrorName;
 
@@ -28,6 +29,7 @@ use crate::error::GatewayError;
 use crate::metrics::Metrics;
 use crate::token::random_hex;
 use fanout::Fanout;
+use link::Link;
 
 /// The longest any one Redis command may take.
 const COMMAND_TIME: Duration = Duration::from_millis(1000);
@@ -35,7 +37,7 @@ const COMMAND_TIME: Duration = Duration::from_millis(1000);
 /// This replica's handle on the shared store.
 pub struct Cluster {
     client: redis::Client,
-    manager: ConnectionManager,
+    link: Link,
     prefix: String,
     /// A random name for this process (lease holder, logs).
     pub replica: String,
@@ -74,12 +76,11 @@ impl Cluster {
             .set_response_timeout(Some(COMMAND_TIME))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(200));
-        let manager = client
-            .get_connection_manager_lazy(config)
+        let link = Link::new(client.clone(), config)
             .map_err(|e| format!("TRYON_REDIS_URL `{url}`: {e}"))?;
         let cluster = Arc::new(Cluster {
             client,
-            manager,
+            link,
             prefix: "tryon:".into(),
             replica: random_hex(8),
             up: AtomicBool::new(true),
@@ -122,9 +123,10 @@ impl Cluster {
         what: &'static str,
         command: &redis::Cmd,
     ) -> Result<T, Down> {
-        let mut con = self.manager.clone();
+        let (generation, mut con) = self.link.get();
         self.finish(
             what,
+            generation,
             tokio::time::timeout(COMMAND_TIME, command.query_async::<T>(&mut con)).await,
         )
     }
@@ -135,16 +137,20 @@ impl Cluster {
         what: &'static str,
         invocation: &redis::ScriptInvocation<'_>,
     ) -> Result<T, Down> {
-        let mut con = self.manager.clone();
+        let (generation, mut con) = self.link.get();
         self.finish(
             what,
+            generation,
             tokio::time::timeout(COMMAND_TIME, invocation.invoke_async::<T>(&mut con)).await,
         )
     }
 
+    /// Notes how a command on connection `generation` went; one that got no answer
+    /// in time retires that connection ([`Link`]).
     fn finish<T>(
         &self,
         what: &'static str,
+        generation: u64,
         answer: Result<redis::RedisResult<T>, tokio::time::error::Elapsed>,
     ) -> Result<T, Down> {
         self.metrics.redis_command(what);
@@ -155,9 +161,13 @@ impl Cluster {
             }
             Ok(Err(e)) => {
                 self.saw(false, what);
+                if e.is_timeout() {
+                    self.link.retire(generation);
+                }
                 Err(Down(e.to_string()))
             }
             Err(_) => {
+                self.link.retire(generation);
                 self.saw(false, what);
                 Err(Down("no answer within 1 s".into()))
             }
@@ -211,13 +221,13 @@ impl Cluster {
     pub async fn get_bytes(&self, key: &str) -> Result<Option<(Vec<u8>, Duration)>, Down> {
         let mut pipe = redis::pipe();
         pipe.cmd("GET").arg(key).cmd("PTTL").arg(key);
-        let mut con = self.manager.clone();
+        let (generation, mut con) = self.link.get();
         let answer = tokio::time::timeout(
             COMMAND_TIME,
             pipe.query_async::<(Option<Vec<u8>>, i64)>(&mut con),
         )
         .await;
-        let (bytes, ttl) = self.finish("get_result", answer)?;
+        let (bytes, ttl) = self.finish("get_result", generation, answer)?;
         Ok(bytes.map(|b| (b, Duration::from_millis(ttl.max(0) as u64))))
     }
 

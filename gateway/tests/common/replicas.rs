@@ -161,3 +161,73 @@ pub fn replicas(n: usize, redis: &RedisServer, args: &[&str]) -> Vec<Replica> {
     all.extend_from_slice(args);
     (0..n).map(|_| Replica::start(0, &all)).collect()
 }
+
+/// A TCP relay on loopback in front of a server, that can go quiet: after
+/// [`QuietRelay::go_quiet`], every connection open at that moment stays open but
+/// carries nothing more either way (as when a NAT or firewall forgets a flow: no reset,
+/// no close); connections opened later are relayed as before.
+pub struct QuietRelay {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    quiet_below: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    opened: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl QuietRelay {
+    /// Relays 127.0.0.1:`port` (threads that end with the test process).
+    pub fn start(port: u16) -> Self {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let relay = QuietRelay {
+            port: listener.local_addr().unwrap().port(),
+            quiet_below: Arc::new(AtomicU64::new(0)),
+            opened: Arc::new(AtomicU64::new(0)),
+        };
+        let (quiet_below, opened) = (relay.quiet_below.clone(), relay.opened.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+                    continue;
+                };
+                let number = opened.fetch_add(1, Ordering::SeqCst);
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    let quiet_below = quiet_below.clone();
+                    std::thread::spawn(move || {
+                        let mut buffer = [0u8; 16 * 1024];
+                        while let Ok(n) = std::io::Read::read(&mut from, &mut buffer) {
+                            if n == 0 {
+                                let _ = to.shutdown(std::net::Shutdown::Write);
+                                return;
+                            }
+                            // A quiet connection swallows what it reads, and stays open.
+                            if number >= quiet_below.load(Ordering::SeqCst)
+                                && std::io::Write::write_all(&mut to, &buffer[..n]).is_err()
+                            {
+                                return;
+                            }
+                        }
+                    });
+                }
+            }
+        });
+        relay
+    }
+
+    /// `redis://127.0.0.1:PORT/0` through the relay.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Every connection open now goes quiet; returns how many there were.
+    pub fn go_quiet(&self) -> u64 {
+        use std::sync::atomic::Ordering;
+        let open = self.opened.load(Ordering::SeqCst);
+        self.quiet_below.store(open, Ordering::SeqCst);
+        open
+    }
+}
