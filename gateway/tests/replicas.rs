@@ -50,6 +50,19 @@ async fn submit_on(http: &reqwest::Client, base: &str, token: &str, body: &Value
         .to_owned()
 }
 
+/// Waits until `base` mints again; fails the test if it has not within `limit`.
+async fn mints_again_within(http: &reqwest::Client, base: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let (code, answer) = mint_on(http, base).await;
+        if code == 200 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{base} still refuses: {answer}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn get_on(http: &reqwest::Client, url: &str, token: &str) -> (u16, Value) {
     let r = http.get(url).bearer_auth(token).send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
@@ -210,19 +223,7 @@ async fn redis_killed_and_restarted_gives_clear_errors_then_recovers_without_a_r
     redis.restart();
     // Both replicas come back by themselves.
     for replica in &all {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let (code, _) = mint_on(&http, &replica.base).await;
-            if code == 200 {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} did not recover",
-                replica.base
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        mints_again_within(&http, &replica.base, Duration::from_secs(15)).await;
         let health: Value = get_json(&http, &format!("{}/healthz", replica.base)).await;
         assert_eq!(health["status"], "ok", "{health}");
     }
@@ -272,15 +273,7 @@ async fn redis_connections_that_go_quiet_are_replaced_and_shared_state_comes_bac
     // The quiet command connections are given up for new ones, and minting works again
     // without a restart (the kernel alone would have kept them for minutes).
     for replica in &all {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let (code, answer) = mint_on(&http, &replica.base).await;
-            if code == 200 {
-                break;
-            }
-            assert!(Instant::now() < deadline, "still refused: {answer}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        mints_again_within(&http, &replica.base, Duration::from_secs(10)).await;
     }
     // The quiet pub/sub connections are opened again once three heartbeats went
     // unheard: then a job on one replica reaches a shopper waiting on the other as
@@ -309,6 +302,56 @@ async fn redis_connections_that_go_quiet_are_replaced_and_shared_state_comes_bac
         done < Duration::from_secs(8),
         "seen completed after {done:?}"
     );
+}
+
+#[tokio::test]
+async fn a_sandbox_result_finished_while_redis_was_away_reaches_the_others_once_it_is_back() {
+    let mut redis = RedisServer::start();
+    // Jobs of 3 s (6 s × 0.5): Redis is gone before this one ends.
+    let all = replicas(
+        2,
+        &redis,
+        &["--engine", "sandbox", "--sandbox-latency-scale", "0.5"],
+    );
+    let http = client();
+    let token = token_on(&http, &all[0].base).await;
+    let id = submit_on(&http, &all[0].base, &token, &job(json!({}))).await;
+    redis.kill();
+    // The replica that runs it finishes it alone.
+    let mut since = "starting".to_owned();
+    while since != "completed" {
+        let (code, status) = get_on(
+            &http,
+            &format!("{}/api/v1/status/{id}?wait=10&since={since}", all[0].base),
+            &token,
+        )
+        .await;
+        assert_eq!(code, 200, "{status}");
+        since = status["status"].as_str().unwrap().to_owned();
+        assert_ne!(since, "failed", "{status}");
+    }
+    // Redis comes back empty; the job's end and its picture are shared again, and the
+    // other replica answers for both within seconds.
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let picture = loop {
+        let (code, status) = get_on(
+            &http,
+            &format!("{}/api/v1/status/{id}", all[1].base),
+            &token,
+        )
+        .await;
+        if code == 200 && status["status"] == "completed" {
+            let url = status["output"][0].as_str().unwrap().to_owned();
+            let r = http.get(&url).send().await.unwrap();
+            if r.status() == 200 {
+                break r.bytes().await.unwrap();
+            }
+        }
+        assert!(Instant::now() < deadline, "{code} {status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(image::load_from_memory(&picture).is_ok());
 }
 
 /// FASHN's fake at 1/20 of its pace (0.45 s jobs, its windows scaled alike).

@@ -175,15 +175,11 @@ impl Sandbox {
             tracing::warn!(error = %down.0, "a sandbox job's status could not be shared");
             if status.status.is_terminal() {
                 // Its end must reach the other replicas, or they say "processing"
-                // until the widget gives up: tried again each second for a minute.
+                // until the widget gives up.
                 let (cluster, id) = (cluster.clone(), job.id.clone());
-                tokio::spawn(async move {
-                    for _ in 0..60 {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        if cluster.store_status(&id, &status, ttl).await.is_ok() {
-                            return;
-                        }
-                    }
+                keep_trying(move || {
+                    let (cluster, id, status) = (cluster.clone(), id.clone(), status.clone());
+                    async move { cluster.store_status(&id, &status, ttl).await }
                 });
             }
         }
@@ -194,11 +190,16 @@ impl Sandbox {
         let (name, bytes) = self.results.put(bytes, format);
         if let Some(cluster) = &self.cluster {
             let key = cluster.key(&format!("result:{name}"));
-            if let Err(down) = cluster
-                .put_bytes(&key, &bytes, self.settings.result_ttl)
-                .await
-            {
+            let ttl = self.settings.result_ttl;
+            if let Err(down) = cluster.put_bytes(&key, &bytes, ttl).await {
                 tracing::warn!(error = %down.0, "a sandbox result could not be shared");
+                // Without it, another replica answers 404 for the picture of a job it
+                // reports as completed.
+                let cluster = cluster.clone();
+                keep_trying(move || {
+                    let (cluster, key, bytes) = (cluster.clone(), key.clone(), bytes.clone());
+                    async move { cluster.put_bytes(&key, &bytes, ttl).await }
+                });
             }
         }
         format!("{RESULTS_PATH}/{name}")
@@ -332,6 +333,23 @@ impl Sandbox {
     async fn sleep_until(&self, started: Instant, offset: Duration) {
         tokio::time::sleep_until((started + offset).into()).await;
     }
+}
+
+/// Tries `write` again each second for a minute, in the background, until the shared
+/// store takes it (what a replica could not share while Redis was away).
+fn keep_trying<F, Fut>(write: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), crate::cluster::Down>> + Send,
+{
+    tokio::spawn(async move {
+        for _ in 0..60 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if write().await.is_ok() {
+                return;
+            }
+        }
+    });
 }
 
 /// Garments already cut out, by the SHA-256 of their file: a shop sends the same
