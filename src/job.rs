@@ -105,37 +105,35 @@ fn jitter(ms: f64) -> f64 {
     ms * (0.8 + 0.4 * js_sys::Math::random())
 }
 
-/// Runs a try-on; `on_stage` hears every change of stage, `on_free_spot_wait` when a
-/// submit the service was too busy for will be sent again (ms), `on_submitted` the
-/// job id.
-#[allow(clippy::too_many_arguments)]
+/// What a running try-on tells the widget as it goes.
+pub struct Progress<'a> {
+    /// Every change of stage.
+    pub stage: &'a dyn Fn(Stage),
+    /// The service is too busy for the submit (429): it waits in the queue stage and
+    /// is sent again at this time (ms since the epoch).
+    pub free_spot_at: &'a dyn Fn(f64),
+    /// The job's id, once the service accepted it.
+    pub submitted: &'a dyn Fn(&str),
+}
+
+/// Runs a try-on, telling `progress` how it goes.
 pub async fn run(
     api_base: &str,
     session: &Session,
     request: &TryOnRequest,
     max_wait_seconds: u32,
     cancel: &Cancel,
-    on_stage: &dyn Fn(Stage),
-    on_free_spot_wait: &dyn Fn(f64),
-    on_submitted: &dyn Fn(&str),
+    progress: &Progress<'_>,
 ) -> Result<Vec<String>, JobError> {
     let deadline = now_ms() + max_wait_seconds as f64 * 1000.0;
     if cancel.is_cancelled() {
         return Err(JobError::Cancelled);
     }
-    on_stage(Stage::Uploading);
+    (progress.stage)(Stage::Uploading);
     let body = serde_json::to_string(request).expect("a request always serialises");
-    let id = submit(
-        api_base,
-        session,
-        &body,
-        deadline,
-        on_stage,
-        on_free_spot_wait,
-    )
-    .await?;
-    on_submitted(&id);
-    on_stage(Stage::Queued);
+    let id = submit(api_base, session, &body, deadline, progress).await?;
+    (progress.submitted)(&id);
+    (progress.stage)(Stage::Queued);
 
     let mut since = JobStatus::Starting;
     let mut long_poll = true;
@@ -198,8 +196,8 @@ pub async fn run(
                             job_id: Some(id),
                         });
                     }
-                    JobStatus::Starting | JobStatus::InQueue => on_stage(Stage::Queued),
-                    _ => on_stage(Stage::Generating),
+                    JobStatus::Starting | JobStatus::InQueue => (progress.stage)(Stage::Queued),
+                    _ => (progress.stage)(Stage::Generating),
                 }
                 // An unchanged status answered at once: this server does not long-poll.
                 if long_poll && status.status == since && now_ms() - asked < 1000.0 {
@@ -228,12 +226,12 @@ pub async fn run(
                 ..
             }) if status >= 500 || status == 429 => {
                 failures += 1;
-                on_stage(Stage::Reconnecting);
+                (progress.stage)(Stage::Reconnecting);
                 sleep(jitter(backoff_ms(failures, retry_after))).await;
             }
             Err(NetError::Unreachable) => {
                 failures += 1;
-                on_stage(Stage::Reconnecting);
+                (progress.stage)(Stage::Reconnecting);
                 if online() {
                     sleep(jitter(backoff_ms(failures, None))).await;
                 } else {
@@ -271,8 +269,7 @@ async fn submit(
     session: &Session,
     body: &str,
     deadline: f64,
-    on_stage: &dyn Fn(Stage),
-    on_free_spot_wait: &dyn Fn(f64),
+    progress: &Progress<'_>,
 ) -> Result<String, JobError> {
     let url = format!("{api_base}{SUBMIT_PATH}");
     let mut renewed = false;
@@ -321,8 +318,7 @@ async fn submit(
                     return Err(JobError::Service(e));
                 }
                 busy += 1;
-                on_stage(Stage::Queued);
-                on_free_spot_wait(now_ms() + pause);
+                (progress.free_spot_at)(now_ms() + pause);
                 sleep(pause).await;
             }
             Err(e) => return Err(JobError::Service(e)),

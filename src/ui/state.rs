@@ -589,16 +589,21 @@ impl Widget {
         let garment = garment_image(&options);
         let request = options.request(photo_url, garment);
         let job_id = Rc::new(std::cell::RefCell::new(None::<String>));
-        let on_stage = |s: Stage| w.update_job(attempt, |job| job.stage = s);
-        // Waiting for a free spot until `resume_at`: the try-on itself starts after it.
-        let on_free_spot_wait = |resume_at: f64| {
-            let end = resume_at + w.typical_ms();
-            w.update_job(attempt, |job| job.expected_end = job.expected_end.max(end));
-        };
-        let on_submitted = |id: &str| {
-            *job_id.borrow_mut() = Some(id.to_owned());
-            w.update_job(attempt, |job| job.job_id = Some(id.to_owned()));
-            w.emit(WidgetEvent::Submit, detail(&[("jobId", id.into())]));
+        let progress = job::Progress {
+            stage: &|s: Stage| w.update_job(attempt, |job| job.stage = s),
+            // Queued for a free spot until `resume_at`: the try-on itself starts after it.
+            free_spot_at: &|resume_at: f64| {
+                let end = resume_at + w.typical_ms();
+                w.update_job(attempt, |job| {
+                    job.stage = Stage::Queued;
+                    job.expected_end = job.expected_end.max(end);
+                });
+            },
+            submitted: &|id: &str| {
+                *job_id.borrow_mut() = Some(id.to_owned());
+                w.update_job(attempt, |job| job.job_id = Some(id.to_owned()));
+                w.emit(WidgetEvent::Submit, detail(&[("jobId", id.into())]));
+            },
         };
         let outcome = job::run(
             &options.api_base,
@@ -606,9 +611,7 @@ impl Widget {
             &request,
             options.max_wait_seconds,
             &cancel,
-            &on_stage,
-            &on_free_spot_wait,
-            &on_submitted,
+            &progress,
         )
         .await;
         drop(request);

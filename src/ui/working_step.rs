@@ -46,16 +46,13 @@ pub fn WorkingStep() -> impl IntoView {
     });
     let left = move || ((expected_end.get() - now.get()) / 1000.0).ceil().max(1.0) as u32;
     // A wait for a free spot lengthens the whole: the bar then holds still until the
-    // time catches up with it, never moving back.
-    let shown = StoredValue::new(0.02f64);
-    let fraction = move || {
+    // time catches up with it, never moving back (each value is at least the last).
+    let fraction = Memo::new(move |shown: Option<&f64>| {
         let whole = (expected_end.get() - started_at).max(1.0);
-        let fraction = ((now.get() - started_at).max(0.0) / whole)
+        ((now.get() - started_at).max(0.0) / whole)
             .clamp(0.02, 0.95)
-            .max(shown.get_value());
-        shown.set_value(fraction);
-        fraction
-    };
+            .max(shown.copied().unwrap_or(0.0))
+    });
     let estimate = move || w.tf(Key::Estimate, &[("seconds", &left().to_string())]);
     // Announce the stage, not every tick of the estimate.
     view! {
@@ -69,9 +66,9 @@ pub fn WorkingStep() -> impl IntoView {
             // read every second) is its value text, there when the shopper asks.
             <div class="tryon__progress" role="progressbar" aria-valuemin="0" aria-valuemax="100"
                 aria-labelledby="tryon-stage-text"
-                aria-valuenow=move || ((fraction() * 100.0) as u32).to_string()
+                aria-valuenow=move || ((fraction.get() * 100.0) as u32).to_string()
                 aria-valuetext=estimate>
-                <div class="tryon__progress-bar" style:width=move || format!("{:.0}%", fraction() * 100.0)></div>
+                <div class="tryon__progress-bar" style:width=move || format!("{:.0}%", fraction.get() * 100.0)></div>
             </div>
             <p class="tryon__hint" aria-hidden="true">{estimate}</p>
             <div class="tryon__actions">
