@@ -326,7 +326,7 @@ async fn result_image(
     let Engine::Sandbox(sandbox) = &state.engine else {
         return Err(gone());
     };
-    let (bytes, format, left) = match (sandbox.results.get(&name), &state.cluster) {
+    let (bytes, format, left) = match (sandbox.results.get(&name).await, &state.cluster) {
         (Some(stored), _) => (
             stored.bytes,
             stored.format,

@@ -100,13 +100,17 @@ impl ImageFetcher {
     pub async fn load(&self, role: Role, input: PendingImage) -> Result<Vec<u8>, String> {
         match input {
             PendingImage::Bytes(bytes) => Ok(bytes),
-            PendingImage::Spilled(spilled) => spilled.read().map_err(|e| {
-                format!(
-                    "The gateway could not read back the {} it kept on disk while the \
-                     job waited ({e}); send the try-on again.",
-                    role.words()
-                )
-            }),
+            PendingImage::Spilled(spilled) => tokio::task::spawn_blocking(move || spilled.read())
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|read| read)
+                .map_err(|e| {
+                    format!(
+                        "The gateway could not read back the {} it kept on disk while the \
+                         job waited ({e}); send the try-on again.",
+                        role.words()
+                    )
+                }),
             PendingImage::Unreadable(message) => Err(message),
             PendingImage::Url(url) => self.fetch(role.words(), &url).await,
         }

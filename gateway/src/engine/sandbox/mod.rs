@@ -187,7 +187,7 @@ impl Sandbox {
 
     /// Stores a result image here and, with replicas, in the shared store; its path.
     async fn keep_result(&self, bytes: Vec<u8>, format: OutputFormat) -> String {
-        let (name, bytes) = self.results.put(bytes, format);
+        let (name, bytes) = self.results.put(bytes, format).await;
         if let Some(cluster) = &self.cluster {
             let key = cluster.key(&format!("result:{name}"));
             let ttl = self.settings.result_ttl;
@@ -226,10 +226,13 @@ impl Sandbox {
             let (_permit, model_input, garment_input) = match self.workers.try_acquire() {
                 Ok(permit) => (permit, model_input, garment_input),
                 Err(_) => {
-                    let (model_input, garment_input) = (
-                        model_input.spill(&self.spill),
-                        garment_input.spill(&self.spill),
-                    );
+                    // Written off the runtime's threads: a disk under pressure blocks.
+                    let spill = self.spill.clone();
+                    let (model_input, garment_input) = tokio::task::spawn_blocking(move || {
+                        (model_input.spill(&spill), garment_input.spill(&spill))
+                    })
+                    .await
+                    .expect("spilling never panics");
                     let permit = self
                         .workers
                         .acquire()

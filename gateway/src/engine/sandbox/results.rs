@@ -73,15 +73,17 @@ impl ResultStore {
 
     /// Stores an image; returns its name (128 random bits plus the extension) and the
     /// bytes, for a copy elsewhere (the replicas' shared store).
-    pub fn put(&self, bytes: Vec<u8>, format: OutputFormat) -> (String, axum::body::Bytes) {
+    pub async fn put(&self, bytes: Vec<u8>, format: OutputFormat) -> (String, axum::body::Bytes) {
         // In memory, kept in a copy of its own size, made here (on the runtime's
         // threads), not in the encoder's buffer: that one has doubled as it grew, and
         // it comes from the render thread's heap, where results kept for minutes would
         // sit between the megabytes every render takes and frees.
         let copy = axum::body::Bytes::copy_from_slice(&bytes);
-        let held = match self.spill.keep(bytes) {
-            Ok(spilled) => Held::Disk(Arc::new(spilled)),
-            Err(_) => Held::Memory(copy.clone()),
+        // Files are written off the runtime's threads: a disk under pressure blocks.
+        let spill = self.spill.clone();
+        let held = match tokio::task::spawn_blocking(move || spill.keep(bytes)).await {
+            Ok(Ok(spilled)) => Held::Disk(Arc::new(spilled)),
+            _ => Held::Memory(copy.clone()),
         };
         let name = format!("{}.{}", random_hex(16), format.extension());
         self.images.insert(
@@ -97,17 +99,20 @@ impl ResultStore {
 
     /// The image stored under `name`, unless it expired (or its file cannot be read
     /// back, which is logged).
-    pub fn get(&self, name: &str) -> Option<StoredResult> {
+    pub async fn get(&self, name: &str) -> Option<StoredResult> {
         let kept = self.images.get(name)?;
-        let bytes = match &kept.held {
-            Held::Memory(bytes) => bytes.clone(),
-            Held::Disk(spilled) => match spilled.read() {
-                Ok(bytes) => bytes.into(),
-                Err(e) => {
-                    tracing::error!(error = %e, "a sandbox result could not be read back");
-                    return None;
+        let bytes = match kept.held {
+            Held::Memory(bytes) => bytes,
+            Held::Disk(spilled) => {
+                match tokio::task::spawn_blocking(move || spilled.read()).await {
+                    Ok(Ok(bytes)) => bytes.into(),
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "a sandbox result could not be read back");
+                        return None;
+                    }
+                    Err(_) => return None,
                 }
-            },
+            }
         };
         Some(StoredResult {
             bytes,
@@ -136,20 +141,27 @@ mod tests {
         Arc::new(Spill::new(Some(std::env::temp_dir()), 64))
     }
 
-    #[test]
-    fn keeps_within_its_budget_newest_first() {
+    #[tokio::test]
+    async fn keeps_within_its_budget_newest_first() {
         for spill in [in_memory(), on_disk()] {
             let store = ResultStore::new(Duration::from_secs(600), 10_000, spill.clone());
-            let names: Vec<String> = (0..5)
-                .map(|i| store.put(vec![i; 3_000], OutputFormat::Jpeg).0)
-                .collect();
+            let mut names = vec![];
+            for i in 0..5 {
+                names.push(store.put(vec![i; 3_000], OutputFormat::Jpeg).await.0);
+            }
             assert!(store.bytes_held() <= 10_000, "{}", store.bytes_held());
-            let newest = store.get(&names[4]).expect("the newest result is served");
+            let newest = store
+                .get(&names[4])
+                .await
+                .expect("the newest result is served");
             assert_eq!(
                 (newest.bytes.to_vec(), newest.format),
                 (vec![4; 3_000], OutputFormat::Jpeg)
             );
-            assert!(store.get(&names[0]).is_none(), "the oldest went first");
+            assert!(
+                store.get(&names[0]).await.is_none(),
+                "the oldest went first"
+            );
             assert!(names[0].ends_with(".jpg") && names[0].len() == 32 + 4);
             // What went out of the store also closed its file (moka drops an evicted
             // value at its next round of upkeep).
@@ -158,30 +170,30 @@ mod tests {
         }
     }
 
-    #[test]
-    fn results_on_disk_are_served_as_stored() {
+    #[tokio::test]
+    async fn results_on_disk_are_served_as_stored() {
         let spill = on_disk();
         let store = ResultStore::new(Duration::from_secs(600), 1 << 20, spill.clone());
         let bytes: Vec<u8> = (0..50_000u32).map(|i| (i % 253) as u8).collect();
-        let (name, copy) = store.put(bytes.clone(), OutputFormat::Png);
+        let (name, copy) = store.put(bytes.clone(), OutputFormat::Png).await;
         assert_eq!(spill.files_open(), 1, "the result went to disk");
         assert_eq!(copy.to_vec(), bytes, "the copy for the replicas");
-        assert_eq!(store.get(&name).unwrap().bytes.to_vec(), bytes);
+        assert_eq!(store.get(&name).await.unwrap().bytes.to_vec(), bytes);
         assert_eq!(
-            store.get(&name).unwrap().bytes.to_vec(),
+            store.get(&name).await.unwrap().bytes.to_vec(),
             bytes,
             "served twice"
         );
     }
 
-    #[test]
-    fn results_expire() {
+    #[tokio::test]
+    async fn results_expire() {
         for spill in [in_memory(), on_disk()] {
             let store = ResultStore::new(Duration::from_millis(50), 10_000, spill);
-            let (name, _) = store.put(vec![1; 10], OutputFormat::Png);
-            assert!(store.get(&name).is_some());
-            std::thread::sleep(Duration::from_millis(80));
-            assert!(store.get(&name).is_none());
+            let (name, _) = store.put(vec![1; 10], OutputFormat::Png).await;
+            assert!(store.get(&name).await.is_some());
+            tokio::time::sleep(Duration::from_millis(80)).await;
+            assert!(store.get(&name).await.is_none());
         }
     }
 }
