@@ -475,4 +475,5 @@ async fn queued_photos_and_results_wait_on_disk_and_come_back_whole() {
     assert_eq!(five_at_once(missing.to_str().unwrap(), None).await, on_disk);
     assert!(on_disk.iter().all(|b| b.starts_with(b"\xFF\xD8\xFF")));
     assert_ne!(on_disk[0], on_disk[1], "seeds differ");
+    std::fs::remove_dir(&dir).expect("the folder holds no names");
 }
