@@ -5,6 +5,7 @@
 //! around them is optimised for size (`[profile.wasm-release.package.tryon-resize]`).
 //! A wasm32 build without `simd128` uses [`scalar`] instead (see there why).
 
+pub mod planar;
 pub mod scalar;
 
 /// A rectangle of the source to resize, in source pixels (may be fractional).

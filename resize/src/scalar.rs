@@ -28,15 +28,15 @@ fn lanczos3(x: f64) -> f64 {
 
 /// For each output pixel along one axis: the first source pixel it reads and the
 /// normalised weights of the pixels from there.
-struct Taps {
-    first: Vec<usize>,
-    weights: Vec<Vec<f32>>,
+pub(crate) struct Taps {
+    pub(crate) first: Vec<usize>,
+    pub(crate) weights: Vec<Vec<f32>>,
 }
 
 impl Taps {
     /// Output pixel `i` covers `start + (i, i+1) · step` of the source; when shrinking
     /// the filter widens by the same factor, so it also smooths what it drops.
-    fn new(source_len: u32, start: f64, length: f64, out_len: u32) -> Taps {
+    pub(crate) fn new(source_len: u32, start: f64, length: f64, out_len: u32) -> Taps {
         let step = length / out_len as f64;
         let stretch = step.max(1.0);
         let support = 3.0 * stretch;

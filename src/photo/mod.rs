@@ -2,12 +2,14 @@
 //! applies EXIF orientation), framed 2:3, and prepared as the upload.
 
 mod crop;
+mod planes;
 mod prepare;
 mod sniff;
 
 pub use crop::CropFrame;
 pub use prepare::{
-    data_url, open_photo, prepare, to_jpeg, DecodedPhoto, ObjectUrl, PhotoError, PreparedPhoto,
+    data_url, open_bitmap, open_photo, prepare, to_jpeg, upload_pixels, DecodedPhoto, ObjectUrl,
+    PhotoError, Pixels, PreparedPhoto,
 };
 pub use sniff::{sniff, PhotoFormat};
 

@@ -1,17 +1,25 @@
 //! The browser side of photo preparation.
 //!
-//! The browser decodes (applying EXIF orientation; we never rotate by hand) and, in
-//! one step, crops and pre-shrinks to about twice the target; a Lanczos3 pass in wasm
-//! (`tryon-resize`, SIMD, speed-optimised) makes the final 864×1296; the browser's
-//! encoder writes the JPEG. Only one full-size decoded copy is ever held (the
-//! `ImageBitmap` of [`DecodedPhoto`]); canvases are emptied as soon as they are read.
+//! Two ways from the shopper's file to the 864×1296 pixels:
+//! - JPEGs, where the browser has WebCodecs' `ImageDecoder`: decoded to YCbCr planes,
+//!   which wasm crops, filters (Lanczos3 over the full-size photo) and turns upright
+//!   in one go ([`super::planes`]);
+//! - everything else: the browser decodes (applying EXIF orientation) and, in one
+//!   step, crops and pre-shrinks to 1.25× the target; a Lanczos3 pass in wasm
+//!   (`tryon-resize`, SIMD, speed-optimised) makes the final size.
+//!
+//! The browser's encoder writes the JPEG. Only one full-size decoded copy is held
+//! until the upload is made (in [`DecodedPhoto`]); canvases are emptied as soon as
+//! they are read.
 
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, ImageBitmap, ImageData};
 
+use super::planes::PlanarPhoto;
 use super::{sniff, CropFrame, PhotoFormat};
+use tryon_resize::planar::Rect;
 
 /// JPEG quality of the upload.
 const JPEG_QUALITY: f64 = 0.9;
@@ -27,10 +35,18 @@ pub enum PhotoError {
     Browser(String),
 }
 
+/// The pixels of a decoded photo, decoded once by the browser.
+pub enum Pixels {
+    /// RGBA, upright (the browser applied the EXIF orientation).
+    Bitmap(ImageBitmap),
+    /// A JPEG's own YCbCr planes, as stored, with how they turn upright.
+    Planes(PlanarPhoto),
+}
+
 /// A decoded photo, upright, waiting to be framed.
 pub struct DecodedPhoto {
-    /// The pixels, decoded once by the browser.
-    pub bitmap: ImageBitmap,
+    /// The pixels.
+    pub pixels: Pixels,
     /// Upright width.
     pub width: u32,
     /// Upright height.
@@ -41,8 +57,11 @@ pub struct DecodedPhoto {
 
 impl Drop for DecodedPhoto {
     fn drop(&mut self) {
-        // Frees the decoded pixels now, not when the garbage collector gets to it.
-        self.bitmap.close();
+        // Frees the decoded pixels now, not when the garbage collector gets to it
+        // (a `PlanarPhoto` closes its own frame).
+        if let Pixels::Bitmap(bitmap) = &self.pixels {
+            bitmap.close();
+        }
     }
 }
 
@@ -123,8 +142,25 @@ pub async fn open_photo(file: &Blob) -> Result<DecodedPhoto, PhotoError> {
             // Safari decodes HEIC; everyone else fails below. Try before refusing.
         }
         PhotoFormat::Unknown => return Err(PhotoError::NotAPhoto),
+        PhotoFormat::Jpeg => {
+            if let Some(planes) = PlanarPhoto::decode(file).await {
+                let (width, height) = planes.size();
+                return Ok(DecodedPhoto {
+                    pixels: Pixels::Planes(planes),
+                    width,
+                    height,
+                    format,
+                });
+            }
+        }
         _ => {}
     }
+    open_bitmap(file, format).await
+}
+
+/// Decodes `file` (of a sniffed `format`) the canvas way: an upright `ImageBitmap`.
+/// What [`open_photo`] falls back to for JPEGs when planes are not to be had.
+pub async fn open_bitmap(file: &Blob, format: PhotoFormat) -> Result<DecodedPhoto, PhotoError> {
     let promise = window()
         .create_image_bitmap_with_blob(file)
         .map_err(js_error)?;
@@ -141,7 +177,7 @@ pub async fn open_photo(file: &Blob) -> Result<DecodedPhoto, PhotoError> {
         return Err(PhotoError::NotAPhoto);
     }
     Ok(DecodedPhoto {
-        bitmap,
+        pixels: Pixels::Bitmap(bitmap),
         width,
         height,
         format,
@@ -179,12 +215,59 @@ fn release(canvas: &HtmlCanvasElement) {
 
 /// Crops `photo` to `frame` and makes the upload (864×1296 JPEG, or smaller, never upscaled).
 pub async fn prepare(photo: &DecodedPhoto, frame: CropFrame) -> Result<PreparedPhoto, PhotoError> {
+    let (pixels, tw, th) = upload_pixels(photo, frame).await?;
+    let (out_canvas, out_context) = canvas(tw, th)?;
+    let image =
+        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), tw, th).map_err(js_error)?;
+    out_context
+        .put_image_data(&image, 0.0, 0.0)
+        .map_err(js_error)?;
+    drop(pixels);
+    let blob = to_jpeg(&out_canvas).await;
+    release(&out_canvas);
+    PreparedPhoto::from_blob(blob?, tw, th)
+}
+
+/// The upload's pixels before the JPEG: `frame` of `photo` at the upload's size, as
+/// RGBA, with that width and height.
+pub async fn upload_pixels(
+    photo: &DecodedPhoto,
+    frame: CropFrame,
+) -> Result<(Vec<u8>, u32, u32), PhotoError> {
     let (tw, th) = frame.output_size();
     let (sx, sy) = (frame.x.round() as i32, frame.y.round() as i32);
     let (sw, sh) = (
         (frame.width.round() as i32).max(1),
         (frame.height().round() as i32).max(1),
     );
+    let pixels = match &photo.pixels {
+        Pixels::Planes(planes) => {
+            // Rounding may put the far edge one pixel outside the photo.
+            let (x, y) = (sx.max(0) as u32, sy.max(0) as u32);
+            let crop = Rect {
+                x,
+                y,
+                width: (sw as u32).min(photo.width - x),
+                height: (sh as u32).min(photo.height - y),
+            };
+            planes
+                .crop_and_resize(crop, tw, th)
+                .await
+                .map_err(js_error)?
+        }
+        Pixels::Bitmap(bitmap) => pre_shrunk(bitmap, (sx, sy, sw, sh), tw, th)?,
+    };
+    Ok((pixels, tw, th))
+}
+
+/// The canvas path: `source` (x, y, width, height) of `bitmap` pre-shrunk by the
+/// browser, then resized to `tw`×`th` by wasm's Lanczos3; RGBA.
+fn pre_shrunk(
+    bitmap: &ImageBitmap,
+    (sx, sy, sw, sh): (i32, i32, i32, i32),
+    tw: u32,
+    th: u32,
+) -> Result<Vec<u8>, PhotoError> {
     // Pre-shrink in the browser to 1.25× the target: cheap (bilinear), and it spares
     // wasm the copy of a 48 MB frame; the final Lanczos3 pass decides the quality.
     // Measured (BENCHMARKS.md): 1.25× → 134 ms, 43.8 dB; 1.5× → 159 ms, 44.3 dB;
@@ -205,15 +288,7 @@ pub async fn prepare(photo: &DecodedPhoto, frame: CropFrame) -> Result<PreparedP
     );
     read_context
         .draw_image_with_image_bitmap_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
-            &photo.bitmap,
-            sx as f64,
-            sy as f64,
-            sw as f64,
-            sh as f64,
-            0.0,
-            0.0,
-            pw as f64,
-            ph as f64,
+            bitmap, sx as f64, sy as f64, sw as f64, sh as f64, 0.0, 0.0, pw as f64, ph as f64,
         )
         .map_err(js_error)?;
     let pixels = read_context
@@ -222,21 +297,11 @@ pub async fn prepare(photo: &DecodedPhoto, frame: CropFrame) -> Result<PreparedP
         .data()
         .0;
     release(&read_canvas);
-    let pixels = if (pw, ph) == (tw, th) {
+    Ok(if (pw, ph) == (tw, th) {
         pixels
     } else {
         tryon_resize::resize_rgba(&pixels, pw, ph, None, tw, th, false)
-    };
-    let (out_canvas, out_context) = canvas(tw, th)?;
-    let image =
-        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), tw, th).map_err(js_error)?;
-    out_context
-        .put_image_data(&image, 0.0, 0.0)
-        .map_err(js_error)?;
-    drop(pixels);
-    let blob = to_jpeg(&out_canvas).await;
-    release(&out_canvas);
-    PreparedPhoto::from_blob(blob?, tw, th)
+    })
 }
 
 /// The canvas as a JPEG blob, by the browser's encoder.
