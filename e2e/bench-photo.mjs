@@ -1,6 +1,7 @@
 // Photo preparation benchmark, in headless Chromium, in one run: the widget's
-// pipeline (`preparePhoto`: browser decode + crop/pre-shrink, wasm Lanczos3, browser
-// JPEG) against pica (npm) and a plain canvas drawImage doing the same crop and resize.
+// pipeline (`preparePhoto`: for this JPEG, WebCodecs decodes to YCbCr planes and wasm
+// crops, filters with Lanczos3 and turns upright; the browser's JPEG encoder) against
+// pica (npm) and a plain canvas drawImage doing the same crop and resize.
 // Prints median ms, payload bytes, and PSNR against a reference Lanczos3 resize of the
 // same crop (the `image` crate's, computed natively).
 // Needs scripts/build-embed.sh (target/embed/) first; scripts/bench.sh does it all.
@@ -40,7 +41,14 @@ const jpeg = (canvas) => new Promise((ok) => canvas.toBlob(ok, 'image/jpeg', 0.9
 const canvasOf = (w, h) => Object.assign(document.createElement('canvas'), { width: w, height: h });
 const resizer = window.pica({ features: ['js', 'wasm', 'ww'] });
 const methods = {
-  'widget (browser pre-shrink + wasm Lanczos3)': (b) => preparePhoto(b),
+  'widget (JPEG planes + wasm Lanczos3)': (b) => preparePhoto(b),
+  // What browsers without WebCodecs' ImageDecoder (Safari), and photos other than
+  // JPEG, get: the browser decodes upright and pre-shrinks to 1.25×, wasm finishes.
+  'widget, canvas path (browser pre-shrink + wasm Lanczos3)': async (b) => {
+    const decoder = window.ImageDecoder;
+    delete window.ImageDecoder;
+    try { return await preparePhoto(b); } finally { window.ImageDecoder = decoder; }
+  },
   'pica 10 (lanczos3, js+wasm+workers)': async (b) => {
     const bitmap = await createImageBitmap(b);
     const from = canvasOf(C.w, C.h);
@@ -116,7 +124,7 @@ try {
   await tab.goto(`http://127.0.0.1:${server.address().port}/bench.html`);
   await tab.waitForFunction(() => window.__results, null, { timeout: 120000 });
   const results = await tab.evaluate(() => window.__results);
-  const ours = results[0], pica = results[1];
+  const ours = results[0], pica = results[2];
   console.log(`\nPhoto preparation: ${path.basename(photo)} (12 MP, EXIF orientation 6) → ${OUT.w}×${OUT.h} JPEG data URL; median of ${RUNS}, headless Chromium, one run`);
   console.log('| method | median ms | payload | output | PSNR vs Lanczos3 reference |');
   console.log('|---|---|---|---|---|');

@@ -7,7 +7,8 @@
 //! (BENCHMARKS.md). `tryon_resize::planar` then crops, filters and turns them upright.
 //! Anything this path does not know for sure (another pixel format, a colour space
 //! other than JPEG's usual sRGB one, a mirrored orientation, an older browser without
-//! the frame's `rotation`) is left to the canvas path.
+//! the frame's `rotation`) is left to the canvas path, and so are photos above
+//! [`MOST_PIXELS`].
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use tryon_resize::planar::{Plane, Rect, Turn, YcbcrPhoto};
@@ -56,6 +57,11 @@ fn chroma_halving(format: &str) -> Option<(bool, bool)> {
         _ => None,
     }
 }
+
+/// Photos above this many pixels take the canvas path: the planes are copied into
+/// wasm whole (1.5 bytes a pixel), and a 50 MP photo would grow the widget's memory
+/// by 75 MB for good. Every 12–24 MP phone camera is below it.
+const MOST_PIXELS: u64 = 26_000_000;
 
 fn get(object: &JsValue, key: &str) -> JsValue {
     Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
@@ -128,7 +134,9 @@ impl PlanarPhoto {
                 number(&rect, "width")? as u32,
                 number(&rect, "height")? as u32,
             );
-            (x == 0.0 && y == 0.0 && w > 0 && h > 0).then_some((halving, turn, (w, h)))
+            let pixels = w as u64 * h as u64;
+            (x == 0.0 && y == 0.0 && pixels > 0 && pixels <= MOST_PIXELS)
+                .then_some((halving, turn, (w, h)))
         })();
         match known {
             Some((halving, turn, stored)) => Some(PlanarPhoto {
