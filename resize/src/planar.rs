@@ -603,7 +603,7 @@ mod tests {
             (0..chroma.1)
                 .flat_map(|y| {
                     (0..chroma.0).map(move |x| {
-                        if ((x + phase) / 3 + y / 5) % 2 == 0 {
+                        if ((x + phase) / 3 + y / 5).is_multiple_of(2) {
                             100
                         } else {
                             156
@@ -630,7 +630,7 @@ mod tests {
                     return vec![(p, 1.0)];
                 }
                 let own = p / 2;
-                let other = if p % 2 == 0 {
+                let other = if p.is_multiple_of(2) {
                     own.saturating_sub(1)
                 } else {
                     (own + 1).min(len - 1)

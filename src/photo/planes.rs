@@ -135,8 +135,11 @@ impl PlanarPhoto {
                 number(&rect, "height")? as u32,
             );
             let pixels = w as u64 * h as u64;
-            (x == 0.0 && y == 0.0 && pixels > 0 && pixels <= MOST_PIXELS)
-                .then_some((halving, turn, (w, h)))
+            (x == 0.0 && y == 0.0 && pixels > 0 && pixels <= MOST_PIXELS).then_some((
+                halving,
+                turn,
+                (w, h),
+            ))
         })();
         match known {
             Some((halving, turn, stored)) => Some(PlanarPhoto {
