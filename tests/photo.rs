@@ -30,7 +30,7 @@ async fn a_12mp_orientation_6_phone_photo_comes_out_portrait_864_by_1296() {
     assert_eq!(
         (decoded.width, decoded.height),
         (3000, 4000),
-        "EXIF orientation 6 applied by the browser"
+        "EXIF orientation 6 applied (by wasm on the planes path)"
     );
     assert_eq!(decoded.format, PhotoFormat::Jpeg);
     let frame = CropFrame::largest_centred(decoded.width, decoded.height);
@@ -170,4 +170,73 @@ async fn jpeg_planes_give_the_canvas_path_s_picture_for_every_orientation() {
         // wrong turn or a misplaced frame is under 20 dB.
         assert!(db > 42.0, "orientation {orientation}: {db:.1} dB apart");
     }
+}
+
+/// A JPEG of `width`×`height` drawn and encoded by the browser (4:2:0): coloured
+/// stripes, two pixels on, one off, on grey.
+async fn browser_jpeg(width: u32, height: u32) -> web_sys::Blob {
+    use wasm_bindgen::JsCast;
+    let canvas: web_sys::HtmlCanvasElement = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .create_element("canvas")
+        .unwrap()
+        .unchecked_into();
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let context: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    // Colours well inside RGB's range, on grey: where the decoder's full-size RGB
+    // would clip (saturated colour stripes on black), the planes path, which clips
+    // after filtering, comes out brighter there (see resize/src/planar.rs).
+    context.set_fill_style_str("rgb(110, 110, 110)");
+    context.fill_rect(0.0, 0.0, width as f64, height as f64);
+    for x in (0..width).step_by(3) {
+        context.set_fill_style_str(&format!(
+            "rgb({}, {}, 90)",
+            60 + x * 100 / width,
+            170 - x % 100
+        ));
+        context.fill_rect(x as f64, 0.0, 2.0, height as f64);
+    }
+    photo::to_jpeg(&canvas).await.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn odd_sized_jpegs_take_the_planes_path_and_match_the_canvas_path() {
+    for (w, h) in [(301, 451), (600, 899)] {
+        let blob = browser_jpeg(w, h).await;
+        let planes = photo::open_photo(&blob).await.unwrap();
+        assert!(matches!(planes.pixels, photo::Pixels::Planes(_)), "{w}×{h}");
+        let canvas = photo::open_bitmap(&blob, PhotoFormat::Jpeg).await.unwrap();
+        assert_eq!((planes.width, planes.height), (w, h));
+        let frame = CropFrame::largest_centred(w, h);
+        let (a, ..) = photo::upload_pixels(&planes, frame).await.unwrap();
+        let (b, ..) = photo::upload_pixels(&canvas, frame).await.unwrap();
+        let db = psnr(&a, &b);
+        // Measured 53 dB apart: rounding.
+        assert!(db > 45.0, "{w}×{h}: {db:.1} dB apart");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn planes_that_fail_after_decoding_fall_back_to_the_canvas_path() {
+    let blob = file(PHONE_12MP_ORIENTATION_6, "IMG_1234.jpg", "image/jpeg");
+    let planes = photo::open_photo(&blob).await.unwrap();
+    assert!(matches!(planes.pixels, photo::Pixels::Planes(_)));
+    let frame = CropFrame::largest_centred(planes.width, planes.height);
+    // The browser's copy of the planes fails (out of memory, say).
+    js_sys::eval(
+        "globalThis.__copyTo = VideoFrame.prototype.copyTo; \
+         VideoFrame.prototype.copyTo = () => Promise.reject(new Error('no memory'));",
+    )
+    .unwrap();
+    let fallen_back = photo::upload_pixels(&planes, frame).await;
+    js_sys::eval("VideoFrame.prototype.copyTo = globalThis.__copyTo;").unwrap();
+    let (pixels, w, h) = fallen_back.expect("the canvas path takes over");
+    assert_eq!((w, h), (864, 1296));
+    let canvas = photo::open_bitmap(&blob, PhotoFormat::Jpeg).await.unwrap();
+    let (expected, ..) = photo::upload_pixels(&canvas, frame).await.unwrap();
+    assert!(pixels == expected, "exactly the canvas path's pixels");
 }

@@ -2,13 +2,14 @@
 //! has it (Chromium, Firefox): the fast and exact way to the upload.
 //!
 //! Decoding to planes skips the browser's colour conversion, chroma upsampling and
-//! rotation of the full-size photo, and the planes arrive in wasm in one copy, where
+//! rotation of the full-size photo, and the planes reach wasm in two copies (into JS
+//! memory, then into wasm's) that take ~13 ms together, where
 //! reading a full-size canvas back costs more than the whole time budget
 //! (BENCHMARKS.md). `tryon_resize::planar` then crops, filters and turns them upright.
 //! Anything this path does not know for sure (another pixel format, a colour space
 //! other than JPEG's usual sRGB one, a mirrored orientation, an older browser without
 //! the frame's `rotation`) is left to the canvas path, and so are photos above
-//! [`MOST_PIXELS`].
+//! what [`MOST_BYTES`] allows.
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use tryon_resize::planar::{Plane, Rect, Turn, YcbcrPhoto};
@@ -58,10 +59,10 @@ fn chroma_halving(format: &str) -> Option<(bool, bool)> {
     }
 }
 
-/// Photos above this many pixels take the canvas path: the planes are copied into
-/// wasm whole (1.5 bytes a pixel), and a 50 MP photo would grow the widget's memory
-/// by 75 MB for good. Every 12–24 MP phone camera is below it.
-const MOST_PIXELS: u64 = 26_000_000;
+/// Photos whose planes take more bytes than this take the canvas path: the planes are
+/// copied into wasm whole, and a 50 MP photo would grow the widget's memory by 75 MB
+/// for good. Every 12–24 MP phone camera's JPEG (4:2:0, 1.5 bytes a pixel) is below it.
+const MOST_BYTES: f64 = 40_000_000.0;
 
 fn get(object: &JsValue, key: &str) -> JsValue {
     Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
@@ -73,6 +74,8 @@ fn number(object: &JsValue, key: &str) -> Option<f64> {
 
 /// A photo decoded to YCbCr planes, held by the browser until it is prepared.
 pub struct PlanarPhoto {
+    /// The file, for the canvas path if the planes fail after all.
+    pub file: Blob,
     frame: Frame,
     halving: (bool, bool),
     turn: Turn,
@@ -105,12 +108,21 @@ impl PlanarPhoto {
             Err(_) => None,
         };
         decoder.close();
-        let frame: Frame = get(&decoded?, "image").dyn_into().ok()?;
-        Self::check(frame)
+        let image = get(&decoded?, "image");
+        match image.dyn_into::<Frame>() {
+            Ok(frame) => Self::check(frame, file.clone()),
+            Err(other) => {
+                // Not a frame after all: close whatever it is, if it can be closed.
+                if let Ok(close) = get(&other, "close").dyn_into::<js_sys::Function>() {
+                    let _ = close.call0(&other);
+                }
+                None
+            }
+        }
     }
 
     /// The photo, if this path knows its planes for sure; otherwise the frame is closed.
-    fn check(frame: Frame) -> Option<PlanarPhoto> {
+    fn check(frame: Frame, file: Blob) -> Option<PlanarPhoto> {
         let known = (|| {
             let halving = chroma_halving(&frame.format()?)?;
             let colours = frame.color_space();
@@ -134,8 +146,8 @@ impl PlanarPhoto {
                 number(&rect, "width")? as u32,
                 number(&rect, "height")? as u32,
             );
-            let pixels = w as u64 * h as u64;
-            (x == 0.0 && y == 0.0 && pixels > 0 && pixels <= MOST_PIXELS).then_some((
+            let bytes = frame.allocation_size().ok()?;
+            (x == 0.0 && y == 0.0 && w > 0 && h > 0 && bytes <= MOST_BYTES).then_some((
                 halving,
                 turn,
                 (w, h),
@@ -143,6 +155,7 @@ impl PlanarPhoto {
         })();
         match known {
             Some((halving, turn, stored)) => Some(PlanarPhoto {
+                file,
                 frame,
                 halving,
                 turn,
@@ -164,7 +177,9 @@ impl PlanarPhoto {
         }
     }
 
-    /// `crop` (upright pixels) resized to `width`×`height`, as upright RGBA.
+    /// `crop` (upright pixels, inside the photo) resized to `width`×`height`, as
+    /// upright RGBA. An error (the browser's copy failed, or its layout is not what
+    /// this path expects) means: take the canvas path with [`PlanarPhoto::file`].
     pub async fn crop_and_resize(
         &self,
         crop: Rect,
