@@ -21,7 +21,6 @@ pub mod photo_check;
 pub mod rate_limit;
 pub mod serve;
 pub mod server_key;
-pub mod spill;
 pub mod state;
 pub mod token;
 pub mod unread_body;

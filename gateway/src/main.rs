@@ -27,6 +27,8 @@ async fn run() -> std::process::ExitCode {
         .init();
     let config = Config::parse();
     let listen = config.listen;
+    // Connections and spilled files share the open-file limit: take all the system allows.
+    tryon_gateway::engine::sandbox::spill::raise_open_file_limit();
     let state = match AppState::new(config) {
         Ok(state) => state,
         Err(e) => {

@@ -250,8 +250,6 @@ fn photo_bytes(model_image: String) -> Result<Vec<u8>, GatewayError> {
     };
     match PendingImage::take(Role::Model, model_image) {
         PendingImage::Bytes(bytes) => Ok(bytes),
-        // `take` never spills; spilled bytes are the photo all the same.
-        PendingImage::Spilled(spilled) => spilled.read().map_err(|e| invalid(e.to_string())),
         PendingImage::Url(_) => Err(invalid(
             "The photo check takes the prepared photo itself: send `model_image` as a base64 data URL, not a URL.".into(),
         )),

@@ -166,8 +166,9 @@ impl AppState {
                     workers,
                     result_memory: 512 << 20,
                     spill_dir: config.sandbox_spill_dir(),
-                    // A quarter of the descriptors, the rest for connections.
-                    spill_files: crate::spill::raise_open_file_limit() / 4,
+                    // A quarter of the descriptors (main.rs raised their limit
+                    // first), the rest for connections.
+                    spill_files: crate::engine::sandbox::spill::open_file_limit() / 4,
                 };
                 Engine::Sandbox(Arc::new(Sandbox::new(
                     settings,

@@ -68,6 +68,34 @@ async fn get_on(http: &reqwest::Client, url: &str, token: &str) -> (u16, Value) 
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
+/// Follows job `id` as the widget does, with long-polls of `wait` seconds that each
+/// say the last status seen, poll `turn` going to `base(turn)`, until the job completes
+/// or fails: the last status, and every status seen.
+async fn follow(
+    http: &reqwest::Client,
+    token: &str,
+    id: &str,
+    wait: u32,
+    base: impl Fn(usize) -> String,
+) -> (Value, Vec<String>) {
+    let mut seen: Vec<String> = vec![];
+    for turn in 0..60 {
+        let since = seen.last().map_or("starting", String::as_str);
+        let url = format!(
+            "{}/api/v1/status/{id}?wait={wait}&since={since}",
+            base(turn)
+        );
+        let (code, status) = get_on(http, &url, token).await;
+        assert_eq!(code, 200, "{status} from {}", base(turn));
+        let now = status["status"].as_str().unwrap().to_owned();
+        seen.push(now.clone());
+        if now == "completed" || now == "failed" {
+            return (status, seen);
+        }
+    }
+    panic!("job {id} never ended: {seen:?}");
+}
+
 #[tokio::test]
 async fn a_sandbox_job_submitted_on_one_replica_is_followed_and_fetched_on_the_others() {
     let redis = RedisServer::start();
@@ -80,24 +108,10 @@ async fn a_sandbox_job_submitted_on_one_replica_is_followed_and_fetched_on_the_o
     let token = token_on(&http, &all[0].base).await;
     let id = submit_on(&http, &all[1].base, &token, &job(json!({"num_samples": 2}))).await;
     // Round-robin: every status read on the next replica, long-polling.
-    let mut since = "starting".to_owned();
-    let mut seen = vec![];
-    let done = loop {
-        let base = &all[(seen.len() + 2) % 3].base;
-        let (code, status) = get_on(
-            &http,
-            &format!("{base}/api/v1/status/{id}?wait=10&since={since}"),
-            &token,
-        )
-        .await;
-        assert_eq!(code, 200, "{status}");
-        since = status["status"].as_str().unwrap().to_owned();
-        seen.push(since.clone());
-        if since == "completed" || since == "failed" {
-            break status;
-        }
-        assert!(seen.len() < 20, "{seen:?}");
-    };
+    let (done, seen) = follow(&http, &token, &id, 10, |turn| {
+        all[(turn + 2) % 3].base.clone()
+    })
+    .await;
     assert_eq!(done["status"], "completed", "{done}");
     assert!(seen.len() >= 3, "the replicas saw it move: {seen:?}");
     // The pictures, from every replica (two were rendered elsewhere).
@@ -282,21 +296,9 @@ async fn redis_connections_that_go_quiet_are_replaced_and_shared_state_comes_bac
     let token = token_on(&http, &all[0].base).await;
     let submitted = Instant::now();
     let id = submit_on(&http, &all[0].base, &token, &job(json!({}))).await;
-    let mut since = "starting".to_owned();
-    let done = loop {
-        let (code, status) = get_on(
-            &http,
-            &format!("{}/api/v1/status/{id}?wait=20&since={since}", all[1].base),
-            &token,
-        )
-        .await;
-        assert_eq!(code, 200, "{status}");
-        since = status["status"].as_str().unwrap().to_owned();
-        if since == "completed" {
-            break submitted.elapsed();
-        }
-        assert!(submitted.elapsed() < Duration::from_secs(40), "{status}");
-    };
+    let (status, _) = follow(&http, &token, &id, 20, |_| all[1].base.clone()).await;
+    assert_eq!(status["status"], "completed", "{status}");
+    let done = submitted.elapsed();
     // The job itself takes 3 s (6 s × 0.5).
     assert!(
         done < Duration::from_secs(8),
@@ -318,18 +320,8 @@ async fn a_sandbox_result_finished_while_redis_was_away_reaches_the_others_once_
     let id = submit_on(&http, &all[0].base, &token, &job(json!({}))).await;
     redis.kill();
     // The replica that runs it finishes it alone.
-    let mut since = "starting".to_owned();
-    while since != "completed" {
-        let (code, status) = get_on(
-            &http,
-            &format!("{}/api/v1/status/{id}?wait=10&since={since}", all[0].base),
-            &token,
-        )
-        .await;
-        assert_eq!(code, 200, "{status}");
-        since = status["status"].as_str().unwrap().to_owned();
-        assert_ne!(since, "failed", "{status}");
-    }
+    let (status, _) = follow(&http, &token, &id, 10, |_| all[0].base.clone()).await;
+    assert_eq!(status["status"], "completed", "{status}");
     // Redis comes back empty; the job's end and its picture are shared again, and the
     // other replica answers for both within seconds.
     redis.restart();
@@ -400,19 +392,11 @@ async fn round_robin_shopper(
     let token = token_on(http, &bases[n % bases.len()]).await;
     let body = hosted_job(garment, json!({}));
     let id = submit_on(http, &bases[(n + 1) % bases.len()], &token, &body).await;
-    let mut since = "starting".to_owned();
-    for turn in 0.. {
-        let base = &bases[(n + 2 + turn) % bases.len()];
-        let url = format!("{base}/api/v1/status/{id}?wait=5&since={since}");
-        let (code, status) = get_on(http, &url, &token).await;
-        assert_eq!(code, 200, "{status} from {base}");
-        since = status["status"].as_str().unwrap().to_owned();
-        if since == "completed" || since == "failed" {
-            return status;
-        }
-        assert!(turn < 60, "{status}");
-    }
-    unreachable!()
+    follow(http, &token, &id, 5, |turn| {
+        bases[(n + 2 + turn) % bases.len()].clone()
+    })
+    .await
+    .0
 }
 
 #[tokio::test]

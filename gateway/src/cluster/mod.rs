@@ -73,7 +73,9 @@ impl Cluster {
             redis::Client::open(url).map_err(|e| format!("TRYON_REDIS_URL `{url}`: {e}"))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_millis(500)))
-            .set_response_timeout(Some(COMMAND_TIME))
+            // One limit for a whole command, reconnect and script reload included:
+            // `COMMAND_TIME`, around each call (`run`, `script`, `get_bytes`).
+            .set_response_timeout(None)
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(200));
         let link = Link::new(client.clone(), config)
@@ -161,9 +163,6 @@ impl Cluster {
             }
             Ok(Err(e)) => {
                 self.saw(false, what);
-                if e.is_timeout() {
-                    self.link.retire(generation);
-                }
                 Err(Down(e.to_string()))
             }
             Err(_) => {

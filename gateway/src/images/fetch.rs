@@ -7,7 +7,6 @@ use tryon_protocol::{decode_base64, ImageInput, ImageKind};
 
 use super::address_policy::{AddressPolicy, RefusedAddress};
 use super::Role;
-use crate::spill::{Spill, Spilled};
 
 /// An image input of an accepted job, until the job runs.
 #[derive(Debug)]
@@ -17,8 +16,6 @@ pub enum PendingImage {
     Bytes(Vec<u8>),
     /// A URL, fetched when the job runs.
     Url(String),
-    /// A data URL's bytes on disk while the job waits for a render worker.
-    Spilled(Spilled),
     /// Why the input cannot be read (damaged base64), told when the job runs, as an
     /// `ImageLoadError` like any other unreadable image.
     Unreadable(String),
@@ -41,18 +38,6 @@ impl PendingImage {
             },
             ImageKind::Url if input.payload.len() == value.len() => PendingImage::Url(value),
             ImageKind::Url => PendingImage::Url(input.payload.to_owned()),
-        }
-    }
-
-    /// Moves a data URL's bytes to disk for a wait in the queue (see [`Spill`]);
-    /// anything else, or bytes the disk refuses, stays as it is.
-    pub fn spill(self, spill: &Spill) -> Self {
-        match self {
-            PendingImage::Bytes(bytes) => match spill.keep(bytes) {
-                Ok(spilled) => PendingImage::Spilled(spilled),
-                Err(bytes) => PendingImage::Bytes(bytes),
-            },
-            other => other,
         }
     }
 }
@@ -100,17 +85,6 @@ impl ImageFetcher {
     pub async fn load(&self, role: Role, input: PendingImage) -> Result<Vec<u8>, String> {
         match input {
             PendingImage::Bytes(bytes) => Ok(bytes),
-            PendingImage::Spilled(spilled) => tokio::task::spawn_blocking(move || spilled.read())
-                .await
-                .map_err(std::io::Error::other)
-                .and_then(|read| read)
-                .map_err(|e| {
-                    format!(
-                        "The gateway could not read back the {} it kept on disk while the \
-                         job waited ({e}); send the try-on again.",
-                        role.words()
-                    )
-                }),
             PendingImage::Unreadable(message) => Err(message),
             PendingImage::Url(url) => self.fetch(role.words(), &url).await,
         }

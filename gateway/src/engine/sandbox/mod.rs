@@ -7,6 +7,7 @@
 mod compose;
 mod font;
 pub mod results;
+pub mod spill;
 pub mod triggers;
 
 use std::path::PathBuf;
@@ -24,13 +25,13 @@ use tryon_protocol::{
 
 use self::compose::{compose, cut_out_garment, cut_out_worn, fit_model, Dice, Refusal};
 use self::results::ResultStore;
+use self::spill::{Spill, WaitingImage};
 use super::{EngineStatus, Wait};
 use crate::cluster::Cluster;
 use crate::error::GatewayError;
 use crate::images::{decode_image, ImageFetcher, PendingImage, Role};
 use crate::metrics::Metrics;
 use crate::photo_check::Eyes;
-use crate::spill::Spill;
 use crate::token::random_hex;
 
 /// Where sandbox results are served, followed by `/{name}`.
@@ -224,12 +225,19 @@ impl Sandbox {
             // stays bounded by the worker count, not by the queue length. A job that
             // has to wait keeps its photos on disk meanwhile.
             let (_permit, model_input, garment_input) = match self.workers.try_acquire() {
-                Ok(permit) => (permit, model_input, garment_input),
+                Ok(permit) => (
+                    permit,
+                    WaitingImage::Ready(model_input),
+                    WaitingImage::Ready(garment_input),
+                ),
                 Err(_) => {
                     // Written off the runtime's threads: a disk under pressure blocks.
                     let spill = self.spill.clone();
                     let (model_input, garment_input) = tokio::task::spawn_blocking(move || {
-                        (model_input.spill(&spill), garment_input.spill(&spill))
+                        (
+                            WaitingImage::keep(model_input, &spill),
+                            WaitingImage::keep(garment_input, &spill),
+                        )
                     })
                     .await
                     .expect("spilling never panics");
@@ -244,9 +252,13 @@ impl Sandbox {
             self.sleep_until(started, total.mul_f64(0.3)).await;
             self.set(&job, EngineStatus::running(JobStatus::Processing))
                 .await;
+            let fetcher = &self.fetcher;
+            let load = |role, input: WaitingImage| async move {
+                fetcher.load(role, input.back(role).await?).await
+            };
             let (model, garment) = tokio::join!(
-                self.fetcher.load(Role::Model, model_input),
-                self.fetcher.load(Role::Garment, garment_input)
+                load(Role::Model, model_input),
+                load(Role::Garment, garment_input)
             );
             let model = model.map_err(|m| (ErrorName::ImageLoadError, m))?;
             let garment = garment.map_err(|m| (ErrorName::ImageLoadError, m))?;

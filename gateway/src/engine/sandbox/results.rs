@@ -10,7 +10,7 @@ use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 use tryon_protocol::OutputFormat;
 
-use crate::spill::{Spill, Spilled};
+use super::spill::{Spill, Spilled};
 use crate::token::random_hex;
 
 /// One stored image.

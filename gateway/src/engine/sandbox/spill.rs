@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::images::{PendingImage, Role};
 use crate::token::random_hex;
 
 /// Where spilled bytes go, and how many files may be open at once.
@@ -117,30 +118,81 @@ impl Drop for Spilled {
     }
 }
 
-/// Raises this process's soft limit on open files to its hard limit (Linux commonly
-/// starts services at 1,024 with a hard limit far above), so that connections and
-/// spilled files both fit; returns the soft limit in force afterwards.
-pub fn raise_open_file_limit() -> usize {
+/// An image input of a job waiting for a render worker: as it came, or a data URL's
+/// bytes on disk meanwhile.
+#[derive(Debug)]
+pub enum WaitingImage {
+    /// As it came (a URL, bytes the disk refused, an unreadable input).
+    Ready(PendingImage),
+    /// A data URL's bytes, on disk.
+    OnDisk(Spilled),
+}
+
+impl WaitingImage {
+    /// Moves a data URL's bytes to disk for the wait; anything else, or bytes the disk
+    /// refuses, stays as it is. It writes: call it off the async runtime's threads.
+    pub fn keep(input: PendingImage, spill: &Spill) -> Self {
+        match input {
+            PendingImage::Bytes(bytes) => match spill.keep(bytes) {
+                Ok(spilled) => WaitingImage::OnDisk(spilled),
+                Err(bytes) => WaitingImage::Ready(PendingImage::Bytes(bytes)),
+            },
+            other => WaitingImage::Ready(other),
+        }
+    }
+
+    /// The input again, once the job has its worker (read on the blocking pool); a
+    /// file that cannot be read back is an error the shopper is told about.
+    pub async fn back(self, role: Role) -> Result<PendingImage, String> {
+        let spilled = match self {
+            WaitingImage::Ready(input) => return Ok(input),
+            WaitingImage::OnDisk(spilled) => spilled,
+        };
+        tokio::task::spawn_blocking(move || spilled.read())
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|read| read)
+            .map(PendingImage::Bytes)
+            .map_err(|e| {
+                format!(
+                    "The gateway could not read back the {} it kept on disk while the job \
+                     waited ({e}); send the try-on again.",
+                    role.words()
+                )
+            })
+    }
+}
+
+/// The soft and hard limits on open files, if they can be read.
+fn open_file_limits() -> Option<libc::rlimit> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-            return 1024;
-        }
-        if limit.rlim_cur < limit.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: limit.rlim_max,
-                rlim_max: limit.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                limit = raised;
-            }
-        }
+    // SAFETY: getrlimit only writes the struct passed.
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0).then_some(limit)
+}
+
+/// This process's soft limit on open files (1,024 if it cannot be read).
+pub fn open_file_limit() -> usize {
+    open_file_limits()
+        .map(|l| usize::try_from(l.rlim_cur).unwrap_or(usize::MAX))
+        .unwrap_or(1024)
+}
+
+/// Raises this process's soft limit on open files to its hard limit (Linux commonly
+/// starts services at 1,024 with a hard limit far above), so that connections and
+/// spilled files both fit. The server calls it once at start (`main.rs`); where the
+/// system refuses (macOS with an unlimited hard limit), the soft limit stays.
+pub fn raise_open_file_limit() {
+    if let Some(limit) = open_file_limits().filter(|l| l.rlim_cur < l.rlim_max) {
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: setrlimit only reads the struct passed.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) };
     }
-    usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]
@@ -197,20 +249,12 @@ mod tests {
 
     #[test]
     fn the_open_file_limit_is_at_least_what_it_was() {
-        let before = {
-            let mut l = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            // SAFETY: reads the limit into the struct.
-            assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) }, 0);
-            l
-        };
-        let now = raise_open_file_limit();
-        assert!(now as u64 >= before.rlim_cur as u64);
-        assert_eq!(
-            now as u64, before.rlim_max as u64,
-            "raised to the hard limit"
-        );
+        let before = open_file_limits().expect("the limit can be read");
+        raise_open_file_limit();
+        let now = open_file_limit();
+        assert!(now as u64 >= before.rlim_cur, "never lowered");
+        // Linux lets a process raise its soft limit to any finite hard limit.
+        #[cfg(target_os = "linux")]
+        assert_eq!(now as u64, before.rlim_max, "raised to the hard limit");
     }
 }
