@@ -91,6 +91,18 @@ fn with_simd(
     target.into_vec()
 }
 
+/// How close two pictures of the same size are: PSNR in dB over every byte.
+#[cfg(test)]
+pub(crate) fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (*x as f64 - *y as f64).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    10.0 * (255.0f64 * 255.0 / mse.max(1e-9)).log10()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -589,7 +589,7 @@ fn weighted_lines(lines: &[&[f32]], weights: &[f32], out: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Crop;
+    use crate::{psnr, Crop};
 
     /// Planes of a photo-like card: gradients, a sharp edge, fine stripes in luma and
     /// colour stripes a few chroma samples wide (which the upsampling visibly blurs).
@@ -671,16 +671,6 @@ mod tests {
             }
         }
         (rgba, uw, uh)
-    }
-
-    fn psnr(a: &[u8], b: &[u8]) -> f64 {
-        let mse = a
-            .iter()
-            .zip(b)
-            .map(|(x, y)| (*x as f64 - *y as f64).powi(2))
-            .sum::<f64>()
-            / a.len() as f64;
-        10.0 * (255.0f64 * 255.0 / mse.max(1e-9)).log10()
     }
 
     fn planes_of(
@@ -795,13 +785,18 @@ mod tests {
         );
     }
 
+    /// The planes of a 64×48 grey photo (4:2:0) of luma `luma`.
+    fn grey(luma: u8) -> [Vec<u8>; 3] {
+        [
+            vec![luma; 64 * 48],
+            vec![128u8; 32 * 24],
+            vec![128u8; 32 * 24],
+        ]
+    }
+
     #[test]
     fn a_flat_colour_stays_exactly_that_colour() {
-        let planes = [
-            vec![100u8; 64 * 48],
-            vec![128u8; 32 * 24],
-            vec![128u8; 32 * 24],
-        ];
+        let planes = grey(100);
         let photo = planes_of(&planes, 64, 48, (32, 24), Turn::Quarter);
         let out = ycbcr_to_rgba(
             &photo,
@@ -820,11 +815,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "the crop is inside the photo")]
     fn a_crop_outside_the_photo_is_refused() {
-        let planes = [
-            vec![0u8; 64 * 48],
-            vec![128u8; 32 * 24],
-            vec![128u8; 32 * 24],
-        ];
+        let planes = grey(0);
         // Turned a quarter, the photo is 48 wide: x 10 + 40 leaves it.
         let photo = planes_of(&planes, 64, 48, (32, 24), Turn::Quarter);
         ycbcr_to_rgba(

@@ -154,6 +154,7 @@ pub fn resize_rgba(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::psnr;
 
     /// A photo-like test card: gradients, a sharp edge and fine stripes.
     fn card(w: u32, h: u32) -> Vec<u8> {
@@ -171,16 +172,6 @@ mod tests {
             }
         }
         px
-    }
-
-    fn psnr(a: &[u8], b: &[u8]) -> f64 {
-        let mse = a
-            .iter()
-            .zip(b)
-            .map(|(x, y)| (*x as f64 - *y as f64).powi(2))
-            .sum::<f64>()
-            / a.len() as f64;
-        10.0 * (255.0f64 * 255.0 / mse.max(1e-9)).log10()
     }
 
     #[test]
