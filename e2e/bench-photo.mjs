@@ -128,7 +128,7 @@ try {
   console.log(`\nPhoto preparation: ${path.basename(photo)} (12 MP, EXIF orientation 6) → ${OUT.w}×${OUT.h} JPEG data URL; median of ${RUNS}, headless Chromium, one run`);
   console.log('| method | median ms | payload | output | PSNR vs Lanczos3 reference |');
   console.log('|---|---|---|---|---|');
-  for (const r of results) console.log(`| ${r.name} | ${r.median.toFixed(0)} | ${(r.bytes / 1024).toFixed(0)} KB | ${r.size} | ${r.psnr.toFixed(2)} dB |`);
+  for (const r of results) console.log(`| ${r.name} | ${r.median.toFixed(0)} | ${(r.bytes / 1024).toFixed(0)} KB | ${r.size} | ${r.psnr.toFixed(3)} dB |`);
   console.log(`\nwidget vs pica: ${(pica.median / ours.median).toFixed(1)}× faster (target ≥ 3×); quality ${ours.psnr >= pica.psnr ? 'at least' : 'below'} pica's; targets: ≤ 150 ms, ≤ 400 KB`);
 } finally {
   await browser.close();
