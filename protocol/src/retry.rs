@@ -16,7 +16,9 @@ use std::time::UNIX_EPOCH;
 pub fn retry_after(value: &str, now_unix_seconds: f64) -> Option<f64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse().ok();
+        // Whole seconds as an integer: parsing decimals would bring the float parser
+        // and its tables (~10 KB brotli) into the widget. Beyond u64 is "forever".
+        return Some(value.parse::<u64>().map_or(u64::MAX as f64, |n| n as f64));
     }
     let at = httpdate::parse_http_date(value).ok()?;
     let at = at.duration_since(UNIX_EPOCH).ok()?.as_secs_f64();
@@ -57,6 +59,9 @@ mod tests {
     fn delay_seconds() {
         assert_eq!(retry_after("120", OCT_21_2015), Some(120.0));
         assert_eq!(retry_after(" 0 ", OCT_21_2015), Some(0.0));
+        // Longer than any integer: as long as can be, and a backoff cuts it.
+        let forever = retry_after("123456789012345678901234567890", OCT_21_2015);
+        assert!(forever.is_some_and(|s| s > 1e18), "{forever:?}");
     }
 
     #[test]
