@@ -763,6 +763,26 @@ mod tests {
         }
     }
 
+    /// A whole upright photo resized to `out`: ours, and decoded to RGB then resized.
+    fn whole_photo(
+        planes: &[Vec<u8>; 3],
+        w: u32,
+        h: u32,
+        chroma: (u32, u32),
+        out: (u32, u32),
+    ) -> (Vec<u8>, Vec<u8>) {
+        let (rgba, ..) = decode_to_rgba(planes, w, h, chroma, Turn::None);
+        let expected = crate::scalar::resize_rgba(&rgba, w, h, None, out.0, out.1, false);
+        let crop = Rect {
+            x: 0,
+            y: 0,
+            width: w,
+            height: h,
+        };
+        let photo = planes_of(planes, w, h, chroma, Turn::None);
+        (ycbcr_to_rgba(&photo, crop, out.0, out.1), expected)
+    }
+
     #[test]
     fn equals_decoding_to_rgb_then_resizing_for_every_turn_and_chroma_size() {
         let (w, h) = (301u32, 200u32);
@@ -806,20 +826,7 @@ mod tests {
         // come out sharper than a decoder's: the fold must do measurably better.
         let (w, h, chroma) = (300u32, 200u32, (150u32, 100u32));
         let planes = card(w, h, chroma);
-        let (rgba, ..) = decode_to_rgba(&planes, w, h, chroma, Turn::None);
-        let crop = Rect {
-            x: 0,
-            y: 0,
-            width: w,
-            height: h,
-        };
-        let expected = crate::scalar::resize_rgba(&rgba, w, h, None, 200, 133, false);
-        let ours = ycbcr_to_rgba(
-            &planes_of(&planes, w, h, chroma, Turn::None),
-            crop,
-            200,
-            133,
-        );
+        let (ours, expected) = whole_photo(&planes, w, h, chroma, (200, 133));
         let plain = {
             let full = planes_of(&planes, w, h, chroma, Turn::None);
             let across = Axis::new(0, w, 200);
@@ -871,15 +878,7 @@ mod tests {
             .flat_map(|y| (0..w).map(move |x| (40 + x * 150 / w + y * 30 / h) as u8))
             .collect();
         let planes = [luma, vec![100; 9600], vec![150; 9600]];
-        let (rgba, _, _) = decode_to_rgba(&planes, w, h, chroma, Turn::None);
-        let crop = Rect {
-            x: 0,
-            y: 0,
-            width: w,
-            height: h,
-        };
-        let expected = crate::scalar::resize_rgba(&rgba, w, h, None, 96, 64, false);
-        let ours = ycbcr_to_rgba(&planes_of(&planes, w, h, chroma, Turn::None), crop, 96, 64);
+        let (ours, expected) = whole_photo(&planes, w, h, chroma, (96, 64));
         let db = psnr(&ours, &expected);
         assert!(db > 60.0, "{db:.1} dB");
     }
