@@ -30,6 +30,7 @@ trap 'kill "${gateways[@]}" 2>/dev/null || true' EXIT
 start_gateway() {
   local url=$1; shift
   TRYON_ALLOWED_ORIGINS='*' TRYON_MINT_RATE_PER_MINUTE=0 RUST_LOG=warn \
+    TRYON_SESSION_IMAGES_PER_HOUR=0 TRYON_ADDRESS_IMAGES_PER_HOUR=0 \
     target/debug/tryon-gateway --listen "${url#http://}" --engine sandbox "$@" &
   gateways+=($!)
   for _ in $(seq 100); do curl -sf "$url/healthz" >/dev/null && return; sleep 0.1; done

@@ -269,6 +269,31 @@ strings! {
         fr: "Cela prend beaucoup plus de temps que d'habitude. Réessayez dans un instant.",
         es: "Esto está tardando mucho más de lo normal. Inténtalo de nuevo en un momento."
     }
+    /// The shopper has used their try-ons for now (the gateway's `QuotaExceeded`).
+    ErrorQuota = "errorQuota" {
+        en: "You've tried on a lot in a short time. You can try on more in about {minutes} min.",
+        de: "Du hast in kurzer Zeit viel anprobiert. In etwa {minutes} Min. kannst du weiter anprobieren.",
+        fr: "Vous avez beaucoup essayé en peu de temps. Vous pourrez essayer à nouveau dans environ {minutes} min.",
+        es: "Has probado mucho en poco tiempo. Podrás probar más dentro de unos {minutes} min."
+    }
+    /// The shop's try-on budget for the day is spent (`SpendingLimitReached`).
+    ErrorPaused = "errorPaused" {
+        en: "Try-on is paused for today. Please come back tomorrow; everything else in the shop works as usual.",
+        de: "Die Anprobe ist für heute pausiert. Schau morgen wieder vorbei; alles andere im Shop funktioniert wie gewohnt.",
+        fr: "L'essayage est en pause pour aujourd'hui. Revenez demain ; le reste de la boutique fonctionne normalement.",
+        es: "La prueba está en pausa por hoy. Vuelve mañana; el resto de la tienda funciona con normalidad."
+    }
+    /// A few try-ons are left (more than one).
+    TriesLeft = "triesLeft" { en: "{n} try-ons left for now", de: "Noch {n} Anproben möglich", fr: "Encore {n} essayages possibles", es: "Te quedan {n} pruebas por ahora" }
+    /// One try-on is left.
+    TriesLeftOne = "triesLeftOne" { en: "1 try-on left for now", de: "Noch 1 Anprobe möglich", fr: "Encore 1 essayage possible", es: "Te queda 1 prueba por ahora" }
+    /// None left: when the shopper can go on.
+    TriesNone = "triesNone" {
+        en: "That was your last try-on for now. You can try on more in about {minutes} min.",
+        de: "Das war vorerst deine letzte Anprobe. In etwa {minutes} Min. kannst du weiter anprobieren.",
+        fr: "C'était votre dernier essayage pour le moment. Vous pourrez essayer à nouveau dans environ {minutes} min.",
+        es: "Esa fue tu última prueba por ahora. Podrás probar más dentro de unos {minutes} min."
+    }
     /// Service unreachable or refusing.
     ErrorService = "errorService" {
         en: "The try-on service isn't reachable right now. Check your connection and try again.",
@@ -407,6 +432,7 @@ mod tests {
                     "{parts}",
                     "{first}",
                     "{last}",
+                    "{minutes}",
                 ] {
                     assert_eq!(
                         en.contains(placeholder),

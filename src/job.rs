@@ -6,11 +6,13 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use tryon_protocol::{
-    ApiError, Backoff, ErrorName, JobStatus, StatusResponse, SubmitResponse, TryOnRequest,
-    STATUS_PATH, SUBMIT_PATH,
+    ApiError, Backoff, ErrorName, JobStatus, QuotaLeft, StatusResponse, SubmitResponse,
+    TryOnRequest, IDEMPOTENCY_KEY, STATUS_PATH, SUBMIT_PATH,
 };
 
-use crate::net::{back_online, call, now_ms, online, sleep, when_online, within, NetError};
+use crate::net::{
+    back_online, call, call_with, now_ms, online, sleep, when_online, within, NetError,
+};
 use crate::session::Session;
 use web_sys::AbortController;
 
@@ -114,6 +116,8 @@ pub struct Progress<'a> {
     pub free_spot_at: &'a dyn Fn(f64),
     /// The job's id, once the service accepted it.
     pub submitted: &'a dyn Fn(&str),
+    /// What the shopper has left of their try-ons, when the gateway says.
+    pub quota: &'a dyn Fn(QuotaLeft),
 }
 
 /// Runs a try-on, telling `progress` how it goes.
@@ -263,7 +267,9 @@ fn backoff_ms(failures: u32, retry_after: Option<f64>) -> f64 {
 /// the token was the problem (so the job was not created), and waits its turn when
 /// the service is busy (429: no job was created either) for as long as it asks,
 /// within the time limit. A network failure is retried only while the browser is
-/// offline, when the request cannot have left.
+/// offline, when the request cannot have left. Every send of this one try-on carries
+/// the same `Idempotency-Key`, so however often it arrives, it makes one job. A 429
+/// for the shopper's own quota is not waited out: it may last an hour.
 async fn submit(
     api_base: &str,
     session: &Session,
@@ -272,12 +278,24 @@ async fn submit(
     progress: &Progress<'_>,
 ) -> Result<String, JobError> {
     let url = format!("{api_base}{SUBMIT_PATH}");
+    let key = format!("\"{}\"", idempotency_key());
+    let headers = [(IDEMPOTENCY_KEY, key.as_str())];
     let mut renewed = false;
     let mut busy = 0u32;
     loop {
         let token = session.token().await.map_err(JobError::Service)?;
-        match when_online(|| call("POST", &url, Some(&token), Some(body), None)).await {
-            Ok(text) => {
+        let sent =
+            when_online(|| call_with("POST", &url, Some(&token), Some(body), None, &headers));
+        match sent.await {
+            Ok(answer) => {
+                if let Some(left) = answer
+                    .rate_limit
+                    .as_deref()
+                    .and_then(|field| QuotaLeft::parse(field, "session"))
+                {
+                    (progress.quota)(left);
+                }
+                let text = answer.text;
                 let answer: SubmitResponse = serde_json::from_str(&text).map_err(|_| {
                     JobError::Service(NetError::Http {
                         status: 502,
@@ -312,6 +330,9 @@ async fn submit(
                     job_id: None,
                 })
             }
+            Err(e) if e.name() == Some(&ErrorName::QuotaExceeded) => {
+                return Err(JobError::Service(e))
+            }
             Err(e) if matches!(e, NetError::Http { status: 429, .. }) => {
                 let pause = jitter(backoff_ms(busy + 1, e.retry_after()));
                 if now_ms() + pause >= deadline {
@@ -324,4 +345,17 @@ async fn submit(
             Err(e) => return Err(JobError::Service(e)),
         }
     }
+}
+
+/// A key for one try-on: random enough that two shoppers' keys never meet (keys are
+/// scoped to the session as well).
+fn idempotency_key() -> String {
+    let part = || (js_sys::Math::random() * 4_294_967_296.0) as u32;
+    format!(
+        "{:08x}{:08x}{:08x}-{:x}",
+        part(),
+        part(),
+        part(),
+        now_ms() as u64
+    )
 }

@@ -1,7 +1,7 @@
 //! Calls to the gateway with the browser's `fetch`, and the timers the widget waits on.
 
 use js_sys::Promise;
-use tryon_protocol::{retry_after, ApiError, ErrorBody, ErrorName};
+use tryon_protocol::{retry_after, ApiError, ErrorBody, ErrorName, RATE_LIMIT};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestInit, Response};
@@ -50,11 +50,37 @@ pub async fn call(
     json_body: Option<&str>,
     abort: Option<&AbortSignal>,
 ) -> Result<String, NetError> {
+    call_with(method, url, bearer, json_body, abort, &[])
+        .await
+        .map(|answer| answer.text)
+}
+
+/// A 2xx answer: its body, and what it says of the shopper's quota.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The body text.
+    pub text: String,
+    /// The `RateLimit` field, if the gateway sent one.
+    pub rate_limit: Option<String>,
+}
+
+/// [`call`] with more request headers, keeping the answer's `RateLimit` field.
+pub async fn call_with(
+    method: &str,
+    url: &str,
+    bearer: Option<&str>,
+    json_body: Option<&str>,
+    abort: Option<&AbortSignal>,
+    extra: &[(&str, &str)],
+) -> Result<Answer, NetError> {
     let init = RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|_| NetError::Unreachable)?;
     if let Some(token) = bearer {
         let _ = headers.set("Authorization", &format!("Bearer {token}"));
+    }
+    for (name, value) in extra {
+        let _ = headers.set(name, value);
     }
     if let Some(body) = json_body {
         let _ = headers.set("Content-Type", "application/json");
@@ -80,7 +106,8 @@ pub async fn call(
         Err(_) => String::new(),
     };
     if (200..300).contains(&status) {
-        return Ok(text);
+        let rate_limit = response.headers().get(RATE_LIMIT).ok().flatten();
+        return Ok(Answer { text, rate_limit });
     }
     let retry_after = response
         .headers()
@@ -158,10 +185,10 @@ const OFFLINE_WAIT_SECONDS: u32 = 30;
 /// Runs `attempt` again while it fails because the browser is offline (up to
 /// 30 s), as soon as it is back: such a request never left, so sending it again is
 /// safe.
-pub async fn when_online<F, Fut>(mut attempt: F) -> Result<String, NetError>
+pub async fn when_online<T, F, Fut>(mut attempt: F) -> Result<T, NetError>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<String, NetError>>,
+    Fut: std::future::Future<Output = Result<T, NetError>>,
 {
     let mut waits = 0;
     loop {

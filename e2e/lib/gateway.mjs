@@ -26,6 +26,10 @@ export async function startGateway({ args = [], env = {}, listen = '127.0.0.1:0'
       RUST_LOG: 'warn',
       TRYON_ALLOWED_ORIGINS: '*',
       TRYON_MINT_RATE_PER_MINUTE: '0',
+      // The suites run many try-ons from 127.0.0.1; the quota tests set their own.
+      TRYON_SESSION_IMAGES_PER_HOUR: '0',
+      TRYON_ADDRESS_IMAGES_PER_HOUR: '0',
+      TRYON_DAILY_IMAGE_BUDGET: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -23,6 +23,9 @@
 //! - Webhooks: on a terminal state, a POST of the status envelope to `webhook_url`;
 //!   non-2xx deliveries retried up to 5 times over about 5 minutes; not signed.
 //! - No cancel endpoint (so `canceled`, which the SDK knows, never happens here).
+//! - The terminal status answer carries `x-fashn-credits-used` (the SDK's
+//!   `predictions.subscribe()` reads the job's cost there; issue #19, #20); FASHN
+//!   charges per output image and "no charge for failures".
 //!
 //! Our assumptions where the facts are silent:
 //! - No `Retry-After` on 429 unless [`crate::FakeConfig::retry_after`] is set.
@@ -33,6 +36,8 @@
 //!   or no answer within `webhook_timeout`.
 //! - How long each running status lasts (10 % starting, 20 % in_queue, 70 % processing).
 //! - `output` and `error` are `null` while running; `output` is `null` when failed.
+//! - One credit per output image for every model (`tryon-max` costs "several" an
+//!   image; how many is not published); 0 for a failed job.
 //! - `tryon-max`: `num_images` 1–4, `seed` 0–2³²−1, `prompt` and `aspect_ratio` free
 //!   text, and `return_base64` honoured as for v1.6.
 //! - Unknown input fields are ignored (and recorded); wrong values of known ones are 400.
@@ -165,7 +170,19 @@ async fn status(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    fake.status(&headers, &id, envelope)
+    let mut answer = fake.status(&headers, &id, envelope);
+    // What the finished job cost, on its terminal status answer; failures are free.
+    let cost = fake.view(&id).and_then(|job| match job.phase {
+        Phase::Completed => Some(job.outputs.len()),
+        Phase::Failed => Some(0),
+        _ => None,
+    });
+    if let (Some(credits), true) = (cost, answer.status().is_success()) {
+        answer
+            .headers_mut()
+            .insert("x-fashn-credits-used", credits.into());
+    }
+    answer
 }
 
 /// The status answer, which is also the webhook's body.

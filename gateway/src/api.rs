@@ -16,8 +16,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 use tryon_protocol::{
     ErrorName, JobStatus, OutputFormat, PrecheckRequest, PrecheckResponse, SessionResponse,
-    StatusResponse, SubmitResponse, TryOnRequest, LONG_POLL_MAX_SECONDS, PRECHECK_PATH,
-    SESSIONS_PATH, STATUS_PATH, SUBMIT_PATH,
+    StatusResponse, SubmitResponse, TryOnRequest, IDEMPOTENCY_KEY, LONG_POLL_MAX_SECONDS,
+    PRECHECK_PATH, RATE_LIMIT, RATE_LIMIT_POLICY, SESSIONS_PATH, STATUS_PATH, SUBMIT_PATH,
 };
 
 use crate::auth::{bearer, origin, Caller};
@@ -28,6 +28,8 @@ use crate::engine::{Engine, Wait};
 use crate::error::{answer_panics, GatewayError};
 use crate::extract::{ApiPath, ApiQuery, JobBody};
 use crate::rate_limit::Refusal;
+use crate::spending::replay::{self, Begun};
+use crate::spending::Payer;
 use crate::state::AppState;
 use crate::unread_body::read_and_drop;
 
@@ -39,10 +41,16 @@ pub fn app(state: AppState) -> Router {
             origin.to_str().is_ok_and(|o| allowed.origin_allowed(o))
         }))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static(IDEMPOTENCY_KEY),
+        ])
         .expose_headers([
             header::RETRY_AFTER,
             HeaderName::from_static("server-timing"),
+            HeaderName::from_static(RATE_LIMIT),
+            HeaderName::from_static(RATE_LIMIT_POLICY),
         ])
         .max_age(Duration::from_secs(600));
     Router::new()
@@ -176,35 +184,125 @@ async fn mint(
     }))
 }
 
-/// `POST /api/v1/tryon/clothes`: validates and starts a job.
+/// `POST /api/v1/tryon/clothes`: validates and starts a job, within the merchant's
+/// limits, once however often it is sent (`spending`).
 async fn submit(
     State(state): State<AppState>,
     caller: Result<Caller, GatewayError>,
     request: Request,
-) -> Result<Json<SubmitResponse>, GatewayError> {
+) -> Result<Response, GatewayError> {
     let (caller, request) = admitted(&state, caller, request).await?;
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let address = client_address(request.headers(), peer, state.config.trusted_proxy_count());
+    let key = request
+        .headers()
+        .get(IDEMPOTENCY_KEY)
+        .map(|v| v.to_str().unwrap_or("").to_owned());
     let JobBody(body) = JobBody::from_request(request, &state).await?;
-    let mut request = TryOnRequest::from_json(&body)?;
+    let tryon = TryOnRequest::from_json(&body)?;
+    let fingerprint = replay::fingerprint(&body);
     // The request holds what is needed now; the body is freed before the engine's
     // call, which upstream lasts as long as the hosted API takes to answer.
     drop(body);
-    // A photo with nobody in it fails now, in the contract's shape for a job that
-    // could not start: nothing is sent upstream, nothing is charged.
+    let running = |handle: String| {
+        let (state, caller) = (state.clone(), caller.clone());
+        async move { job_is_running(&state, &caller, &handle).await }
+    };
+    let held = match state
+        .remembered
+        .begin(&caller.session, key.as_deref(), &fingerprint, running)
+        .await?
+    {
+        Begun::Known(id) => {
+            tracing::info!(session = %short(&caller.session), "a repeated submit answered with its job");
+            return Ok(submitted(Some(id), None, Vec::new()));
+        }
+        Begun::Fresh(held) => held,
+    };
+    let payer = Payer {
+        session: caller.shopper_session(),
+        address,
+    };
+    let answer = start_job(&state, &caller, &payer, tryon).await;
+    match &answer {
+        Ok(Started::Job { id, .. }) => state.remembered.made(held, id).await,
+        _ => state.remembered.none(held).await,
+    }
+    Ok(match answer? {
+        Started::Job { id, fields } => submitted(Some(id), None, fields),
+        Started::Refused(error) => submitted(None, Some(error), Vec::new()),
+    })
+}
+
+/// What a submit started.
+enum Started {
+    /// A job, and the `RateLimit` fields of the session's quota.
+    Job {
+        id: String,
+        fields: Vec<(HeaderName, HeaderValue)>,
+    },
+    /// No job: the photo check refused the photo (in the contract's shape for a job
+    /// that could not start).
+    Refused(tryon_protocol::ApiError),
+}
+
+/// Charges the payer, checks the photo and starts the job; a submit that starts
+/// nothing gives its images back.
+async fn start_job(
+    state: &AppState,
+    caller: &Caller,
+    payer: &Payer<'_>,
+    mut request: TryOnRequest,
+) -> Result<Started, GatewayError> {
+    let charge = state
+        .spending
+        .charge(payer, u32::from(request.num_samples))
+        .await?;
+    // A photo with nobody in it fails now: nothing is sent upstream, nothing is charged.
     if let Some(error) = state.photo_check.refusal(&mut request).await {
+        state.spending.refund(charge).await;
         state.metrics.photo_checked("job_refused");
         tracing::info!(session = %short(&caller.session), "job refused: nobody in the photo");
-        return Ok(Json(SubmitResponse {
-            id: None,
-            error: Some(error),
-        }));
+        return Ok(Started::Refused(error));
     }
-    let engine_id = state.engine.submit(request).await?;
+    let engine_id = match state.engine.submit(request).await {
+        Ok(id) => id,
+        Err(e) => {
+            state.spending.refund(charge).await;
+            return Err(e);
+        }
+    };
     state.metrics.job_submitted(state.engine.name());
     tracing::info!(session = %short(&caller.session), engine = state.engine.name(), "job submitted");
-    Ok(Json(SubmitResponse {
-        id: Some(state.handles.seal(&caller.session, &engine_id)),
-        error: None,
-    }))
+    Ok(Started::Job {
+        id: state.handles.seal(&caller.session, &engine_id),
+        fields: state.spending.headers(&charge),
+    })
+}
+
+/// Whether the job behind `handle` (this caller's) has not ended yet.
+async fn job_is_running(state: &AppState, caller: &Caller, handle: &str) -> bool {
+    let Some(engine_id) = state.handles.open(&caller.session, handle) else {
+        return false;
+    };
+    matches!(
+        state.engine.status(&engine_id, None, "").await,
+        Ok(Some(now)) if !now.status.is_terminal()
+    )
+}
+
+/// A submit's answer, with its extra header fields.
+fn submitted(
+    id: Option<String>,
+    error: Option<tryon_protocol::ApiError>,
+    fields: Vec<(HeaderName, HeaderValue)>,
+) -> Response {
+    let mut response = Json(SubmitResponse { id, error }).into_response();
+    response.headers_mut().extend(fields);
+    response
 }
 
 /// `POST /v1/precheck`: what keeps this photo from showing this kind of garment.
@@ -427,6 +525,16 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
             health["status"] = "degraded".into();
         }
     }
+    let limits = state.spending.limits();
+    if let Some(today) = state.spending.today().await {
+        health["budget"] = serde_json::json!({
+            "day": crate::spending::utc_day(std::time::SystemTime::now()).0,
+            "images_per_day": limits.per_day,
+            "images_spent": today.images,
+            "images_left": limits.per_day.map(|cap| cap.saturating_sub(today.images)),
+            "credits_spent": today.credits,
+        });
+    }
     if let Engine::Upstream(upstream) = &state.engine {
         health["upstream"] = serde_json::json!({
             "dialect": upstream.dialect().to_string(),
@@ -438,6 +546,8 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    // Today's spending as the shared store has it now, not as this replica last saw it.
+    let _ = state.spending.today().await;
     (
         [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         state.metrics.render(),

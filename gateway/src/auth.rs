@@ -19,6 +19,14 @@ pub struct Caller {
     pub session: String,
 }
 
+impl Caller {
+    /// The session a shopper's quotas are counted under; `None` for the merchant's
+    /// own server key.
+    pub fn shopper_session(&self) -> Option<&str> {
+        (self.session != SERVER_SESSION).then_some(self.session.as_str())
+    }
+}
+
 /// The bearer of an `Authorization: Bearer …` header.
 pub fn bearer(parts: &Parts) -> Result<Option<&str>, GatewayError> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {

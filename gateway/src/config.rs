@@ -109,6 +109,30 @@ pub struct Config {
     #[arg(long, env = "TRYON_MINT_RATE_PER_MINUTE", default_value_t = 30)]
     pub mint_rate_per_minute: u32,
 
+    /// Try-on images one shopper's session may ask for in any hour, across token
+    /// renewals (0: no limit). Counted per image (`num_samples`), in both engines.
+    #[arg(long, env = "TRYON_SESSION_IMAGES_PER_HOUR", default_value_t = 20)]
+    pub session_images_per_hour: u32,
+
+    /// Try-on images one client address may ask for in any hour, all its sessions
+    /// together (0: no limit); a household or an office shares one.
+    #[arg(long, env = "TRYON_ADDRESS_IMAGES_PER_HOUR", default_value_t = 60)]
+    pub address_images_per_hour: u32,
+
+    /// Images the merchant's key may spend per UTC day, or `off`; by default 1000 with
+    /// the upstream engine and off in the sandbox.
+    #[arg(long, env = "TRYON_DAILY_IMAGE_BUDGET")]
+    pub daily_image_budget: Option<DailyBudget>,
+
+    /// The quotas' sliding window in seconds (an hour; shorter only for tests).
+    #[arg(
+        long,
+        env = "TRYON_QUOTA_WINDOW_SECONDS",
+        default_value_t = 3600,
+        hide = true
+    )]
+    pub quota_window_seconds: u64,
+
     /// Proxies in front of the gateway that append to `X-Forwarded-For` (0: none; the
     /// socket's peer is the client). The client address is then the N-th entry from
     /// the right: the one the outermost trusted proxy saw. Also decides whether
@@ -248,6 +272,27 @@ pub struct Config {
     pub allow_private_image_urls: bool,
 }
 
+/// A daily image budget: a number of images, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyBudget(pub Option<u64>);
+
+impl std::str::FromStr for DailyBudget {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "off" => Ok(DailyBudget(None)),
+            n => n.parse().map(|n| DailyBudget(Some(n))).map_err(|_| {
+                format!(
+                    "`{s}` is not a budget: write a number of images per day (e.g. 1000) or off"
+                )
+            }),
+        }
+    }
+}
+
+/// The daily image budget with the upstream engine when none is set.
+pub const DEFAULT_DAILY_IMAGE_BUDGET: u64 = 1000;
+
 impl Config {
     /// Settings for tests and embedding: every default, nothing from the environment.
     pub fn for_tests() -> Self {
@@ -273,6 +318,21 @@ impl Config {
         match self.trusted_proxies {
             0 if self.trust_forwarded_for => 1,
             n => n,
+        }
+    }
+
+    /// The merchant's limits on spending, after the engine's defaults.
+    pub fn spending_limits(&self) -> crate::spending::Limits {
+        let per_day = match (self.daily_image_budget, self.engine_in_use()) {
+            (Some(DailyBudget(cap)), _) => cap,
+            (None, EngineChoice::Upstream) => Some(DEFAULT_DAILY_IMAGE_BUDGET),
+            (None, _) => None,
+        };
+        crate::spending::Limits {
+            per_session: self.session_images_per_hour,
+            per_address: self.address_images_per_hour,
+            window: Duration::from_secs(self.quota_window_seconds.max(1)),
+            per_day,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod photo_check;
 pub mod rate_limit;
 pub mod serve;
 pub mod server_key;
+pub mod spending;
 pub mod state;
 pub mod token;
 pub mod unread_body;

@@ -115,6 +115,10 @@ pub struct Metrics {
     redis_errors: Family<RedisOp, Counter>,
     photo_checks: Family<PhotoVerdict, Counter>,
     pose_model_runs: Counter,
+    submits_refused: Family<Refusal, Counter>,
+    images_today: Gauge,
+    credits_today: Gauge<f64, std::sync::atomic::AtomicU64>,
+    budget_left: Gauge,
 }
 
 impl Default for Metrics {
@@ -137,6 +141,10 @@ impl Default for Metrics {
             redis_errors: Family::default(),
             photo_checks: Family::default(),
             pose_model_runs: Counter::default(),
+            submits_refused: Family::default(),
+            images_today: Gauge::default(),
+            credits_today: Gauge::default(),
+            budget_left: Gauge::default(),
         };
         let mut registry = Registry::default();
         // Counters are registered without `_total`: the encoder adds it to the samples.
@@ -220,6 +228,26 @@ impl Default for Metrics {
             "Photos the pose models looked at; a photo seen in the last 10 minutes is remembered, and requests for a photo being looked at wait for that look",
             metrics.pose_model_runs.clone(),
         );
+        registry.register(
+            "tryon_submits_refused",
+            "Submits refused before any job was made, by reason (session_quota, address_quota, spending_limit, store_down)",
+            metrics.submits_refused.clone(),
+        );
+        registry.register(
+            "tryon_images_spent_today",
+            "Try-on images accepted today (UTC), for the merchant's key as a whole, as this replica last saw the total",
+            metrics.images_today.clone(),
+        );
+        registry.register(
+            "tryon_credits_spent_today",
+            "Provider credits the jobs accepted today (UTC) were reported to cost (FASHN's x-fashn-credits-used)",
+            metrics.credits_today.clone(),
+        );
+        registry.register(
+            "tryon_daily_image_budget_left",
+            "Images left of TRYON_DAILY_IMAGE_BUDGET today (UTC); 0 also when there is none (TRYON_DAILY_IMAGE_BUDGET=off, /healthz tells)",
+            metrics.budget_left.clone(),
+        );
         Metrics {
             registry,
             ..metrics
@@ -228,6 +256,31 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// A submit was refused before any job was made, for `reason`.
+    pub fn submit_refused(&self, reason: &'static str) {
+        self.submits_refused
+            .get_or_create(&Refusal { reason })
+            .inc();
+    }
+
+    /// Today's images spent, and what is left of `budget`.
+    pub fn images_today(&self, images: u64, budget: Option<u64>) {
+        self.images_today.set(images as i64);
+        if let Some(budget) = budget {
+            self.budget_left(budget.saturating_sub(images));
+        }
+    }
+
+    /// What is left of today's budget.
+    pub fn budget_left(&self, images: u64) {
+        self.budget_left.set(images as i64);
+    }
+
+    /// Today's provider credits.
+    pub fn credits_today(&self, credits: f64) {
+        self.credits_today.set(credits);
+    }
+
     /// A photo was looked at, with this verdict.
     pub fn photo_checked(&self, verdict: &'static str) {
         self.photo_checks

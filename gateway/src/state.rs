@@ -16,6 +16,11 @@ use crate::metrics::Metrics;
 use crate::photo_check::{Eyes, PhotoCheck};
 use crate::rate_limit::RateLimiter;
 use crate::server_key::ServerKey;
+use crate::spending::failover::{FailoverCounters, FailoverReplays};
+use crate::spending::local::{LocalCounters, LocalReplays};
+use crate::spending::replay::Remembered;
+use crate::spending::store::{Counters, Replays};
+use crate::spending::Spending;
 use crate::token::{random_hex, TokenIssuer};
 
 /// The gateway's shared state (cheap to clone).
@@ -42,6 +47,10 @@ pub struct Inner {
     pub cluster: Option<Arc<Cluster>>,
     /// The look at the shopper's photo (`/v1/precheck`, and refusing photos of nobody).
     pub photo_check: PhotoCheck,
+    /// The merchant's limits: quotas and the day's cap.
+    pub spending: Arc<Spending>,
+    /// Submits remembered so that one sent twice makes one job.
+    pub remembered: Remembered,
 }
 
 impl std::ops::Deref for AppState {
@@ -76,6 +85,36 @@ pub enum ConfigError {
     BadRedis(String),
 }
 
+/// The stores of the merchant's limits and remembered submits: Redis (falling back to
+/// this process while it is down) for replicas, else this process's own.
+fn stores(cluster: &Option<Arc<Cluster>>) -> (Arc<dyn Counters>, Arc<dyn Replays>) {
+    match cluster {
+        Some(cluster) => {
+            let redis = Arc::new(crate::cluster::spending::RedisSpending::new(
+                cluster.clone(),
+            ));
+            (
+                Arc::new(FailoverCounters::new(redis.clone())),
+                Arc::new(FailoverReplays::new(redis)),
+            )
+        }
+        None => (
+            Arc::new(LocalCounters::default()),
+            Arc::new(LocalReplays::default()),
+        ),
+    }
+}
+
+/// Hands the cost of each finished upstream job to the day's total.
+fn spending_sink(spending: &Arc<Spending>) -> crate::engine::upstream::CreditsSink {
+    let spending = Arc::downgrade(spending);
+    crate::engine::upstream::CreditsSink(Arc::new(move |credits| {
+        if let Some(spending) = spending.upgrade() {
+            tokio::spawn(async move { spending.credits_used(credits).await });
+        }
+    }))
+}
+
 impl AppState {
     /// Builds the state; tells what is wrong with the configuration if it cannot run.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
@@ -93,6 +132,12 @@ impl AppState {
             Some(url) => Some(Cluster::open(url, metrics.clone()).map_err(ConfigError::BadRedis)?),
             None => None,
         };
+        let (counters, replays) = stores(&cluster);
+        let spending = Arc::new(Spending::new(
+            counters,
+            config.spending_limits(),
+            metrics.clone(),
+        ));
         let engine = match config.engine_in_use() {
             EngineChoice::Upstream => {
                 if config.upstream_api_key.0.is_empty() {
@@ -142,6 +187,7 @@ impl AppState {
                         .clone()
                         .map(|url| (url, secret.as_bytes().to_vec())),
                     cluster: cluster.clone(),
+                    credits: Some(spending_sink(&spending)),
                 };
                 Engine::Upstream(Arc::new(Upstream::new(settings, metrics.clone())))
             }
@@ -179,7 +225,14 @@ impl AppState {
                 )))
             }
         };
+        // A job id is worth remembering as long as its results can be read.
+        let keep = match &engine {
+            Engine::Upstream(_) => Duration::from_secs(600),
+            Engine::Sandbox(_) => Duration::from_secs(config.sandbox_result_ttl_seconds),
+        };
         Ok(AppState(Arc::new(Inner {
+            spending,
+            remembered: Remembered::new(replays, keep),
             tokens: TokenIssuer::new(secret.as_bytes(), config.token_ttl().as_secs()),
             handles: JobHandles::new(secret.as_bytes()),
             server_key: ServerKey::new(&config.server_api_key.0),

@@ -47,6 +47,12 @@ pub enum ErrorName {
     InternalError,
     /// Gateway: the store its replicas share (Redis) cannot be reached; retry shortly.
     SharedStateUnavailable,
+    /// Gateway: this shopper (session or address) has used its try-ons for now; the
+    /// answer's `Retry-After` says when enough come back. Not a wait to ride out.
+    QuotaExceeded,
+    /// Gateway: the merchant's spending cap for the day is reached; try-on is paused
+    /// until the next UTC day (`Retry-After`).
+    SpendingLimitReached,
     /// Any other name, kept verbatim.
     Other(String),
 }
@@ -74,6 +80,8 @@ impl ErrorName {
             ErrorName::UpstreamRejected => "UpstreamRejected",
             ErrorName::InternalError => "InternalError",
             ErrorName::SharedStateUnavailable => "SharedStateUnavailable",
+            ErrorName::QuotaExceeded => "QuotaExceeded",
+            ErrorName::SpendingLimitReached => "SpendingLimitReached",
             ErrorName::Other(name) => name,
         }
     }
@@ -120,6 +128,8 @@ impl From<&str> for ErrorName {
             ErrorName::UpstreamRejected,
             ErrorName::InternalError,
             ErrorName::SharedStateUnavailable,
+            ErrorName::QuotaExceeded,
+            ErrorName::SpendingLimitReached,
         ];
         known
             .into_iter()

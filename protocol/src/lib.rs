@@ -15,6 +15,7 @@ mod image_format;
 mod image_input;
 mod options;
 mod precheck;
+mod quota;
 mod request;
 mod retry;
 mod session;
@@ -25,6 +26,7 @@ pub use image_format::{sniff, ImageFormat};
 pub use image_input::{decode_base64, ImageInput, ImageKind};
 pub use options::{Category, GarmentPhotoType, Mode, ModerationLevel, OutputFormat, UnknownValue};
 pub use precheck::{BodyPart, PhotoProblem, PrecheckRequest, PrecheckResponse, PRECHECK_PATH};
+pub use quota::{QuotaLeft, IDEMPOTENCY_KEY, RATE_LIMIT, RATE_LIMIT_POLICY};
 pub use request::{TryOnRequest, ValidationError, MAX_NUM_SAMPLES, REQUEST_FIELDS};
 pub use retry::{retry_after, Backoff};
 pub use session::{

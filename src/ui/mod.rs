@@ -127,6 +127,9 @@ fn FailedStep() -> impl IntoView {
     let kind = failure.kind;
     let message = w.strings.with_value(|s| failure.message(s));
     let pose = kind == FailureKind::Pose;
+    let can_retry = failure.can_retry();
+    // At a quota or a paused shop no photo helps: the shopper is only told when.
+    let can_go_on = !matches!(kind, FailureKind::Quota | FailureKind::Paused);
     view! {
         <div class="tryon__step tryon__step--failed" data-testid="tryon-failed" data-error=failure.name>
             <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::FailedTitle)}</h2>
@@ -140,12 +143,17 @@ fn FailedStep() -> impl IntoView {
                 </ul>
             </Show>
             <div class="tryon__actions">
-                <Show when=move || !pose && kind != FailureKind::Moderation>
+                <Show when=move || !pose && can_retry>
                     <button class="tryon__primary" part="primary-button" data-testid="tryon-retry" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button>
                 </Show>
-                <button class=if pose { "tryon__primary" } else { "tryon__secondary" } part=if pose { "primary-button" } else { "secondary-button" } data-testid="tryon-another" on:click=move |_| w.start_over()>
-                    {if pose { w.t(Key::Retake) } else { w.t(Key::TryAnotherPhoto) }}
-                </button>
+                <Show when=move || can_go_on>
+                    <button class=if pose { "tryon__primary" } else { "tryon__secondary" } part=if pose { "primary-button" } else { "secondary-button" } data-testid="tryon-another" on:click=move |_| w.start_over()>
+                        {if pose { w.t(Key::Retake) } else { w.t(Key::TryAnotherPhoto) }}
+                    </button>
+                </Show>
+                <Show when=move || !can_go_on>
+                    <button class="tryon__secondary" part="secondary-button" data-testid="tryon-done" on:click=move |_| w.close_panel()>{w.t(Key::Close)}</button>
+                </Show>
             </div>
         </div>
     }

@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlImageElement;
 
-use super::state::{Flow, Widget};
+use super::state::{minutes, Flow, Widget};
 use crate::i18n::Key;
-use crate::net::{back_online, sleep};
+use crate::net::{back_online, now_ms, sleep};
 use crate::tasks::Tasks;
 use tryon_protocol::OutputFormat;
 
@@ -22,6 +22,23 @@ pub fn ResultsStep() -> impl IntoView {
         return ().into_any();
     };
     let count = results.len();
+    // What is left of the shopper's try-ons: said when few are left; at none, when
+    // they can go on, instead of buttons that would fail.
+    let per_try = u32::from(w.options.with_value(|o| o.num_samples)).max(1);
+    let tries_left = w.tries_left.get_untracked();
+    let can_go_on = tries_left.is_none_or(|t| t.remaining >= per_try);
+    let left_note = tries_left.and_then(|t| {
+        let tries = t.remaining / per_try;
+        match tries {
+            0 => Some(w.tf(
+                Key::TriesNone,
+                &[("minutes", &minutes((t.whole_at - now_ms()) / 1000.0))],
+            )),
+            1 => Some(w.t(Key::TriesLeftOne)),
+            n if n <= FEW_TRIES => Some(w.tf(Key::TriesLeft, &[("n", &n.to_string())])),
+            _ => None,
+        }
+    });
     let selected = RwSignal::new(0usize);
     // The result first; the slider reveals the shopper's own photo from the left.
     let split = RwSignal::new(0u32);
@@ -107,13 +124,19 @@ pub fn ResultsStep() -> impl IntoView {
                 <a class="tryon__secondary" part="secondary-button" data-testid="tryon-download" href=current target="_blank" rel="noopener" download=download_name>
                     {w.t(Key::Download)}
                 </a>
-                <button class="tryon__secondary" part="secondary-button" data-testid="tryon-again" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button>
-                <button class="tryon__primary" part="primary-button" data-testid="tryon-another" on:click=move |_| w.start_over()>{w.t(Key::TryAnotherPhoto)}</button>
+                <Show when=move || can_go_on>
+                    <button class="tryon__secondary" part="secondary-button" data-testid="tryon-again" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button>
+                    <button class="tryon__primary" part="primary-button" data-testid="tryon-another" on:click=move |_| w.start_over()>{w.t(Key::TryAnotherPhoto)}</button>
+                </Show>
             </div>
+            {left_note.map(|note| view! { <p class="tryon__hint" role="status" data-testid="tryon-tries-left">{note}</p> })}
         </div>
     }
     .into_any()
 }
+
+/// "N try-ons left" is said from this many down.
+const FEW_TRIES: u32 = 5;
 
 /// The pause before loading a picture again after `tries` failures: 1, 2, 4, then 8 s.
 fn reload_pause_ms(tries: u32) -> f64 {

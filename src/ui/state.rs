@@ -62,6 +62,10 @@ pub enum FailureKind {
     Timeout,
     /// The service is unreachable or refused us.
     Service,
+    /// The shopper used their try-ons for now; they can go on later.
+    Quota,
+    /// The shop's try-on budget for the day is spent.
+    Paused,
     /// Anything else: shown with the job id.
     Generic,
 }
@@ -77,6 +81,8 @@ impl FailureKind {
             FailureKind::ThirdParty => Key::ErrorThirdParty,
             FailureKind::Timeout => Key::ErrorTimeout,
             FailureKind::Service => Key::ErrorService,
+            FailureKind::Quota => Key::ErrorQuota,
+            FailureKind::Paused => Key::ErrorPaused,
             FailureKind::Generic => Key::ErrorGeneric,
         }
     }
@@ -89,6 +95,8 @@ impl FailureKind {
             ErrorName::ContentModerationError => FailureKind::Moderation,
             ErrorName::PipelineError => FailureKind::Pipeline,
             ErrorName::ThirdPartyError => FailureKind::ThirdParty,
+            ErrorName::QuotaExceeded => FailureKind::Quota,
+            ErrorName::SpendingLimitReached => FailureKind::Paused,
             _ => FailureKind::Generic,
         }
     }
@@ -103,11 +111,25 @@ pub struct Failure {
     pub name: String,
     /// The job id, when there was one.
     pub job_id: Option<String>,
+    /// When the shopper can go on, in seconds (a quota's `Retry-After`).
+    pub wait_seconds: Option<f64>,
 }
 
 impl Failure {
+    /// Whether trying again now can help (not at a quota or a paused shop).
+    pub fn can_retry(&self) -> bool {
+        !matches!(
+            self.kind,
+            FailureKind::Moderation | FailureKind::Quota | FailureKind::Paused
+        )
+    }
+
     /// The message the shopper reads, in their language.
     pub fn message(&self, strings: &Strings) -> String {
+        if self.kind == FailureKind::Quota {
+            let minutes = minutes(self.wait_seconds.unwrap_or(3600.0));
+            return strings.fill(Key::ErrorQuota, &[("minutes", &minutes)]);
+        }
         match (&self.job_id, self.kind) {
             (Some(id), kind) => strings.fill(kind.key(), &[("id", id)]),
             // Nothing to quote to the shop: the message without a reference.
@@ -115,6 +137,20 @@ impl Failure {
             (None, kind) => strings.get(kind.key()),
         }
     }
+}
+
+/// Whole minutes, rounded up (never 0), for "in about N min".
+pub fn minutes(seconds: f64) -> String {
+    ((seconds / 60.0).ceil().max(1.0) as u64).to_string()
+}
+
+/// What the shopper has left of their try-ons, as the gateway last said.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TriesLeft {
+    /// Images left.
+    pub remaining: u32,
+    /// When the whole quota is back (ms since the epoch).
+    pub whole_at: f64,
 }
 
 /// A photo being framed.
@@ -240,6 +276,8 @@ pub struct Widget {
     pub step: Memo<Step>,
     /// "Remember my photo" is ticked.
     pub remember: RwSignal<bool>,
+    /// What the shopper has left of their try-ons (the gateway's `RateLimit`).
+    pub tries_left: RwSignal<Option<TriesLeft>>,
     /// A photo is remembered on this device.
     pub has_remembered: RwSignal<bool>,
     /// Where events are dispatched.
@@ -271,6 +309,7 @@ impl Widget {
             flow,
             step: Memo::new(move |_| flow.with(Flow::step)),
             remember: RwSignal::new(false),
+            tries_left: RwSignal::new(None),
             has_remembered: RwSignal::new(remembered::load().is_some()),
             host: StoredValue::new_local(host),
             session: StoredValue::new_local(session),
@@ -560,6 +599,7 @@ impl Widget {
                     kind: FailureKind::Generic,
                     name: "PhotoUnreadable".into(),
                     job_id: None,
+                    wait_seconds: None,
                 },
             );
             return;
@@ -604,6 +644,12 @@ impl Widget {
                 w.update_job(attempt, |job| job.job_id = Some(id.to_owned()));
                 w.emit(WidgetEvent::Submit, detail(&[("jobId", id.into())]));
             },
+            quota: &|left| {
+                w.tries_left.set(Some(TriesLeft {
+                    remaining: left.remaining,
+                    whole_at: now_ms() + left.reset_seconds as f64 * 1000.0,
+                }))
+            },
         };
         let outcome = job::run(
             &options.api_base,
@@ -641,6 +687,7 @@ impl Widget {
                     kind: FailureKind::of(&error.name),
                     name: error.name.to_string(),
                     job_id,
+                    wait_seconds: None,
                 },
             ),
             Err(JobError::TimedOut { job_id }) => w.fail(
@@ -649,20 +696,37 @@ impl Widget {
                     kind: FailureKind::Timeout,
                     name: "TimedOut".into(),
                     job_id,
+                    wait_seconds: None,
                 },
             ),
             Err(JobError::Service(e)) => {
-                let name = match &e {
-                    NetError::Http { error, .. } => error.name.to_string(),
-                    NetError::Unreachable => "Unreachable".into(),
-                    NetError::Aborted => "Aborted".into(),
+                let (name, kind) = match &e {
+                    NetError::Http { error, .. } => (
+                        error.name.to_string(),
+                        // The shopper's quota and the shop's pause have words of
+                        // their own; every other refusal is the service's.
+                        match FailureKind::of(&error.name) {
+                            kind @ (FailureKind::Quota | FailureKind::Paused) => kind,
+                            _ => FailureKind::Service,
+                        },
+                    ),
+                    NetError::Unreachable => ("Unreachable".into(), FailureKind::Service),
+                    NetError::Aborted => ("Aborted".into(), FailureKind::Service),
                 };
+                if kind == FailureKind::Quota {
+                    // None left: the results step says so instead of offering more.
+                    w.tries_left.set(Some(TriesLeft {
+                        remaining: 0,
+                        whole_at: now_ms() + e.retry_after().unwrap_or(3600.0) * 1000.0,
+                    }));
+                }
                 w.fail(
                     prepared,
                     Failure {
-                        kind: FailureKind::Service,
+                        kind,
                         name,
                         job_id,
+                        wait_seconds: e.retry_after(),
                     },
                 )
             }

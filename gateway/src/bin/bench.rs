@@ -75,6 +75,9 @@ async fn main() {
         .args([
             "--mint-rate-per-minute",
             "0",
+            // 200 shoppers from one address: the bench measures the engine, not quotas.
+            "--address-images-per-hour",
+            "0",
             "--allow-private-image-urls",
             "--allowed-origins",
             ORIGIN,

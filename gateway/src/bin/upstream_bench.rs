@@ -200,6 +200,13 @@ async fn run(scenario: &Scenario, scale: f64, redis: Option<&str>) -> Figures {
             ])
             .args(["--upstream-submit-wait-seconds", &scaled(10.0)])
             .args(["--mint-rate-per-minute", "0", "--allowed-origins", ORIGIN])
+            // Every simulated shopper comes from 127.0.0.1: quotas are measured apart.
+            .args([
+                "--address-images-per-hour",
+                "0",
+                "--daily-image-budget",
+                "off",
+            ])
             .env("RUST_LOG", "error")
             .env(
                 "TRYON_TOKEN_SECRET",

@@ -15,6 +15,7 @@ pub mod heartbeat;
 pub mod lease;
 pub mod link;
 pub mod mint;
+pub mod spending;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

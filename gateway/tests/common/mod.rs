@@ -35,6 +35,10 @@ pub fn test_config() -> Config {
     config.token_secret = tryon_gateway::config::Secret(SECRET.into());
     config.sandbox_latency_scale = 0.0;
     config.mint_rate_per_minute = 0;
+    // Many jobs on one token from one address: the quota tests turn them on.
+    config.session_images_per_hour = 0;
+    config.address_images_per_hour = 0;
+    config.daily_image_budget = Some(tryon_gateway::config::DailyBudget(None));
     config
 }
 

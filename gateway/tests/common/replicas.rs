@@ -121,6 +121,10 @@ impl Replica {
             .args(args)
             .env("TRYON_ALLOWED_ORIGINS", PAGE)
             .env("TRYON_TOKEN_SECRET", SECRET)
+            // Many jobs from one address; the quota tests set their own.
+            .env("TRYON_SESSION_IMAGES_PER_HOUR", "0")
+            .env("TRYON_ADDRESS_IMAGES_PER_HOUR", "0")
+            .env("TRYON_DAILY_IMAGE_BUDGET", "off")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -81,6 +81,8 @@ pub struct UpstreamSettings {
     pub callbacks: Option<(String, Vec<u8>)>,
     /// With replicas: the store they share (budget, readers, nonces, statuses).
     pub cluster: Option<Arc<Cluster>>,
+    /// Told the cost of each finished job the provider priced.
+    pub credits: Option<CreditsSink>,
 }
 
 /// The hosted API client.
@@ -100,6 +102,8 @@ pub struct Upstream {
     cluster: Option<Arc<Cluster>>,
     /// How long a job's status and nonce are kept in the shared store.
     keep: Duration,
+    /// Told the cost of each finished job.
+    pub(crate) credits: Option<CreditsSink>,
 }
 
 /// What went wrong talking to the API, before it is turned into an answer.
@@ -157,6 +161,28 @@ pub struct StatusRead {
     pub status: EngineStatus,
     /// The provider's name for the error, when it differs from the contract's.
     pub provider_error: Option<String>,
+    /// What the job cost, when the provider said (`x-fashn-credits-used`).
+    pub credits: Option<f64>,
+}
+
+/// A 2xx answer of the API.
+struct Reply {
+    body: Value,
+    /// Its `x-fashn-credits-used`.
+    credits: Option<f64>,
+}
+
+/// The header with which FASHN tells a finished job's cost, in credits.
+const CREDITS_USED: &str = "x-fashn-credits-used";
+
+/// Where the cost of finished jobs goes (the merchant's day total).
+#[derive(Clone)]
+pub struct CreditsSink(pub Arc<dyn Fn(f64) + Send + Sync>);
+
+impl std::fmt::Debug for CreditsSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreditsSink")
+    }
 }
 
 impl Upstream {
@@ -194,6 +220,7 @@ impl Upstream {
             metrics,
             cluster: settings.cluster,
             keep,
+            credits: settings.credits,
         }
     }
 
@@ -217,7 +244,7 @@ impl Upstream {
         &self,
         endpoint: &'static str,
         request: reqwest::RequestBuilder,
-    ) -> Result<Value, Failure> {
+    ) -> Result<Reply, Failure> {
         let answer = self.call_once(request).await;
         self.metrics.upstream_call(
             endpoint,
@@ -226,7 +253,7 @@ impl Upstream {
         answer
     }
 
-    async fn call_once(&self, request: reqwest::RequestBuilder) -> Result<Value, Failure> {
+    async fn call_once(&self, request: reqwest::RequestBuilder) -> Result<Reply, Failure> {
         let response = request.bearer_auth(&self.key.0).send().await.map_err(|e| {
             if e.is_connect() {
                 Failure::NotSent
@@ -246,9 +273,16 @@ impl Upstream {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| tryon_protocol::retry_after(v, now));
+        // FASHN says what a finished job cost on its terminal status answer.
+        let credits = response
+            .headers()
+            .get(CREDITS_USED)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|c| c.is_finite() && *c >= 0.0);
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if status.is_success() {
-            return Ok(body);
+            return Ok(Reply { body, credits });
         }
         let status = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
         Err(Failure::Http {
@@ -291,7 +325,7 @@ impl Upstream {
             let answer = self.call("submit", call).await;
             ticket.answered();
             let failure = match answer {
-                Ok(body) => break body,
+                Ok(reply) => break reply.body,
                 Err(failure) => failure,
             };
             match failure {
@@ -395,7 +429,7 @@ impl Upstream {
             let answer = self.call("status", self.client.get(&url)).await;
             ticket.answered();
             let failure = match answer {
-                Ok(body) => break body,
+                Ok(reply) => break reply,
                 Err(Failure::Http {
                     status: StatusCode::NOT_FOUND,
                     ..
@@ -426,6 +460,7 @@ impl Upstream {
             tokio::time::sleep(wait(attempt, retry_after)).await;
             attempt += 1;
         };
+        let Reply { body, credits } = body;
         let status = self.dialect.read_status(&body).ok_or_else(|| {
             GatewayError::upstream_unavailable(
                 StatusCode::BAD_GATEWAY,
@@ -435,6 +470,7 @@ impl Upstream {
         Ok(Some(StatusRead {
             status: without_pictures_is_a_failure(status),
             provider_error: dialect::provider_error_name(&body),
+            credits,
         }))
     }
 

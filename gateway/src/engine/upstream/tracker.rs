@@ -441,6 +441,9 @@ fn finished(upstream: &Upstream, job: &Followed, read: &super::StatusRead) {
             submitted.elapsed(),
         );
     }
+    if let (Some(sink), Some(credits)) = (&upstream.credits, read.credits) {
+        (sink.0)(credits);
+    }
     if let (Some(error), Some(original)) = (&status.error, &read.provider_error) {
         metrics.upstream_error(
             upstream.dialect.provider(),
