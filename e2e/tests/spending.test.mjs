@@ -61,7 +61,7 @@ test('few try-ons left are counted down, and at none the shopper reads when to g
     assert.match(await none.textContent(), /try on more in about (59|60) min/);
     assert.equal(await page.getByTestId('tryon-again').count(), 0, 'no button that would fail');
     assert.equal(await page.getByTestId('tryon-another').count(), 0);
-    await page.screenshot({ path: path.join(SCREENS, 'desktop-tries-none-left.png') });
+    await page.screenshot({ path: path.join(SCREENS, 'desktop-tries-none-left.png'), fullPage: true });
     assertClean(page);
 
     // Another tab of the same household: the address's images are spent. The widget
