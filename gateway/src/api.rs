@@ -23,6 +23,7 @@ use tryon_protocol::{
 use crate::auth::{bearer, origin, Caller};
 use crate::client_address::client_address;
 use crate::engine::sandbox::RESULTS_PATH;
+use crate::engine::upstream::fair::Place;
 use crate::engine::upstream::webhook::{Delivery, CALLBACK_PATH};
 use crate::engine::{Engine, Wait};
 use crate::error::{answer_panics, GatewayError};
@@ -268,7 +269,11 @@ async fn start_job(
         tracing::info!(session = %short(&caller.session), "job refused: nobody in the photo");
         return Ok(Started::Refused(error));
     }
-    let engine_id = match state.engine.submit(request).await {
+    let place = Place {
+        address: payer.address.to_string(),
+        session: caller.session.clone(),
+    };
+    let engine_id = match state.engine.submit(request, &place).await {
         Ok(id) => id,
         Err(e) => {
             state.spending.refund(charge).await;

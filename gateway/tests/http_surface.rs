@@ -126,7 +126,14 @@ async fn health_and_metrics() {
         .json()
         .await
         .unwrap();
-    assert_eq!(h, json!({"status": "ok", "engine": "sandbox"}));
+    let day = tryon_gateway::spending::utc_day(std::time::SystemTime::now()).0;
+    assert_eq!(
+        h,
+        json!({"status": "ok", "engine": "sandbox", "budget": {
+            "day": day, "images_per_day": null, "images_spent": 0, "images_left": null,
+            "credits_spent": 0.0,
+        }})
+    );
     let token = gw.token().await;
     assert_eq!(gw.run(&token, &job(json!({}))).await["status"], "completed");
     assert_eq!(

@@ -110,19 +110,23 @@ async fn honest_shopper(gw: &TestGateway, address: &str) -> Value {
     }
 }
 
-async fn fashn() -> FakeUpstream {
-    fake_scaled(FakeConfig::fashn(), SCALE).await
-}
-
-#[tokio::test]
-async fn a_script_on_one_token_gets_the_session_quota_and_is_told_when_to_come_back() {
-    let fake = fashn().await;
+/// The FASHN fake and a gateway in front of it behind one proxy, with the default
+/// quotas (20 per session, 60 per address) changed by `change`.
+async fn fashn_and_gateway(change: impl FnOnce(&mut Config)) -> (FakeUpstream, TestGateway) {
+    let fake = fake_scaled(FakeConfig::fashn(), SCALE).await;
     let gw = gateway_with(&fake, "fashn", None, |c| {
         behind_a_proxy(c);
         c.session_images_per_hour = 20;
         c.address_images_per_hour = 60;
+        change(c);
     })
     .await;
+    (fake, gw)
+}
+
+#[tokio::test]
+async fn a_script_on_one_token_gets_the_session_quota_and_is_told_when_to_come_back() {
+    let (fake, gw) = fashn_and_gateway(|_| {}).await;
     let token = token_from(&gw, "198.51.100.7").await;
     let mut left = Vec::new();
     let mut n = 0;
@@ -186,13 +190,7 @@ async fn a_script_on_one_token_gets_the_session_quota_and_is_told_when_to_come_b
 
 #[tokio::test]
 async fn many_tokens_from_one_address_stop_at_the_address_quota() {
-    let fake = fashn().await;
-    let gw = gateway_with(&fake, "fashn", None, |c| {
-        behind_a_proxy(c);
-        c.session_images_per_hour = 20;
-        c.address_images_per_hour = 60;
-    })
-    .await;
+    let (fake, gw) = fashn_and_gateway(|_| {}).await;
     let mut tokens = Vec::new();
     for _ in 0..10 {
         tokens.push((
@@ -219,11 +217,7 @@ async fn many_tokens_from_one_address_stop_at_the_address_quota() {
 
 #[tokio::test]
 async fn rotating_addresses_are_stopped_by_the_daily_cap_and_nothing_more_reaches_the_provider() {
-    let fake = fashn().await;
-    let gw = gateway_with(&fake, "fashn", None, |c| {
-        behind_a_proxy(c);
-        c.session_images_per_hour = 20;
-        c.address_images_per_hour = 60;
+    let (fake, gw) = fashn_and_gateway(|c| {
         c.daily_image_budget = Some(DailyBudget(Some(50)));
     })
     .await;
@@ -276,9 +270,7 @@ async fn rotating_addresses_are_stopped_by_the_daily_cap_and_nothing_more_reache
 
 #[tokio::test]
 async fn a_submit_that_makes_no_job_gives_its_images_back() {
-    let fake = fashn().await;
-    let gw = gateway_with(&fake, "fashn", None, |c| {
-        behind_a_proxy(c);
+    let (_fake, gw) = fashn_and_gateway(|c| {
         c.session_images_per_hour = 4;
     })
     .await;
@@ -310,12 +302,7 @@ async fn a_submit_that_makes_no_job_gives_its_images_back() {
 
 #[tokio::test]
 async fn an_idempotency_key_gives_the_same_job_and_refuses_another_body() {
-    let fake = fashn().await;
-    let gw = gateway_with(&fake, "fashn", None, |c| {
-        behind_a_proxy(c);
-        c.session_images_per_hour = 20;
-    })
-    .await;
+    let (fake, gw) = fashn_and_gateway(|_| {}).await;
     let token = token_from(&gw, "192.0.2.9").await;
     let key = Some("\"3f1b-the-shoppers-one-click\"");
     let body = four_images(1);
@@ -363,8 +350,7 @@ async fn an_idempotency_key_gives_the_same_job_and_refuses_another_body() {
 
 #[tokio::test]
 async fn the_same_request_twice_without_a_key_joins_the_running_job_only() {
-    let fake = fashn().await;
-    let gw = gateway_with(&fake, "fashn", None, behind_a_proxy).await;
+    let (fake, gw) = fashn_and_gateway(|c| c.session_images_per_hour = 0).await;
     let token = token_from(&gw, "192.0.2.10").await;
     let body = hosted_job("tee_seconds-20", json!({}));
     let (_, first, _) = submit_from(&gw, &token, "192.0.2.10", &body, None).await;
@@ -401,4 +387,62 @@ async fn the_sandbox_counts_the_quotas_too() {
         (code, answer["error"]["name"].as_str()),
         (429, Some("QuotaExceeded"))
     );
+}
+
+#[tokio::test]
+async fn at_fashns_submit_limit_a_script_on_ten_addresses_takes_one_turn_a_round() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let (fake, gw) = fashn_and_gateway(|_| {}).await;
+    let gw = Arc::new(gw);
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let mut script = Vec::new();
+    // Ten tokens from ten addresses, each firing its whole quota (20 one-image
+    // submits) at once, and again at once after every busy 429.
+    for i in 0..10 {
+        let address = format!("198.19.0.{i}");
+        let token = token_from(&gw, &address).await;
+        for n in 0..20 {
+            let (gw, accepted, token, address) =
+                (gw.clone(), accepted.clone(), token.clone(), address.clone());
+            script.push(tokio::spawn(async move {
+                let body = hosted_job("tee", json!({ "seed": i * 100 + n }));
+                loop {
+                    let (code, _, _) = submit_from(&gw, &token, &address, &body, None).await;
+                    match code {
+                        200 => return accepted.fetch_add(1, Ordering::SeqCst),
+                        429 => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                        _ => panic!("the script got {code}"),
+                    };
+                }
+            }));
+        }
+    }
+    // Until the first window's 50 permits are out, then an honest shopper arrives.
+    while accepted.load(Ordering::SeqCst) < 50 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let token = token_from(&gw, "192.0.2.77").await;
+    let body = hosted_job("dress", json!({}));
+    let before_honest = loop {
+        let (code, answer, _) = submit_from(&gw, &token, "192.0.2.77", &body, None).await;
+        match code {
+            200 => break accepted.load(Ordering::SeqCst),
+            429 => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+            _ => panic!("{code} {answer}"),
+        }
+    };
+    for s in script {
+        s.await.unwrap();
+    }
+    // First come, first served would put the shopper behind the other 150: with fair
+    // turns it is served in the next round, one turn behind each script address.
+    assert!(
+        before_honest <= 50 + 10 + 2,
+        "{before_honest} script jobs went first"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 200);
+    let stats = fake.stats();
+    assert_eq!(stats.jobs, 201);
+    assert_eq!(stats.too_many_requests.submit, 0, "within FASHN's limit");
 }

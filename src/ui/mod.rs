@@ -143,17 +143,21 @@ fn FailedStep() -> impl IntoView {
                 </ul>
             </Show>
             <div class="tryon__actions">
-                <Show when=move || !pose && can_retry>
+                // The failure is fixed while the step shows: plain conditions, no `Show`.
+                {(!pose && can_retry).then(|| view! {
                     <button class="tryon__primary" part="primary-button" data-testid="tryon-retry" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button>
-                </Show>
-                <Show when=move || can_go_on>
-                    <button class=if pose { "tryon__primary" } else { "tryon__secondary" } part=if pose { "primary-button" } else { "secondary-button" } data-testid="tryon-another" on:click=move |_| w.start_over()>
-                        {if pose { w.t(Key::Retake) } else { w.t(Key::TryAnotherPhoto) }}
-                    </button>
-                </Show>
-                <Show when=move || !can_go_on>
-                    <button class="tryon__secondary" part="secondary-button" data-testid="tryon-done" on:click=move |_| w.close_panel()>{w.t(Key::Close)}</button>
-                </Show>
+                })}
+                {if can_go_on {
+                    view! {
+                        <button class=if pose { "tryon__primary" } else { "tryon__secondary" } part=if pose { "primary-button" } else { "secondary-button" } data-testid="tryon-another" on:click=move |_| w.start_over()>
+                            {if pose { w.t(Key::Retake) } else { w.t(Key::TryAnotherPhoto) }}
+                        </button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <button class="tryon__secondary" part="secondary-button" data-testid="tryon-done" on:click=move |_| w.close_panel()>{w.t(Key::Close)}</button>
+                    }.into_any()
+                }}
             </div>
         </div>
     }

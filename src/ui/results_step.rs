@@ -25,7 +25,7 @@ pub fn ResultsStep() -> impl IntoView {
     // What is left of the shopper's try-ons: said when few are left; at none, when
     // they can go on, instead of buttons that would fail.
     let per_try = u32::from(w.options.with_value(|o| o.num_samples)).max(1);
-    let tries_left = w.tries_left.get_untracked();
+    let tries_left = w.tries_left.get_value();
     let can_go_on = tries_left.is_none_or(|t| t.remaining >= per_try);
     let left_note = tries_left.and_then(|t| {
         let tries = t.remaining / per_try;
@@ -124,10 +124,10 @@ pub fn ResultsStep() -> impl IntoView {
                 <a class="tryon__secondary" part="secondary-button" data-testid="tryon-download" href=current target="_blank" rel="noopener" download=download_name>
                     {w.t(Key::Download)}
                 </a>
-                <Show when=move || can_go_on>
+                {can_go_on.then(|| view! {
                     <button class="tryon__secondary" part="secondary-button" data-testid="tryon-again" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button>
                     <button class="tryon__primary" part="primary-button" data-testid="tryon-another" on:click=move |_| w.start_over()>{w.t(Key::TryAnotherPhoto)}</button>
-                </Show>
+                })}
             </div>
             {left_note.map(|note| view! { <p class="tryon__hint" role="status" data-testid="tryon-tries-left">{note}</p> })}
         </div>

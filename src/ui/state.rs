@@ -277,7 +277,7 @@ pub struct Widget {
     /// "Remember my photo" is ticked.
     pub remember: RwSignal<bool>,
     /// What the shopper has left of their try-ons (the gateway's `RateLimit`).
-    pub tries_left: RwSignal<Option<TriesLeft>>,
+    pub tries_left: StoredValue<Option<TriesLeft>>,
     /// A photo is remembered on this device.
     pub has_remembered: RwSignal<bool>,
     /// Where events are dispatched.
@@ -309,7 +309,7 @@ impl Widget {
             flow,
             step: Memo::new(move |_| flow.with(Flow::step)),
             remember: RwSignal::new(false),
-            tries_left: RwSignal::new(None),
+            tries_left: StoredValue::new(None),
             has_remembered: RwSignal::new(remembered::load().is_some()),
             host: StoredValue::new_local(host),
             session: StoredValue::new_local(session),
@@ -645,7 +645,7 @@ impl Widget {
                 w.emit(WidgetEvent::Submit, detail(&[("jobId", id.into())]));
             },
             quota: &|left| {
-                w.tries_left.set(Some(TriesLeft {
+                w.tries_left.set_value(Some(TriesLeft {
                     remaining: left.remaining,
                     whole_at: now_ms() + left.reset_seconds as f64 * 1000.0,
                 }))
@@ -715,7 +715,7 @@ impl Widget {
                 };
                 if kind == FailureKind::Quota {
                     // None left: the results step says so instead of offering more.
-                    w.tries_left.set(Some(TriesLeft {
+                    w.tries_left.set_value(Some(TriesLeft {
                         remaining: 0,
                         whole_at: now_ms() + e.retry_after().unwrap_or(3600.0) * 1000.0,
                     }));

@@ -65,11 +65,15 @@ impl Engine {
         }
     }
 
-    /// Starts a job; returns the engine's id for it.
-    pub async fn submit(&self, request: TryOnRequest) -> Result<String, GatewayError> {
+    /// Starts a job for the shopper at `place`; returns the engine's id for it.
+    pub async fn submit(
+        &self,
+        request: TryOnRequest,
+        place: &upstream::fair::Place,
+    ) -> Result<String, GatewayError> {
         match self {
             Engine::Sandbox(s) => Ok(s.submit(request).await),
-            Engine::Upstream(u) => u.submit(&request).await,
+            Engine::Upstream(u) => u.submit(&request, place).await,
         }
     }
 

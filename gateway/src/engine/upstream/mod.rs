@@ -11,6 +11,7 @@
 
 pub mod budget;
 pub mod dialect;
+pub mod fair;
 pub mod tracker;
 pub mod webhook;
 
@@ -23,6 +24,7 @@ use tryon_protocol::{ApiError, Backoff, ErrorName, JobStatus, TryOnRequest};
 
 use self::budget::{Budget, Limit};
 use self::dialect::{Dialect, Submitted};
+use self::fair::{FairLine, Place};
 use self::tracker::{Pace, Tracker};
 use self::webhook::{Delivery, Tickets};
 use super::{EngineStatus, Wait};
@@ -95,6 +97,8 @@ pub struct Upstream {
     status_retries: u32,
     submit_patience: Duration,
     submits: Budget,
+    /// Submits waiting for a permit take turns across addresses and sessions.
+    line: FairLine,
     reads: Budget,
     tracker: Tracker,
     tickets: Option<Tickets>,
@@ -214,6 +218,7 @@ impl Upstream {
             status_retries: settings.status_retries,
             submit_patience: settings.submit_patience,
             submits: budget(settings.submit_limit, "submit"),
+            line: FairLine::default(),
             reads: budget(settings.status_limit, "status"),
             tracker: Tracker::new(pace, settings.cluster.clone()),
             tickets,
@@ -293,9 +298,14 @@ impl Upstream {
     }
 
     /// Submits a job in its turn within the submit budget; returns the API's job id.
-    /// A submit that waited `submit_patience` without its turn is answered 429 with
-    /// the wait to expect.
-    pub async fn submit(self: &Arc<Self>, request: &TryOnRequest) -> Result<String, GatewayError> {
+    /// Waiting submits take turns round-robin across `place`s ([`fair`]). A submit
+    /// that waited `submit_patience` without its turn is answered 429 with the wait
+    /// to expect.
+    pub async fn submit(
+        self: &Arc<Self>,
+        request: &TryOnRequest,
+        place: &Place,
+    ) -> Result<String, GatewayError> {
         let url = format!("{}{}", self.base, self.paths.submit);
         let payload = self.dialect.submit_body(request).map_err(|refusal| {
             let mut e = GatewayError::new(
@@ -311,13 +321,31 @@ impl Upstream {
         let mut not_sent = 0;
         let body = loop {
             let patience = deadline.saturating_duration_since(Instant::now());
+            // Only the holder of the turn asks the budget, so its order is the round's.
+            let turn = match self.submits.limit() {
+                Some(limit) => {
+                    let until = tokio::time::Instant::now() + patience;
+                    match self.line.turn(place, until).await {
+                        Some(turn) => Some(turn),
+                        None => {
+                            self.metrics.upstream_call("submit", "budget");
+                            let ahead = self.line.waiting() + self.submits.waiting();
+                            let wait = (limit.per / limit.requests.max(1)) * (ahead as u32 + 1);
+                            return Err(busy(wait.min(limit.per), ahead));
+                        }
+                    }
+                }
+                None => None,
+            };
+            let patience = deadline.saturating_duration_since(Instant::now());
             let ticket = match self.submits.ticket_within(Some(patience)).await {
                 Ok(ticket) => ticket,
                 Err(wait) => {
                     self.metrics.upstream_call("submit", "budget");
-                    return Err(busy(wait, self.submits.waiting()));
+                    return Err(busy(wait, self.line.waiting() + self.submits.waiting()));
                 }
             };
+            drop(turn);
             let mut call = self.client.post(&url).json(&payload);
             if let Some(callback) = &callback {
                 call = call.query(&[("webhook_url", &callback.url)]);

@@ -1,0 +1,348 @@
+//! Fair turns at the provider's submit limit: when submits wait for a permit, they are
+//! served round-robin across client addresses, and within an address across sessions,
+//! instead of in arrival order. A script with many submits waiting takes one turn per
+//! round, like every shopper; an honest shopper who arrives behind it waits for at
+//! most one round. A submit that gave up waiting (answered 429 with a Retry-After)
+//! keeps its place: its session's retry within a minute goes to the front of the
+//! round rather than to the back.
+//!
+//! Only the holder of the turn asks the submit budget for a permit; the next turn is
+//! given when it has one (or gives up), so the budget's own first-come order is the
+//! round's order.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+/// How long a session that gave up waiting keeps its place for its retry.
+const PLACE_KEPT: Duration = Duration::from_secs(60);
+
+/// Who waits: the shopper's address and session (the server key is one session).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Place {
+    /// The client address.
+    pub address: String,
+    /// The session.
+    pub session: String,
+}
+
+/// The line of submits waiting for their turn at the submit budget.
+#[derive(Default)]
+pub struct FairLine {
+    state: Arc<Mutex<Line>>,
+}
+
+#[derive(Default)]
+struct Line {
+    /// Whether a turn is out.
+    busy: bool,
+    /// Addresses with waiting submits, in the order of their next turn.
+    addresses: VecDeque<String>,
+    /// Per address: its sessions in turn order, and each session's waiters.
+    queues: HashMap<String, AddressQueue>,
+    /// Sessions that gave up waiting, and until when their place is kept.
+    kept: HashMap<String, Instant>,
+    /// Submits waiting now.
+    waiting: usize,
+    next_id: u64,
+}
+
+#[derive(Default)]
+struct AddressQueue {
+    sessions: VecDeque<String>,
+    waiters: HashMap<String, VecDeque<(u64, oneshot::Sender<()>)>>,
+}
+
+/// The right to ask the submit budget now; the next turn is given when it is dropped.
+pub struct Turn {
+    state: Arc<Mutex<Line>>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        give_next(&mut self.state.lock().unwrap());
+    }
+}
+
+impl FairLine {
+    /// Waits for `place`'s turn, at most until `deadline`; `None` when it did not come.
+    pub async fn turn(&self, place: &Place, deadline: Instant) -> Option<Turn> {
+        let (id, granted) = {
+            let mut line = self.state.lock().unwrap();
+            let now = Instant::now();
+            line.kept.retain(|_, until| *until > now);
+            if !line.busy && line.waiting == 0 {
+                line.busy = true;
+                line.kept.remove(&place.session);
+                return Some(Turn {
+                    state: self.state.clone(),
+                });
+            }
+            let (sender, receiver) = oneshot::channel();
+            let id = line.next_id;
+            line.next_id += 1;
+            line.enqueue(place, id, sender);
+            (id, receiver)
+        };
+        let mut waiting = Waiting {
+            state: &self.state,
+            place,
+            id,
+            receiver: Some(granted),
+            gave_up: false,
+        };
+        let receiver = waiting.receiver.as_mut().expect("set above");
+        match tokio::time::timeout_at(deadline, receiver).await {
+            Ok(Ok(())) => {
+                waiting.receiver = None;
+                Some(Turn {
+                    state: self.state.clone(),
+                })
+            }
+            _ => {
+                waiting.gave_up = true;
+                None
+            }
+        }
+    }
+
+    /// Submits waiting for their turn now.
+    pub fn waiting(&self) -> usize {
+        self.state.lock().unwrap().waiting
+    }
+}
+
+/// One waiting submit; dropped before its turn came (gone, or out of patience), it
+/// leaves the line, and a turn given to it meanwhile goes on to the next.
+struct Waiting<'a> {
+    state: &'a Arc<Mutex<Line>>,
+    place: &'a Place,
+    id: u64,
+    receiver: Option<oneshot::Receiver<()>>,
+    gave_up: bool,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let Some(mut receiver) = self.receiver.take() else {
+            return;
+        };
+        let mut line = self.state.lock().unwrap();
+        if self.gave_up {
+            // Its retry (after the Retry-After it is told) keeps its place.
+            line.kept
+                .insert(self.place.session.clone(), Instant::now() + PLACE_KEPT);
+        }
+        if receiver.try_recv().is_ok() {
+            // The turn came as it left: on to the next.
+            give_next(&mut line);
+        } else {
+            line.remove(self.place, self.id);
+        }
+    }
+}
+
+impl Line {
+    fn enqueue(&mut self, place: &Place, id: u64, sender: oneshot::Sender<()>) {
+        self.waiting += 1;
+        let first = self.kept.remove(&place.session).is_some();
+        let known_address = self.queues.contains_key(&place.address);
+        let queue = self.queues.entry(place.address.clone()).or_default();
+        let waiters = queue.waiters.entry(place.session.clone()).or_default();
+        if waiters.is_empty() {
+            if first {
+                queue.sessions.push_front(place.session.clone());
+            } else {
+                queue.sessions.push_back(place.session.clone());
+            }
+        }
+        waiters.push_back((id, sender));
+        if first {
+            self.addresses.retain(|a| *a != place.address);
+            self.addresses.push_front(place.address.clone());
+        } else if !known_address {
+            self.addresses.push_back(place.address.clone());
+        }
+    }
+
+    /// Takes a waiter that left before its turn out of the line.
+    fn remove(&mut self, place: &Place, id: u64) {
+        let Some(queue) = self.queues.get_mut(&place.address) else {
+            return;
+        };
+        let Some(waiters) = queue.waiters.get_mut(&place.session) else {
+            return;
+        };
+        let before = waiters.len();
+        waiters.retain(|(w, _)| *w != id);
+        self.waiting -= before - waiters.len();
+        if waiters.is_empty() {
+            queue.waiters.remove(&place.session);
+            queue.sessions.retain(|s| *s != place.session);
+        }
+        if queue.sessions.is_empty() {
+            self.queues.remove(&place.address);
+            self.addresses.retain(|a| *a != place.address);
+        }
+    }
+
+    /// The next waiter in the round, if any.
+    fn next_waiter(&mut self) -> Option<oneshot::Sender<()>> {
+        let address = self.addresses.pop_front()?;
+        let queue = self
+            .queues
+            .get_mut(&address)
+            .expect("listed addresses wait");
+        let session = queue
+            .sessions
+            .pop_front()
+            .expect("listed addresses have sessions");
+        let waiters = queue
+            .waiters
+            .get_mut(&session)
+            .expect("listed sessions wait");
+        let (_, sender) = waiters.pop_front().expect("listed sessions have waiters");
+        self.waiting -= 1;
+        if waiters.is_empty() {
+            queue.waiters.remove(&session);
+        } else {
+            queue.sessions.push_back(session);
+        }
+        if queue.sessions.is_empty() {
+            self.queues.remove(&address);
+        } else {
+            self.addresses.push_back(address);
+        }
+        Some(sender)
+    }
+}
+
+/// Gives the turn to the next waiter in the round (skipping any that left), or marks
+/// the line free.
+fn give_next(line: &mut Line) {
+    while let Some(sender) = line.next_waiter() {
+        if sender.send(()).is_ok() {
+            return;
+        }
+    }
+    line.busy = false;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(address: &str, session: &str) -> Place {
+        Place {
+            address: address.into(),
+            session: session.into(),
+        }
+    }
+
+    /// Starts waiters in this order (each holding its turn for 10 ms) and returns the
+    /// order in which they got their turn.
+    async fn order(line: Arc<FairLine>, places: Vec<Place>) -> Vec<String> {
+        let served = Arc::new(Mutex::new(Vec::new()));
+        let first = line.turn(&place("x", "first"), far()).await.unwrap();
+        let mut tasks = Vec::new();
+        for (i, p) in places.into_iter().enumerate() {
+            let (line, served) = (line.clone(), served.clone());
+            tasks.push(tokio::spawn(async move {
+                let turn = line.turn(&p, far()).await.unwrap();
+                served.lock().unwrap().push(format!("{}{i}", p.session));
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                drop(turn);
+            }));
+            tokio::task::yield_now().await;
+        }
+        drop(first);
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let served = served.lock().unwrap().clone();
+        served
+    }
+
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(3600)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_script_with_many_waiting_takes_one_turn_a_round() {
+        let line = Arc::new(FairLine::default());
+        let mut places: Vec<Place> = (0..6).map(|_| place("script", "s")).collect();
+        places.push(place("home", "h"));
+        places.push(place("office", "o"));
+        let served = order(line.clone(), places).await;
+        assert_eq!(served, ["s0", "h6", "o7", "s1", "s2", "s3", "s4", "s5"]);
+        assert_eq!(line.waiting(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sessions_behind_one_address_take_turns_too() {
+        let line = Arc::new(FairLine::default());
+        let places = vec![
+            place("a", "s"),
+            place("a", "s"),
+            place("a", "s"),
+            place("a", "t"),
+            place("b", "u"),
+        ];
+        let served = order(line, places).await;
+        assert_eq!(served, ["s0", "u4", "t3", "s1", "s2"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiter_out_of_patience_leaves_and_its_retry_keeps_its_place() {
+        let line = Arc::new(FairLine::default());
+        let served = Arc::new(Mutex::new(Vec::new()));
+        let held = line.turn(&place("x", "x"), far()).await.unwrap();
+        let wait_for_turn = |p: Place| {
+            let (line, served) = (line.clone(), served.clone());
+            tokio::spawn(async move {
+                let turn = line.turn(&p, far()).await.unwrap();
+                served.lock().unwrap().push(p.session.clone());
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                drop(turn);
+            })
+        };
+        let mut tasks: Vec<_> = (0..3)
+            .map(|_| wait_for_turn(place("script", "s")))
+            .collect();
+        tokio::task::yield_now().await;
+        let soon = Instant::now() + Duration::from_millis(5);
+        assert!(line.turn(&place("home", "h"), soon).await.is_none());
+        assert_eq!(line.waiting(), 3, "the one out of patience left the line");
+        // Its retry is served first, before the script's three that waited longer.
+        tasks.push(wait_for_turn(place("home", "h")));
+        tokio::task::yield_now().await;
+        drop(held);
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(*served.lock().unwrap(), ["h", "s", "s", "s"]);
+        assert_eq!(line.waiting(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_turn_given_to_one_who_left_goes_on_to_the_next() {
+        let line = Arc::new(FairLine::default());
+        let held = line.turn(&place("x", "x"), far()).await.unwrap();
+        let gone = {
+            let line = line.clone();
+            tokio::spawn(async move { line.turn(&place("a", "a"), far()).await })
+        };
+        let next = {
+            let line = line.clone();
+            tokio::spawn(async move { line.turn(&place("b", "b"), far()).await.is_some() })
+        };
+        tokio::task::yield_now().await;
+        gone.abort();
+        let _ = gone.await;
+        drop(held);
+        assert!(next.await.unwrap());
+    }
+}
