@@ -195,6 +195,11 @@ pub struct Config {
     )]
     pub upstream_submit_wait_seconds: f64,
 
+    /// Whether submits waiting for the submit limit take turns across addresses and
+    /// sessions (`false`: first come, first served; only for comparing in the bench).
+    #[arg(long, env = "TRYON_UPSTREAM_FAIR_TURNS", default_value_t = true, action = clap::ArgAction::Set, hide = true)]
+    pub upstream_fair_turns: bool,
+
     /// Seconds between two status reads of one upstream job (shared by every
     /// shopper waiting on it); also the shortest gap after a webhook.
     #[arg(long, env = "TRYON_UPSTREAM_POLL_SECONDS", default_value_t = 3.0)]

@@ -175,6 +175,7 @@ impl AppState {
                     submit_limit: config.upstream_submit_limit.map_or(submit_limit, |l| l.0),
                     status_limit: config.upstream_status_limit.map_or(status_limit, |l| l.0),
                     submit_patience: seconds(config.upstream_submit_wait_seconds),
+                    fair_turns: config.upstream_fair_turns,
                     pace: Pace {
                         poll: seconds(config.upstream_poll_seconds),
                         fallback: Some(seconds(config.upstream_webhook_fallback_seconds)),

@@ -16,6 +16,11 @@
 //! every request of a shopper sent to the next replica (a round-robin load balancer),
 //! callbacks landing on the first; it adds each replica's RSS and Redis commands per job.
 //!
+//! Then fair turns at FASHN's submit limit: honest shoppers' wait for a free spot with
+//! no script, with a script submitting as fast as it can on 10 tokens from 10
+//! addresses (each within its quota), and the same with first come, first served (the
+//! gateway before fair turns), in one run (`TRYON_BENCH_ONLY=fair` runs it alone).
+//!
 //! Run: `scripts/bench-upstream.sh` (builds both binaries in release).
 
 mod support;
@@ -74,8 +79,13 @@ fn main() {
         shoppers: SHOPPERS,
         replicas: 1,
     };
-    // `TRYON_BENCH_ONLY=replicas` runs the replica run alone.
-    let only_replicas = std::env::var("TRYON_BENCH_ONLY").is_ok_and(|v| v == "replicas");
+    // `TRYON_BENCH_ONLY=replicas` runs the replica run alone; `fair` the fair turns.
+    let only = std::env::var("TRYON_BENCH_ONLY").unwrap_or_default();
+    if only == "fair" {
+        runtime.block_on(fair_turns(scale));
+        return;
+    }
+    let only_replicas = only == "replicas";
     let mut scenarios = vec![];
     if !only_replicas {
         scenarios.push(one("FASHN, polling", "fashn", false));
@@ -307,6 +317,221 @@ async fn run(scenario: &Scenario, scale: f64, redis: Option<&str>) -> Figures {
     }
     stop(&mut fake);
     figures
+}
+
+/// Honest shoppers arriving during the script, and the script's tokens and submits each.
+const HONEST: usize = 8;
+const SCRIPT_TOKENS: usize = 10;
+const SCRIPT_SUBMITS_PER_TOKEN: usize = 20;
+
+/// Prints the fair-turns table: honest shoppers' waits with no script, with a script
+/// (fair turns), and with a script (first come, first served).
+async fn fair_turns(scale: f64) {
+    let runs = [
+        ("no script", false, true),
+        ("script on 10 addresses, fair turns", true, true),
+        (
+            "script on 10 addresses, first come first served (before)",
+            true,
+            false,
+        ),
+    ];
+    let interval = 60.0 / 50.0;
+    println!();
+    println!("Fair turns at FASHN's submit limit (50 per 60 s: a permit every {interval} s), time scale {scale}: {HONEST} honest shoppers, one image each, arriving one every 2 s (provider time) while the script runs; each waits out a 429 for its Retry-After, as the widget does");
+    println!();
+    println!("| run | honest wait for a free spot p50 / p99 (provider time) | in permit intervals p50 / p99 | script images accepted | honest shoppers served |");
+    println!("|---|---|---|---|---|");
+    for (name, script, fair) in runs {
+        eprintln!("running: fair turns, {name} …");
+        let (mut waits, script_images) = fair_run(scale, script, fair).await;
+        waits.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let (p50, p99) = (
+            percentile(&waits, 0.5) / scale,
+            percentile(&waits, 0.99) / scale,
+        );
+        println!(
+            "| {name} | {p50:.1} / {p99:.1} s | {:.1} / {:.1} | {} | {} of {HONEST} |",
+            p50 / interval,
+            p99 / interval,
+            if script {
+                script_images.to_string()
+            } else {
+                "—".into()
+            },
+            waits.len()
+        );
+    }
+}
+
+/// One fair-turns run: the honest shoppers' waits (measured seconds) and the script's
+/// accepted images.
+async fn fair_run(scale: f64, script: bool, fair: bool) -> (Vec<f64>, usize) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let bin = std::env::current_exe().expect("own path");
+    let (mut fake, fake_url) = start(
+        Command::new(bin.with_file_name("tryon-fake-upstream")).args([
+            "--dialect",
+            "fashn",
+            "--time-scale",
+            &scale.to_string(),
+            "--job-seconds",
+            &JOB_SECONDS.to_string(),
+        ]),
+        "tryon-fake-upstream (cargo build --release -p tryon-fakes)",
+    );
+    let scaled = |seconds: f64| (seconds * scale).to_string();
+    let (mut gateway, base) = start(
+        Command::new(bin.with_file_name("tryon-gateway"))
+            .args(["--listen", "127.0.0.1:0", "--engine", "upstream"])
+            .args([
+                "--upstream-url",
+                &fake_url,
+                "--upstream-api-key",
+                "fake-upstream-key",
+            ])
+            .args(["--upstream-poll-seconds", &scaled(POLL_SECONDS)])
+            .args(["--upstream-submit-wait-seconds", &scaled(10.0)])
+            .args(["--upstream-submit-limit", &format!("50/{}", scaled(60.0))])
+            .args(["--upstream-status-limit", &format!("50/{}", scaled(10.0))])
+            .args(["--upstream-fair-turns", if fair { "true" } else { "false" }])
+            .args(["--mint-rate-per-minute", "0", "--allowed-origins", ORIGIN])
+            // The shoppers' addresses come from X-Forwarded-For; the quotas as shipped.
+            .args(["--trusted-proxies", "1", "--daily-image-budget", "off"])
+            .env("RUST_LOG", "error")
+            .env(
+                "TRYON_TOKEN_SECRET",
+                "bench-secret-bench-secret-bench-secret-00",
+            ),
+        "tryon-gateway (cargo build --release -p tryon-gateway)",
+    );
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("a client");
+    let mint_from = {
+        let (http, base) = (http.clone(), base.clone());
+        move |address: String| {
+            let (http, base) = (http.clone(), base.clone());
+            async move {
+                let session: Value = http
+                    .post(format!("{base}/v1/sessions"))
+                    .header("origin", ORIGIN)
+                    .header("x-forwarded-for", address)
+                    .send()
+                    .await
+                    .expect("a mint")
+                    .json()
+                    .await
+                    .expect("JSON");
+                session["token"].as_str().expect("a token").to_owned()
+            }
+        }
+    };
+    // One submit from `address`: the status and the Retry-After.
+    let submit = {
+        let (http, base) = (http.clone(), base.clone());
+        move |token: String, address: String, seed: usize| {
+            let (http, base) = (http.clone(), base.clone());
+            async move {
+                let r = http
+                    .post(format!("{base}/api/v1/tryon/clothes"))
+                    .bearer_auth(token)
+                    .header("origin", ORIGIN)
+                    .header("x-forwarded-for", address)
+                    .json(&json!({
+                        "model_image": "https://shop.test/person.jpg",
+                        "garment_image": "https://shop.test/tee.png",
+                        "seed": seed,
+                    }))
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) => {
+                        let retry = r
+                            .headers()
+                            .get("retry-after")
+                            .and_then(|v| v.to_str().ok()?.parse::<f64>().ok());
+                        let name = r.json::<Value>().await.unwrap_or(Value::Null)["error"]["name"]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_owned();
+                        (name, retry)
+                    }
+                    Err(e) => (format!("unreachable: {e}"), None),
+                }
+            }
+        }
+    };
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let mut script_tasks = vec![];
+    if script {
+        for t in 0..SCRIPT_TOKENS {
+            let address = format!("198.19.{t}.1");
+            let token = mint_from(address.clone()).await;
+            for n in 0..SCRIPT_SUBMITS_PER_TOKEN {
+                let (submit, token, address) = (submit.clone(), token.clone(), address.clone());
+                let (accepted, done) = (accepted.clone(), done.clone());
+                script_tasks.push(tokio::spawn(async move {
+                    // As fast as it can: a busy 429 is sent again at once.
+                    while !done.load(Ordering::Relaxed) {
+                        let (name, _) = submit(token.clone(), address.clone(), t * 1000 + n).await;
+                        match name.as_str() {
+                            "" => {
+                                accepted.fetch_add(1, Ordering::Relaxed);
+                                return;
+                            }
+                            "RateLimitExceeded" => {
+                                tokio::time::sleep(Duration::from_millis(20)).await
+                            }
+                            _ => return,
+                        }
+                    }
+                }));
+            }
+        }
+    }
+    let mut honest = vec![];
+    for h in 0..HONEST {
+        tokio::time::sleep(Duration::from_secs_f64(2.0 * scale)).await;
+        let (submit, mint_from) = (submit.clone(), mint_from.clone());
+        honest.push(tokio::spawn(async move {
+            let address = format!("192.0.2.{}", h + 10);
+            let token = mint_from(address.clone()).await;
+            let started = Instant::now();
+            for _ in 0..200 {
+                let (name, retry) = submit(token.clone(), address.clone(), 7_000_000 + h).await;
+                match name.as_str() {
+                    "" => return Some(started.elapsed().as_secs_f64()),
+                    "RateLimitExceeded" => {
+                        tokio::time::sleep(Duration::from_secs_f64(retry.unwrap_or(1.0))).await
+                    }
+                    other => {
+                        eprintln!("  an honest shopper saw {other}");
+                        return None;
+                    }
+                }
+            }
+            None
+        }));
+    }
+    let mut waits = vec![];
+    for h in honest {
+        if let Some(wait) = h.await.expect("an honest shopper") {
+            waits.push(wait);
+        }
+    }
+    let script_images = accepted.load(Ordering::Relaxed);
+    done.store(true, Ordering::Relaxed);
+    for t in script_tasks {
+        t.abort();
+    }
+    stop(&mut gateway);
+    stop(&mut fake);
+    (waits, script_images)
 }
 
 /// Starts a process that prints its URL as the last word of its first line.

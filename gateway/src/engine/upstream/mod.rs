@@ -77,6 +77,8 @@ pub struct UpstreamSettings {
     pub status_limit: Option<Limit>,
     /// How long a submit may wait its turn before it is answered 429.
     pub submit_patience: Duration,
+    /// Whether waiting submits take turns across addresses and sessions ([`fair`]).
+    pub fair_turns: bool,
     /// How the readers pace themselves.
     pub pace: Pace,
     /// With webhooks: the gateway's public URL and its secret for tickets.
@@ -99,6 +101,7 @@ pub struct Upstream {
     submits: Budget,
     /// Submits waiting for a permit take turns across addresses and sessions.
     line: FairLine,
+    fair_turns: bool,
     reads: Budget,
     tracker: Tracker,
     tickets: Option<Tickets>,
@@ -219,6 +222,7 @@ impl Upstream {
             submit_patience: settings.submit_patience,
             submits: budget(settings.submit_limit, "submit"),
             line: FairLine::default(),
+            fair_turns: settings.fair_turns,
             reads: budget(settings.status_limit, "status"),
             tracker: Tracker::new(pace, settings.cluster.clone()),
             tickets,
@@ -322,7 +326,7 @@ impl Upstream {
         let body = loop {
             let patience = deadline.saturating_duration_since(Instant::now());
             // Only the holder of the turn asks the budget, so its order is the round's.
-            let turn = match self.submits.limit() {
+            let turn = match self.submits.limit().filter(|_| self.fair_turns) {
                 Some(limit) => {
                     let until = tokio::time::Instant::now() + patience;
                     match self.line.turn(place, until).await {
