@@ -185,6 +185,16 @@ export type TryOnStringKey =
   | 'errorGenericNoReference'
   /** The widget itself failed (a bug). */
   | 'errorWidget'
+  /** The shopper used their try-ons for now (QuotaExceeded; `{minutes}` until more). */
+  | 'errorQuota'
+  /** The shop's try-on budget for today is spent (SpendingLimitReached). */
+  | 'errorPaused'
+  /** A few try-ons left (`{n}`, more than one). */
+  | 'triesLeft'
+  /** One try-on left. */
+  | 'triesLeftOne'
+  /** None left: when the shopper can go on (`{minutes}`). */
+  | 'triesNone'
   /** Photo tips link after a PoseError. */
   | 'photoTips'
   /** Retake after a PoseError. */
