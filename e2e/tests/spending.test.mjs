@@ -62,6 +62,10 @@ test('few try-ons left are counted down, and at none the shopper reads when to g
     assert.equal(await page.getByTestId('tryon-again').count(), 0, 'no button that would fail');
     assert.equal(await page.getByTestId('tryon-another').count(), 0);
     await page.screenshot({ path: path.join(SCREENS, 'desktop-tries-none-left.png'), fullPage: true });
+    // Closed and opened again: the start says it before a photo is picked for nothing.
+    await page.getByTestId('tryon-close').click();
+    await openWidget(page);
+    assert.match(await page.getByTestId('tryon-tries-left').textContent(), /last try-on for now/);
     assertClean(page);
 
     // Another tab of the same household: the address's images are spent. The widget

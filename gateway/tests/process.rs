@@ -255,3 +255,53 @@ async fn request_spans_name_the_route_never_the_job_id() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_log_warns_once_at_80_percent_of_the_daily_budget_and_once_when_it_is_reached() {
+    let gateway = Started::new(
+        &[
+            "--engine",
+            "sandbox",
+            "--sandbox-latency-scale",
+            "0",
+            "--photo-check",
+            "off",
+            "--daily-image-budget",
+            "5",
+        ],
+        &[],
+    );
+    let base = gateway.base.clone();
+    let http = reqwest::Client::new();
+    let token = mint(&http, &base).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut codes = vec![];
+    for (seed, images) in [(1, 4), (2, 1), (3, 1), (4, 1)] {
+        let body = json!({
+            "model_image": data_url("image/jpeg", &fixture("people/portrait.jpg")),
+            "garment_image": data_url("image/png", &fixture("garments/solidus_tshirt.png")),
+            "num_samples": images,
+            "seed": seed,
+        });
+        let r = http
+            .post(format!("{base}/api/v1/tryon/clothes"))
+            .bearer_auth(&token)
+            .header("origin", PAGE)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        codes.push(r.status().as_u16());
+    }
+    assert_eq!(codes, [200, 200, 503, 503]);
+    let log = gateway.stop();
+    let warned = |text: &str| log.lines().filter(|l| l.contains(text)).count();
+    assert_eq!(warned("80 % of the daily image budget"), 1, "{log}");
+    assert_eq!(
+        warned("the daily image budget (TRYON_DAILY_IMAGE_BUDGET) is reached"),
+        1,
+        "{log}"
+    );
+}

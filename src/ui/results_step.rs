@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlImageElement;
 
-use super::state::{minutes, Flow, Widget};
+use super::state::{Flow, Widget};
 use crate::i18n::Key;
-use crate::net::{back_online, now_ms, sleep};
+use crate::net::{back_online, sleep};
 use crate::tasks::Tasks;
 use tryon_protocol::OutputFormat;
 
@@ -22,23 +22,8 @@ pub fn ResultsStep() -> impl IntoView {
         return ().into_any();
     };
     let count = results.len();
-    // What is left of the shopper's try-ons: said when few are left; at none, when
-    // they can go on, instead of buttons that would fail.
-    let per_try = u32::from(w.options.with_value(|o| o.num_samples)).max(1);
-    let tries_left = w.tries_left.get_value();
-    let can_go_on = tries_left.is_none_or(|t| t.remaining >= per_try);
-    let left_note = tries_left.and_then(|t| {
-        let tries = t.remaining / per_try;
-        match tries {
-            0 => Some(w.tf(
-                Key::TriesNone,
-                &[("minutes", &minutes((t.whole_at - now_ms()) / 1000.0))],
-            )),
-            1 => Some(w.t(Key::TriesLeftOne)),
-            n if n <= FEW_TRIES => Some(w.tf(Key::TriesLeft, &[("n", &n.to_string())])),
-            _ => None,
-        }
-    });
+    // Said when few try-ons are left; at none, instead of buttons that would fail.
+    let (can_go_on, left_note) = w.tries_left_note();
     let selected = RwSignal::new(0usize);
     // The result first; the slider reveals the shopper's own photo from the left.
     let split = RwSignal::new(0u32);
@@ -134,9 +119,6 @@ pub fn ResultsStep() -> impl IntoView {
     }
     .into_any()
 }
-
-/// "N try-ons left" is said from this many down.
-const FEW_TRIES: u32 = 5;
 
 /// The pause before loading a picture again after `tries` failures: 1, 2, 4, then 8 s.
 fn reload_pause_ms(tries: u32) -> f64 {

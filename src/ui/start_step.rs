@@ -63,6 +63,11 @@ pub fn StartStep() -> impl IntoView {
         >
             <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::StartTitle)}</h2>
             <p class="tryon__privacy" data-testid="tryon-privacy">{w.t(Key::Privacy)}</p>
+            // None left: when the shopper can go on, before they pick a photo for nothing.
+            {match w.tries_left_note() {
+                (false, Some(note)) => Some(view! { <p class="tryon__warning" role="status" data-testid="tryon-tries-left">{note}</p> }),
+                _ => None,
+            }}
             <h3 class="tryon__subheading">{w.t(Key::GuidelinesTitle)}</h3>
             <ul class="tryon__guidelines">
                 <li>{w.t(Key::GuideOnePerson)}</li>

@@ -144,6 +144,9 @@ pub fn minutes(seconds: f64) -> String {
     ((seconds / 60.0).ceil().max(1.0) as u64).to_string()
 }
 
+/// "N try-ons left" is said from this many down.
+const FEW_TRIES: u32 = 5;
+
 /// What the shopper has left of their try-ons, as the gateway last said.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TriesLeft {
@@ -333,6 +336,25 @@ impl Widget {
     /// A string with placeholders filled.
     pub fn tf(&self, key: Key, values: &[(&str, &str)]) -> String {
         self.strings.with_value(|s| s.fill(key, values))
+    }
+
+    /// Whether the shopper has try-ons left for another one now, and what to tell
+    /// them: "N try-ons left" from a few down, at none when they can go on.
+    pub fn tries_left_note(&self) -> (bool, Option<String>) {
+        let per_try = u32::from(self.options.with_value(|o| o.num_samples)).max(1);
+        let Some(left) = self.tries_left.get_value() else {
+            return (true, None);
+        };
+        let note = match left.remaining / per_try {
+            0 => Some(self.tf(
+                Key::TriesNone,
+                &[("minutes", &minutes((left.whole_at - now_ms()) / 1000.0))],
+            )),
+            1 => Some(self.t(Key::TriesLeftOne)),
+            n if n <= FEW_TRIES => Some(self.tf(Key::TriesLeft, &[("n", &n.to_string())])),
+            _ => None,
+        };
+        (left.remaining >= per_try, note)
     }
 
     /// Dispatches an analytics event.
