@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 
 pub use crate::engine::upstream::budget::LimitSetting;
+pub use crate::secret::Secret;
 
 /// The longest a session token may live, whatever the setting says.
 pub const MAX_TOKEN_TTL_SECONDS: u64 = 3600;
@@ -32,27 +33,6 @@ pub enum PhotoCheckMode {
     /// No check: `/v1/precheck` answers `checked: false`, and upstream the models
     /// are never loaded (the sandbox still uses them for its previews).
     Off,
-}
-
-/// A secret that never prints: `Debug` shows only whether it is set.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() {
-            "<unset>"
-        } else {
-            "<redacted>"
-        })
-    }
-}
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Secret(s.to_owned()))
-    }
 }
 
 /// The try-on gateway: mints session tokens for shoppers' browsers and runs try-on

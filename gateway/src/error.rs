@@ -109,3 +109,21 @@ fn panic_answer(panic: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!(panic = message, "a request handler panicked");
     GatewayError::internal().into_response()
 }
+
+/// The shared store (Redis) could not be asked.
+#[derive(Debug, Clone)]
+pub struct Down(pub String);
+
+impl From<Down> for GatewayError {
+    fn from(down: Down) -> Self {
+        GatewayError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorName::SharedStateUnavailable,
+            format!(
+                "The gateway's shared store (Redis) cannot be reached ({}): retry in a moment.",
+                down.0
+            ),
+        )
+        .with_retry_after(2)
+    }
+}

@@ -17,7 +17,7 @@ use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{Cluster, Down};
-use crate::engine::{EngineStatus, Wait};
+use crate::job_status::{EngineStatus, Wait};
 
 /// How often a long-poll on another replica's sandbox job checks that replica lives.
 const RUNNER_CHECK: Duration = Duration::from_secs(3);

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tryon_protocol::{ApiError, ErrorName, JobStatus};
 
 use super::{Cluster, Down};
-use crate::engine::EngineStatus;
+use crate::job_status::EngineStatus;
 
 /// How often a replica says it is alive, and how long that lasts.
 const BEAT: Duration = Duration::from_secs(2);

@@ -21,12 +21,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::StatusCode;
 use redis::aio::ConnectionManagerConfig;
 use serde::{de::DeserializeOwned, Serialize};
-use tryon_protocol::ErrorName;
 
-use crate::error::GatewayError;
 use crate::metrics::Metrics;
 use crate::token::random_hex;
 use fanout::Fanout;
@@ -48,23 +45,7 @@ pub struct Cluster {
     pub fanout: Fanout,
 }
 
-/// Redis could not be asked.
-#[derive(Debug, Clone)]
-pub struct Down(pub String);
-
-impl From<Down> for GatewayError {
-    fn from(down: Down) -> Self {
-        GatewayError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorName::SharedStateUnavailable,
-            format!(
-                "The gateway's shared store (Redis) cannot be reached ({}): retry in a moment.",
-                down.0
-            ),
-        )
-        .with_retry_after(2)
-    }
-}
+pub use crate::error::Down;
 
 impl Cluster {
     /// A store at `url` (`redis://host:port/db`); connects on first use, so a gateway

@@ -4,48 +4,13 @@ pub mod sandbox;
 pub mod upstream;
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use tryon_protocol::{ApiError, JobStatus, TryOnRequest};
+use tryon_protocol::TryOnRequest;
 
 use crate::error::GatewayError;
+pub use crate::job_status::{EngineStatus, Wait};
 use sandbox::Sandbox;
 use upstream::Upstream;
-
-/// What an engine knows of a job (also as replicas share it, in JSON).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct EngineStatus {
-    /// Where it stands.
-    pub status: JobStatus,
-    /// Result URLs (the sandbox's are paths on this gateway).
-    pub output: Option<Vec<String>>,
-    /// Why it failed.
-    pub error: Option<ApiError>,
-    /// Milliseconds the engine spent on it, once finished (sandbox only).
-    pub engine_ms: Option<u64>,
-}
-
-impl EngineStatus {
-    /// A job still running with this status.
-    pub fn running(status: JobStatus) -> Self {
-        EngineStatus {
-            status,
-            output: None,
-            error: None,
-            engine_ms: None,
-        }
-    }
-}
-
-/// A long-poll: answer when the status differs from `since` (default: the status at
-/// the time of the request), or at `until`.
-#[derive(Debug, Clone)]
-pub struct Wait {
-    /// Answer no later than this.
-    pub until: Instant,
-    /// The status the client already knows.
-    pub since: Option<JobStatus>,
-}
 
 /// The engine this gateway runs.
 #[derive(Clone)]

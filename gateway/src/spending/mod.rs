@@ -120,7 +120,7 @@ impl Spending {
             Err(down) => {
                 self.refund(charge).await;
                 self.metrics.submit_refused("store_down");
-                return Err(crate::cluster::Down(down.0).into());
+                return Err(crate::error::Down(down.0).into());
             }
         };
         if !spent.allowed {
@@ -171,7 +171,7 @@ impl Spending {
             .counters
             .take(&key, &entry, images, limit, self.limits.window)
             .await
-            .map_err(|down| GatewayError::from(crate::cluster::Down(down.0)))?;
+            .map_err(|down| GatewayError::from(crate::error::Down(down.0)))?;
         if !window.allowed {
             self.metrics.submit_refused(quota.refusal());
             let seconds = window.wait.as_secs_f64().ceil().max(1.0) as u64;

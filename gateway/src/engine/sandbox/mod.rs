@@ -26,10 +26,10 @@ use tryon_protocol::{
 use self::compose::{compose, cut_out_garment, cut_out_worn, fit_model, Dice, Refusal};
 use self::results::ResultStore;
 use self::spill::{Spill, WaitingImage};
-use super::{EngineStatus, Wait};
 use crate::cluster::Cluster;
 use crate::error::GatewayError;
 use crate::images::{decode_image, ImageFetcher, PendingImage, Role};
+use crate::job_status::{EngineStatus, Wait};
 use crate::metrics::Metrics;
 use crate::photo_check::Eyes;
 use crate::token::random_hex;

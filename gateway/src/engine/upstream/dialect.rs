@@ -27,7 +27,7 @@ use tryon_protocol::{
 };
 
 use super::budget::Limit;
-use crate::engine::EngineStatus;
+use crate::job_status::EngineStatus;
 
 /// A hosted API's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,11 +27,11 @@ use self::dialect::{Dialect, Submitted};
 use self::fair::{FairLine, Place};
 use self::tracker::{Pace, Tracker};
 use self::webhook::{Delivery, Tickets};
-use super::{EngineStatus, Wait};
 use crate::cluster::Cluster;
-use crate::config::Secret;
 use crate::error::GatewayError;
+use crate::job_status::{EngineStatus, Wait};
 use crate::metrics::Metrics;
+use crate::secret::Secret;
 
 /// Retries happen while a client waits for its answer: short waits, and a
 /// `Retry-After` longer than 10 s is cut to 10 s.

@@ -28,8 +28,8 @@ use super::webhook::Delivery;
 use super::Upstream;
 use crate::cluster::fanout::Event;
 use crate::cluster::Cluster;
-use crate::engine::{EngineStatus, Wait};
 use crate::error::GatewayError;
+use crate::job_status::{EngineStatus, Wait};
 
 /// How the readers pace themselves.
 #[derive(Debug, Clone)]
