@@ -28,6 +28,7 @@ use crate::engine::upstream::webhook::{Delivery, CALLBACK_PATH};
 use crate::engine::{Engine, Wait};
 use crate::error::{answer_panics, GatewayError};
 use crate::extract::{ApiPath, ApiQuery, JobBody};
+use crate::operator::Operator;
 use crate::rate_limit::Refusal;
 use crate::spending::replay::{self, Begun};
 use crate::spending::Payer;
@@ -519,16 +520,19 @@ async fn upstream_callback(
     }
 }
 
-async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let mut health = serde_json::json!({"status": "ok", "engine": state.engine.name()});
+async fn health(State(state): State<AppState>, operator: Operator) -> Json<serde_json::Value> {
+    let mut health = serde_json::json!({"status": "ok"});
+    // Still answering: a replica without Redis serves what it can (README "Running
+    // several replicas"), so load balancers should keep it.
+    if state.cluster.as_ref().is_some_and(|c| !c.is_up()) {
+        health["status"] = "degraded".into();
+    }
+    if !operator.0 {
+        return Json(health);
+    }
+    health["engine"] = state.engine.name().into();
     if let Some(cluster) = &state.cluster {
-        // Still answering: a replica without Redis serves what it can (README
-        // "Running several replicas"), so load balancers should keep it.
-        let up = cluster.is_up();
-        health["redis"] = serde_json::json!({"up": up, "replica": cluster.replica});
-        if !up {
-            health["status"] = "degraded".into();
-        }
+        health["redis"] = serde_json::json!({"up": cluster.is_up(), "replica": cluster.replica});
     }
     let limits = state.spending.limits();
     if let Some(today) = state.spending.today().await {
@@ -550,13 +554,17 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(health)
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+async fn metrics(State(state): State<AppState>, operator: Operator) -> Response {
+    if !operator.0 {
+        return Operator::refusal().into_response();
+    }
     // Today's spending as the shared store has it now, not as this replica last saw it.
     let _ = state.spending.today().await;
     (
         [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         state.metrics.render(),
     )
+        .into_response()
 }
 
 async fn not_found(State(state): State<AppState>, body: Body) -> GatewayError {

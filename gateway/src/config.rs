@@ -85,6 +85,17 @@ pub struct Config {
     )]
     pub server_api_key: Secret,
 
+    /// Bearer for the merchant's own figures: with it set, `/metrics` and the detail
+    /// of `/healthz` (budget, Redis, upstream) answer only `Authorization: Bearer
+    /// <this>`; `/healthz` still answers its status to anyone. Unset: both are open.
+    #[arg(
+        long,
+        env = "TRYON_ADMIN_TOKEN",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    pub admin_token: Secret,
+
     /// Token mints allowed per client address and minute (0: no limit).
     #[arg(long, env = "TRYON_MINT_RATE_PER_MINUTE", default_value_t = 30)]
     pub mint_rate_per_minute: u32,

@@ -18,6 +18,7 @@ pub mod job_handle;
 pub mod job_status;
 pub mod memory;
 pub mod metrics;
+pub mod operator;
 pub mod photo_check;
 pub mod rate_limit;
 pub mod secret;

@@ -37,6 +37,8 @@ pub struct Inner {
     pub handles: JobHandles,
     /// The server-to-server key.
     pub server_key: ServerKey,
+    /// The admin token for `/metrics` and `/healthz`'s detail; `None`: open.
+    pub admin_key: Option<Arc<ServerKey>>,
     /// Per-client limit on token mints.
     pub mint_limiter: RateLimiter,
     /// The engine that runs jobs.
@@ -126,6 +128,9 @@ impl AppState {
             s if s.len() < 32 => return Err(ConfigError::ShortSecret(s.len())),
             s => s.to_owned(),
         };
+        if config.admin_token.0.is_empty() && config.engine == EngineChoice::Upstream {
+            tracing::info!("TRYON_ADMIN_TOKEN is unset: /metrics and the detail of /healthz (what the key spends) answer anyone who reaches the gateway");
+        }
         let metrics = Arc::new(Metrics::default());
         let eyes = Eyes::new(metrics.clone());
         let cluster = match &config.redis_url {
@@ -237,6 +242,8 @@ impl AppState {
             tokens: TokenIssuer::new(secret.as_bytes(), config.token_ttl().as_secs()),
             handles: JobHandles::new(secret.as_bytes()),
             server_key: ServerKey::new(&config.server_api_key.0),
+            admin_key: (!config.admin_token.0.is_empty())
+                .then(|| Arc::new(ServerKey::new(&config.admin_token.0))),
             mint_limiter: RateLimiter::per_minute(config.mint_rate_per_minute, cluster.clone()),
             photo_check: PhotoCheck::new(config.photo_check, eyes),
             cluster,

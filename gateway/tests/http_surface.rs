@@ -168,6 +168,54 @@ async fn health_and_metrics() {
     }
 }
 
+#[tokio::test]
+async fn with_an_admin_token_the_figures_are_for_its_bearer_and_liveness_for_everyone() {
+    let mut config = test_config();
+    config.admin_token = tryon_gateway::config::Secret("operators-only".into());
+    config.server_api_key = tryon_gateway::config::Secret("server-key".into());
+    let gw = TestGateway::start(config).await;
+    // A load balancer (no header, or a broken one) still reads the status, and only it.
+    for authorization in [None, Some("Basic x"), Some("Bearer server-key")] {
+        let (code, health) = gw.get("/healthz", authorization).await;
+        assert_eq!(
+            (code, health),
+            (200, json!({"status": "ok"})),
+            "{authorization:?}"
+        );
+    }
+    let (code, health) = gw.get("/healthz", Some("Bearer operators-only")).await;
+    assert_eq!(code, 200);
+    assert_eq!(health["engine"], "sandbox");
+    assert_eq!(health["budget"]["images_spent"], 0, "{health}");
+    // The spending figures: not to a shopper's token, nor the server key, nor nobody.
+    let token = gw.token().await;
+    for authorization in [
+        None,
+        Some(format!("Bearer {token}")),
+        Some("Bearer server-key".into()),
+    ] {
+        let (code, body) = gw.get("/metrics", authorization.as_deref()).await;
+        assert_eq!(code, 401, "{authorization:?}");
+        assert_eq!(body["error"]["name"], "TokenInvalid");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("TRYON_ADMIN_TOKEN"),
+            "{body}"
+        );
+    }
+    let r = gw
+        .http
+        .get(format!("{}/metrics", gw.base))
+        .bearer_auth("operators-only")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("tryon_images_spent_today"));
+}
+
 /// Asserts a 400 in the contract's error shape whose message mentions `hint`.
 async fn assert_invalid_request(r: reqwest::Response, hint: &str) {
     assert_eq!(r.status(), 400);
