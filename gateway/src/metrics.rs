@@ -119,6 +119,7 @@ pub struct Metrics {
     images_today: Gauge,
     credits_today: Gauge<f64, std::sync::atomic::AtomicU64>,
     budget_left: Gauge,
+    budget: Gauge,
 }
 
 impl Default for Metrics {
@@ -145,6 +146,7 @@ impl Default for Metrics {
             images_today: Gauge::default(),
             credits_today: Gauge::default(),
             budget_left: Gauge::default(),
+            budget: Gauge::default(),
         };
         let mut registry = Registry::default();
         // Counters are registered without `_total`: the encoder adds it to the samples.
@@ -248,6 +250,11 @@ impl Default for Metrics {
             "Images left of TRYON_DAILY_IMAGE_BUDGET today (UTC); 0 also when there is none (TRYON_DAILY_IMAGE_BUDGET=off, /healthz tells)",
             metrics.budget_left.clone(),
         );
+        registry.register(
+            "tryon_daily_image_budget",
+            "TRYON_DAILY_IMAGE_BUDGET: images the key may spend per UTC day; 0 when there is no cap (alerts divide by it only when it is above 0)",
+            metrics.budget.clone(),
+        );
         Metrics {
             registry,
             ..metrics
@@ -269,6 +276,11 @@ impl Metrics {
         if let Some(budget) = budget {
             self.budget_left(budget.saturating_sub(images));
         }
+    }
+
+    /// The daily budget itself (set once at start-up).
+    pub fn budget(&self, images: u64) {
+        self.budget.set(images as i64);
     }
 
     /// What is left of today's budget.

@@ -262,6 +262,7 @@ async fn rotating_addresses_are_stopped_by_the_daily_cap_and_nothing_more_reache
     for line in [
         "tryon_images_spent_today 50",
         "tryon_daily_image_budget_left 0",
+        "tryon_daily_image_budget 50",
         "tryon_submits_refused_total{reason=\"spending_limit\"} 13",
     ] {
         assert!(metrics.contains(line), "{line} in {metrics}");

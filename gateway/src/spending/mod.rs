@@ -72,6 +72,7 @@ impl Spending {
     /// Limits kept in `counters`.
     pub fn new(counters: Arc<dyn Counters>, limits: Limits, metrics: Arc<Metrics>) -> Self {
         if let Some(cap) = limits.per_day {
+            metrics.budget(cap);
             metrics.budget_left(cap);
         }
         Spending {
