@@ -23,6 +23,8 @@ command -v ffmpeg >/dev/null || apt_missing+=(ffmpeg)
 command -v curl >/dev/null || apt_missing+=(curl)
 # Replicas share state through Redis; the tests start their own on loopback.
 command -v redis-server >/dev/null || apt_missing+=(redis-server)
+# The managed-Redis tests make a CA and a certificate of their own for Redis's TLS.
+command -v openssl >/dev/null || apt_missing+=(openssl)
 if ((${#apt_missing[@]})); then
   say "installing ${apt_missing[*]} from apt"
   export DEBIAN_FRONTEND=noninteractive

@@ -48,10 +48,16 @@ pub struct Config {
     #[arg(long, env = "TRYON_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// Redis shared by the gateway's replicas (`redis://host:6379/0`): mint limits,
+    /// Redis shared by the gateway's replicas (`redis://host:6379/0`, or with TLS and
+    /// a user `rediss://user:password@host:6380/0`): mint limits,
     /// jobs and results, upstream readers and budget. Unset: all in this process.
     #[arg(long, env = "TRYON_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+
+    /// A CA certificate (PEM) to trust for a `rediss://` Redis instead of the system's
+    /// roots (managed offerings with their own CA, or a self-signed one).
+    #[arg(long, env = "TRYON_REDIS_CA_FILE")]
+    pub redis_ca_file: Option<std::path::PathBuf>,
 
     /// Page origins allowed to mint tokens and call the API (comma-separated; `*` allows any).
     #[arg(

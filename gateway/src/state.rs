@@ -134,7 +134,10 @@ impl AppState {
         let metrics = Arc::new(Metrics::default());
         let eyes = Eyes::new(metrics.clone());
         let cluster = match &config.redis_url {
-            Some(url) => Some(Cluster::open(url, metrics.clone()).map_err(ConfigError::BadRedis)?),
+            Some(url) => Some(
+                Cluster::open(url, config.redis_ca_file.as_deref(), metrics.clone())
+                    .map_err(ConfigError::BadRedis)?,
+            ),
             None => None,
         };
         let (counters, replays) = stores(&cluster);

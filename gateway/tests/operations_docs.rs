@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 
-
 fn doc(name: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../docs")
@@ -48,7 +47,12 @@ fn served_families() -> BTreeSet<String> {
     m.session_minted(false);
     m.session_refused("origin");
     m.job_submitted("sandbox");
-    m.job_finished("sandbox", &JobStatus::Completed, None, Duration::from_secs(1));
+    m.job_finished(
+        "sandbox",
+        &JobStatus::Completed,
+        None,
+        Duration::from_secs(1),
+    );
     m.status_read("upstream", "processing");
     m.upstream_call("submit", "ok");
     m.upstream_error("FASHN", "PoseError", "PoseError");

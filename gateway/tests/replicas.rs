@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::hosted::hosted_job;
-use common::replicas::{replicas, QuietRelay, RedisServer, Replica};
+use common::replicas::{replicas, tls_only, QuietRelay, RedisServer, Replica};
 use common::*;
 use serde_json::{json, Value};
 
@@ -615,4 +615,89 @@ async fn a_sandbox_job_whose_replica_dies_is_told_as_failed_by_the_others() {
         .as_str()
         .unwrap()
         .contains("try again"));
+}
+
+/// Redis as merchants rent it: TLS only, with a CA of its own, and an ACL user (the
+/// `default` user off, as managed offerings do).
+#[tokio::test]
+async fn replicas_share_a_tls_redis_with_its_own_ca_and_an_acl_user() {
+    let redis = RedisServer::start_with(|dir, port| {
+        let mut settings = tls_only(dir, port);
+        settings.extend(
+            [
+                "--user",
+                "default",
+                "off",
+                "--user",
+                "tryon",
+                "on",
+                ">s3cret-pw",
+                "~*",
+                "&*",
+                "+@all",
+            ]
+            .map(String::from),
+        );
+        settings
+    });
+    let ca = redis.dir().join("ca.crt").display().to_string();
+    let url = |auth: &str| format!("rediss://{auth}@localhost:{}/0", redis.port);
+    let good = url("tryon:s3cret-pw");
+    let args = [
+        "--redis-url",
+        &good,
+        "--redis-ca-file",
+        &ca,
+        "--engine",
+        "sandbox",
+        "--sandbox-latency-scale",
+        "0.05",
+    ];
+    let all = [Replica::start(0, &args), Replica::start(0, &args)];
+    let http = client();
+    // A mint asks Redis for the mint limit (and fails closed without it).
+    let token = token_on(&http, &all[0].base).await;
+    let id = submit_on(&http, &all[0].base, &token, &job(json!({}))).await;
+    let (done, _) = follow(&http, &token, &id, 10, |_| all[1].base.clone()).await;
+    assert_eq!(
+        done["status"], "completed",
+        "followed on the other replica: {done}"
+    );
+    let health = get_json(&http, &format!("{}/healthz", all[1].base)).await;
+    assert_eq!(health["redis"]["up"], true, "{health}");
+
+    // What a wrong setting looks like: the replica starts, says Redis cannot be
+    // reached, and refuses to mint (fail closed) with the shared-store error.
+    let wrong = url("tryon:not-the-password");
+    for (what, args) in [
+        (
+            "authentication failed",
+            vec!["--redis-url", &wrong, "--redis-ca-file", &ca],
+        ),
+        // The system's roots do not know the test CA: TLS is really checked.
+        ("certificate: UnknownIssuer", vec!["--redis-url", &good]),
+    ] {
+        let replica = Replica::start(0, &args);
+        let (code, answer) = mint_on(&http, &replica.base).await;
+        assert_eq!(code, 503, "{what}: {answer}");
+        assert_eq!(answer["error"]["name"], "SharedStateUnavailable", "{what}");
+        let message = answer["error"]["message"].as_str().unwrap().to_lowercase();
+        assert!(message.contains(&what.to_lowercase()), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn a_redis_with_requirepass_takes_the_password_from_the_url() {
+    let redis = RedisServer::start_with(|_, _| vec!["--requirepass".into(), "pw-only".into()]);
+    let http = client();
+    let with = format!("redis://:pw-only@127.0.0.1:{}/0", redis.port);
+    let replica = Replica::start(0, &["--redis-url", &with]);
+    token_on(&http, &replica.base).await;
+    let without = Replica::start(0, &["--redis-url", &redis.url()]);
+    let (code, answer) = mint_on(&http, &without.base).await;
+    assert_eq!(
+        (code, answer["error"]["name"].as_str()),
+        (503, Some("SharedStateUnavailable")),
+        "{answer}"
+    );
 }

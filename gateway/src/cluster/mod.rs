@@ -10,6 +10,7 @@
 //! that is gone: a command that fails marks Redis down (`/healthz`, `/metrics`), and the
 //! next that succeeds marks it up again.
 
+pub mod connect;
 pub mod fanout;
 pub mod heartbeat;
 pub mod lease;
@@ -48,11 +49,15 @@ pub struct Cluster {
 pub use crate::error::Down;
 
 impl Cluster {
-    /// A store at `url` (`redis://host:port/db`); connects on first use, so a gateway
-    /// starts even while Redis is down.
-    pub fn open(url: &str, metrics: Arc<Metrics>) -> Result<Arc<Cluster>, String> {
-        let client =
-            redis::Client::open(url).map_err(|e| format!("TRYON_REDIS_URL `{url}`: {e}"))?;
+    /// A store at `url` (`redis://` or `rediss://user:password@host:port/db`), with
+    /// `ca_file` trusted for TLS instead of the system's roots when given; connects on
+    /// first use, so a gateway starts even while Redis is down.
+    pub fn open(
+        url: &str,
+        ca_file: Option<&std::path::Path>,
+        metrics: Arc<Metrics>,
+    ) -> Result<Arc<Cluster>, String> {
+        let client = connect::client(url, ca_file)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_millis(500)))
             // One limit for a whole command, reconnect and script reload included:
@@ -61,7 +66,7 @@ impl Cluster {
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(200));
         let link = Link::new(client.clone(), config)
-            .map_err(|e| format!("TRYON_REDIS_URL `{url}`: {e}"))?;
+            .map_err(|e| format!("TRYON_REDIS_URL `{}`: {e}", connect::redacted(url)))?;
         let cluster = Arc::new(Cluster {
             client,
             link,

@@ -37,24 +37,39 @@ pub fn free_port() -> u16 {
 /// A Redis server of the test's own.
 pub struct RedisServer {
     child: Option<Child>,
-    /// Its port on 127.0.0.1.
+    /// Its port on 127.0.0.1 (the TLS port when it speaks TLS).
     pub port: u16,
     dir: PathBuf,
+    /// Settings beyond the plain ones (TLS, passwords, users).
+    extra: Vec<String>,
 }
 
 impl RedisServer {
     /// Starts one and waits until it answers.
     pub fn start() -> Self {
+        Self::start_with(|_, _| vec![])
+    }
+
+    /// Starts one with more settings: `settings(dir, port)` gives them, with the
+    /// server's own directory (for files) and its port.
+    pub fn start_with(settings: impl FnOnce(&std::path::Path, u16) -> Vec<String>) -> Self {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("tryon-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
+        let extra = settings(&dir, port);
         let mut server = RedisServer {
             child: None,
             port,
             dir,
+            extra,
         };
         server.restart();
         server
+    }
+
+    /// Where it keeps its files (certificates included).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     /// `redis://127.0.0.1:PORT/0`.
@@ -85,6 +100,7 @@ impl RedisServer {
             ])
             .arg("--dir")
             .arg(&self.dir)
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -96,6 +112,88 @@ impl RedisServer {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// Settings for a Redis that speaks only TLS on `port`, with a CA of its own made
+/// in `dir` by `openssl` (from apt): `dir/ca.crt` is the CA clients must trust, and
+/// the server's certificate names `localhost` and 127.0.0.1.
+pub fn tls_only(dir: &std::path::Path, port: u16) -> Vec<String> {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl (scripts/setup.sh installs it from apt)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=tryon test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.crt",
+    ]);
+    let file = |name: &str| dir.join(name).display().to_string();
+    vec![
+        "--port".into(),
+        "0".into(),
+        "--tls-port".into(),
+        port.to_string(),
+        "--tls-cert-file".into(),
+        file("server.crt"),
+        "--tls-key-file".into(),
+        file("server.key"),
+        "--tls-ca-cert-file".into(),
+        file("ca.crt"),
+        "--tls-auth-clients".into(),
+        "no".into(),
+    ]
 }
 
 impl Drop for RedisServer {
