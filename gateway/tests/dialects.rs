@@ -98,7 +98,7 @@ async fn tryiton_gets_clothing_with_a_subcategory_and_not_the_fields_it_dropped(
         assert!(done["output"][0].as_str().unwrap().ends_with(".webp"));
         let stats = tryiton.stats();
         let sent = stats.submit_bodies.last().unwrap();
-        assert_eq!(sent.path, "/api/v1/tryon/clothes");
+        assert_eq!(sent.path, "/api/v1/tryon/fashion", "its current SDK's path");
         assert_eq!(sent.field("category"), Some(&json!(wire)));
         assert_eq!(sent.field("subcategory").and_then(Value::as_str), sub);
         for dropped in ["seed", "segmentation_free", "garment_photo_type"] {
@@ -108,10 +108,10 @@ async fn tryiton_gets_clothing_with_a_subcategory_and_not_the_fields_it_dropped(
 }
 
 #[tokio::test]
-async fn tryiton_newer_path_is_a_setting() {
+async fn tryiton_older_path_is_a_setting() {
     let tryiton = fake(FakeConfig::tryiton()).await;
     let gw = gateway_with(&tryiton, "tryiton", None, |c| {
-        c.upstream_submit_path = Some("/api/v1/tryon/fashion".into());
+        c.upstream_submit_path = Some("/api/v1/tryon/clothes".into());
     })
     .await;
     let token = gw.token().await;
@@ -121,7 +121,7 @@ async fn tryiton_newer_path_is_a_setting() {
     );
     assert_eq!(
         tryiton.stats().submit_bodies[0].path,
-        "/api/v1/tryon/fashion"
+        "/api/v1/tryon/clothes"
     );
 }
 

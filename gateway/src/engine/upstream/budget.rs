@@ -320,6 +320,19 @@ impl Budget {
     pub fn waiting(&self) -> usize {
         self.state.lock().unwrap().waiting
     }
+
+    /// When this replica expects its next permit: now when one is free (or there is
+    /// no limit), else when the first resting one comes back. An estimate for a
+    /// `Retry-After`, not a promise (replicas share permits through Redis).
+    pub fn free_in(&self) -> Duration {
+        let Some(limit) = self.limit else {
+            return Duration::ZERO;
+        };
+        if self.permits.available_permits() > 0 {
+            return Duration::ZERO;
+        }
+        self.state.lock().unwrap().next_free_in(limit.per, 0)
+    }
 }
 
 /// One waiting caller, counted until it is served or gone.

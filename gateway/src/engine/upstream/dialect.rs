@@ -127,7 +127,10 @@ impl Dialect {
     /// The submit path (overridable with `TRYON_UPSTREAM_SUBMIT_PATH`).
     pub fn submit_path(self) -> &'static str {
         match self {
-            Dialect::Contract | Dialect::TryItOn => "/api/v1/tryon/clothes",
+            Dialect::Contract => "/api/v1/tryon/clothes",
+            // Its current SDK's path (`tryiton` 2.0.0); `/clothes` still answers and
+            // stays reachable with TRYON_UPSTREAM_SUBMIT_PATH.
+            Dialect::TryItOn => "/api/v1/tryon/fashion",
             Dialect::Fashn(_) => "/v1/run",
         }
     }
@@ -285,13 +288,31 @@ impl Dialect {
         };
         // TryItOn answers `output: []` while running; only a finished job has pictures.
         let output = output.filter(|o| !o.is_empty() || status == JobStatus::Completed);
-        let mut error = error_in(self, body);
-        if error.is_none() && status == JobStatus::Canceled {
-            error = Some(ApiError::new(
-                ErrorName::PipelineError,
-                "The try-on service cancelled the job: please try again.",
-            ));
-        }
+        let error = error_in(self, body);
+        // The contract ends a job `completed` or `failed`: FASHN's other two ends are
+        // failures with a name and a message saying what happened.
+        let provider = self.provider();
+        let (status, error) = match status {
+            JobStatus::Canceled => (
+                JobStatus::Failed,
+                error.or_else(|| {
+                    Some(ApiError::new(
+                        ErrorName::PipelineError,
+                        format!("{provider} cancelled the job before it finished (canceled): please try again."),
+                    ))
+                }),
+            ),
+            JobStatus::TimedOut => (
+                JobStatus::Failed,
+                error.or_else(|| {
+                    Some(ApiError::new(
+                        ErrorName::PipelineError,
+                        format!("{provider} ran out of time on the job (time_out): please try again."),
+                    ))
+                }),
+            ),
+            other => (other, error),
+        };
         Some(EngineStatus {
             status,
             output,
@@ -322,8 +343,44 @@ fn refuse(dialect: Dialect, checks: &[(&'static str, bool)]) -> Result<(), NotCa
 /// provider's own names mapped to the nearest contract name (the original kept in
 /// the message).
 pub fn error_in(dialect: Dialect, body: &Value) -> Option<ApiError> {
+    // FASHN's run answer says what went wrong in a sentence, not a name:
+    // `{"id": null, "error": "…"}` (its SDK types `error` as a string there).
+    if let (Dialect::Fashn(_), Some(Value::String(sentence)), None) =
+        (dialect, body.get("error"), body.get("message"))
+    {
+        if sentence.contains(' ') {
+            return Some(by_meaning(dialect, sentence));
+        }
+    }
     let (name, message) = raw_error(body)?;
     Some(nearest(dialect, name, message))
+}
+
+/// A provider's error given only as a sentence, named by what it says; the sentence is
+/// kept. A refusal of the merchant's account (credits, key) is `UpstreamRejected`:
+/// nothing the shopper can change.
+fn by_meaning(dialect: Dialect, sentence: &str) -> ApiError {
+    let said = sentence.to_lowercase();
+    let says = |words: &[&str]| words.iter().any(|w| said.contains(w));
+    let name = if says(&[
+        "credit",
+        "balance",
+        "billing",
+        "payment",
+        "api key",
+        "unauthori",
+    ]) {
+        ErrorName::UpstreamRejected
+    } else if says(&["moderat", "nsfw", "inappropriate", "explicit"]) {
+        ErrorName::ContentModerationError
+    } else if says(&["pose", "no person", "body", "human"]) {
+        ErrorName::PoseError
+    } else if says(&["image", "url", "download", "decode", "format"]) {
+        ErrorName::ImageLoadError
+    } else {
+        ErrorName::InvalidRequest
+    };
+    ApiError::new(name, format!("{sentence} ({})", dialect.provider()))
 }
 
 /// The name and message of an answer's error, in either shape, as the provider wrote them.
@@ -382,6 +439,85 @@ mod tests {
             "data:image/jpeg;base64,AAAA",
             "https://shop.example/tee.png",
         )
+    }
+
+    #[test]
+    fn fashns_canceled_and_time_out_end_failed_with_a_name_and_why() {
+        let fashn = Dialect::Fashn(FashnModel::V16);
+        for (wire, said) in [("canceled", "cancelled"), ("time_out", "ran out of time")] {
+            let read = fashn
+                .read_status(&json!({"id": "j", "status": wire, "output": null, "error": null}))
+                .unwrap();
+            assert_eq!(read.status, JobStatus::Failed, "{wire}");
+            let error = read.error.expect("a named error");
+            assert_eq!(error.name, ErrorName::PipelineError);
+            assert!(
+                error.message.contains(said) && error.message.contains("FASHN"),
+                "{error:?}"
+            );
+        }
+        // The provider's own error, when it gives one, is kept.
+        let read = fashn
+            .read_status(&json!({"status": "time_out", "error": {"name": "PollingTimeout", "message": "took too long"}}))
+            .unwrap();
+        assert_eq!(read.status, JobStatus::Failed);
+        assert!(read.error.unwrap().message.contains("PollingTimeout"));
+    }
+
+    #[test]
+    fn fashns_run_error_is_a_sentence_named_by_its_meaning() {
+        let fashn = Dialect::Fashn(FashnModel::V16);
+        for (sentence, name) in [
+            (
+                "Insufficient credits to run this model",
+                ErrorName::UpstreamRejected,
+            ),
+            (
+                "Image failed content moderation checks",
+                ErrorName::ContentModerationError,
+            ),
+            (
+                "Could not download image from the provided URL",
+                ErrorName::ImageLoadError,
+            ),
+            (
+                "Unable to detect a person pose in model image",
+                ErrorName::PoseError,
+            ),
+            (
+                "Something unexpected about this request",
+                ErrorName::InvalidRequest,
+            ),
+        ] {
+            let Submitted::Refused(error) =
+                fashn.read_submit(&json!({"id": null, "error": sentence}))
+            else {
+                panic!("{sentence}: not a refusal");
+            };
+            assert_eq!(error.name, name, "{sentence}");
+            assert!(
+                error.message.starts_with(sentence),
+                "the sentence is kept: {error:?}"
+            );
+        }
+        // The flat refusal shape still reads as a name and a message.
+        let flat = error_in(
+            fashn,
+            &json!({"error": "OutOfCredits", "message": "Top up."}),
+        )
+        .unwrap();
+        assert!(flat.message.contains("OutOfCredits"), "{flat:?}");
+        // No error: the id.
+        assert_eq!(
+            fashn.read_submit(&json!({"id": "abc", "error": null})),
+            Submitted::Id("abc".into())
+        );
+    }
+
+    #[test]
+    fn tryitons_submit_path_is_its_current_sdks() {
+        assert_eq!(Dialect::TryItOn.submit_path(), "/api/v1/tryon/fashion");
+        assert_eq!(Dialect::Contract.submit_path(), "/api/v1/tryon/clothes");
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! Fair turns at the provider's submit limit: when submits wait for a permit, they are
-//! served round-robin across client addresses, and within an address across sessions,
-//! instead of in arrival order. A script with many submits waiting takes one turn per
-//! round, like every shopper; an honest shopper who arrives behind it waits for at
-//! most one round. A submit that gave up waiting (answered 429 with a Retry-After)
-//! keeps its place: its session's retry within a minute goes to the front of the
-//! round rather than to the back.
+//! Fair turns at the provider's submit limit: when submits wait for a permit, the next
+//! turn goes to the waiting client address that had the fewest turns in the last
+//! minute (round-robin among equals), and within an address round-robin across
+//! sessions, instead of in arrival order. A script with many submits waiting has had
+//! many turns, so an honest shopper who arrives behind it goes next: its wait is about
+//! one permit interval, however many addresses the script uses. A submit that gave up
+//! waiting (answered 429 with a Retry-After) keeps its place: its session's retry
+//! within a minute goes first among its equals and within its address.
 //!
 //! Only the holder of the turn asks the submit budget for a permit; the next turn is
 //! given when it has one (or gives up), so the budget's own first-come order is the
@@ -19,6 +20,8 @@ use tokio::time::Instant;
 
 /// How long a session that gave up waiting keeps its place for its retry.
 const PLACE_KEPT: Duration = Duration::from_secs(60);
+/// The turns an address had within this long count against its next one.
+const RECENT: Duration = Duration::from_secs(60);
 
 /// Who waits: the shopper's address and session (the server key is one session).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -39,14 +42,18 @@ pub struct FairLine {
 struct Line {
     /// Whether a turn is out.
     busy: bool,
-    /// Addresses with waiting submits, in the order of their next turn.
+    /// Addresses with waiting submits, in round-robin order (among equals).
     addresses: VecDeque<String>,
+    /// When each address had its turns within [`RECENT`].
+    recent: HashMap<String, VecDeque<Instant>>,
     /// Per address: its sessions in turn order, and each session's waiters.
     queues: HashMap<String, AddressQueue>,
     /// Sessions that gave up waiting, and until when their place is kept.
     kept: HashMap<String, Instant>,
     /// Submits waiting now.
     waiting: usize,
+    /// Pacing (GCRA): the theoretical time of the next turn.
+    paced_until: Option<Instant>,
     next_id: u64,
 }
 
@@ -59,6 +66,40 @@ struct AddressQueue {
 /// The right to ask the submit budget now; the next turn is given when it is dropped.
 pub struct Turn {
     state: Arc<Mutex<Line>>,
+}
+
+impl Turn {
+    /// Waits for this turn's slot: `burst` turns may go at once, then one per
+    /// `interval` (the provider's limit spread over its window; GCRA). Without it,
+    /// whoever has most submits waiting takes every permit of a window the moment
+    /// they come back, and a shopper who arrives a moment later waits a whole window;
+    /// paced, the next permit is an interval away, and the line gives it to the
+    /// address that had the fewest turns. A quiet shop never waits: a burst of
+    /// shoppers up to `burst` is served at once.
+    ///
+    /// A slot later than `deadline` is not taken: `Err` carries how long until it.
+    pub async fn paced(
+        &self,
+        interval: Duration,
+        burst: u32,
+        deadline: Instant,
+    ) -> Result<(), Duration> {
+        let go_at = {
+            let mut line = self.state.lock().unwrap();
+            let now = Instant::now();
+            let due = line.paced_until.map_or(now, |t| t.max(now));
+            let go_at = due
+                .checked_sub(interval * burst.saturating_sub(1))
+                .map_or(now, |t| t.max(now));
+            if go_at > deadline {
+                return Err(go_at - now);
+            }
+            line.paced_until = Some(due + interval);
+            go_at
+        };
+        tokio::time::sleep_until(go_at).await;
+        Ok(())
+    }
 }
 
 impl Drop for Turn {
@@ -77,6 +118,7 @@ impl FairLine {
             if !line.busy && line.waiting == 0 {
                 line.busy = true;
                 line.kept.remove(&place.session);
+                line.had_turn(&place.address, now);
                 return Some(Turn {
                     state: self.state.clone(),
                 });
@@ -112,6 +154,19 @@ impl FairLine {
     /// Submits waiting for their turn now.
     pub fn waiting(&self) -> usize {
         self.state.lock().unwrap().waiting
+    }
+
+    /// How many waiting addresses would go before `place`'s if it came back now: those
+    /// with fewer turns in the last minute (a retry that kept its place goes first
+    /// among its equals). What a busy answer's Retry-After is made from.
+    pub fn ahead_of(&self, place: &Place) -> usize {
+        let mut line = self.state.lock().unwrap();
+        line.forget_old_turns(Instant::now());
+        let mine = line.turns(&place.address);
+        line.addresses
+            .iter()
+            .filter(|a| **a != place.address && line.turns(a) < mine)
+            .count()
     }
 }
 
@@ -161,11 +216,37 @@ impl Line {
         }
         waiters.push_back((id, sender));
         if first {
+            // First among its equals; fewer turns still go first (a script's retry
+            // does not jump the shoppers who have had none).
             self.addresses.retain(|a| *a != place.address);
             self.addresses.push_front(place.address.clone());
         } else if !known_address {
             self.addresses.push_back(place.address.clone());
         }
+    }
+
+    /// Turns `address` had within [`RECENT`].
+    fn turns(&self, address: &str) -> usize {
+        self.recent.get(address).map_or(0, VecDeque::len)
+    }
+
+    fn had_turn(&mut self, address: &str, now: Instant) {
+        self.recent
+            .entry(address.to_owned())
+            .or_default()
+            .push_back(now);
+    }
+
+    fn forget_old_turns(&mut self, now: Instant) {
+        self.recent.retain(|_, turns| {
+            while turns
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= RECENT)
+            {
+                turns.pop_front();
+            }
+            !turns.is_empty()
+        });
     }
 
     /// Takes a waiter that left before its turn out of the line.
@@ -191,7 +272,16 @@ impl Line {
 
     /// The next waiter in the round, if any.
     fn next_waiter(&mut self) -> Option<oneshot::Sender<()>> {
-        let address = self.addresses.pop_front()?;
+        let now = Instant::now();
+        self.forget_old_turns(now);
+        // The fewest turns lately; the first in round order among equals.
+        let (index, _) = self
+            .addresses
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, a)| (self.turns(a), *i))?;
+        let address = self.addresses.remove(index)?;
+        self.had_turn(&address, now);
         let queue = self
             .queues
             .get_mut(&address)
@@ -279,6 +369,86 @@ mod tests {
         let served = order(line.clone(), places).await;
         assert_eq!(served, ["s0", "h6", "o7", "s1", "s2", "s3", "s4", "s5"]);
         assert_eq!(line.waiting(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_newcomer_goes_before_addresses_that_had_turns_lately() {
+        let line = Arc::new(FairLine::default());
+        let served = Arc::new(Mutex::new(Vec::new()));
+        let held = line.turn(&place("x", "x"), far()).await.unwrap();
+        let take_turn = |p: Place, name: String| {
+            let (line, served) = (line.clone(), served.clone());
+            tokio::spawn(async move {
+                let turn = line.turn(&p, far()).await.unwrap();
+                served.lock().unwrap().push(name);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                drop(turn);
+            })
+        };
+        // Ten script addresses with three submits each, served for ten turns…
+        let mut tasks = vec![];
+        for n in 0..30 {
+            tasks.push(take_turn(
+                place(&format!("script{}", n % 10), "s"),
+                format!("s{n}"),
+            ));
+            tokio::task::yield_now().await;
+        }
+        drop(held);
+        tokio::time::sleep(Duration::from_millis(105)).await;
+        assert_eq!(line.ahead_of(&place("home", "h")), 0);
+        // …then a shopper: round-robin would put it behind a turn of each script
+        // address (ten); it has had none lately, so it goes next.
+        tasks.push(take_turn(place("home", "h"), "h".into()));
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let served = served.lock().unwrap().clone();
+        let before = served.iter().position(|s| s == "h").unwrap();
+        assert!(before <= 12, "{before} went first: {served:?}");
+        assert_eq!(line.state.lock().unwrap().turns("script0"), 3);
+        // A minute on, old turns no longer count.
+        tokio::time::advance(RECENT).await;
+        let mut state = line.state.lock().unwrap();
+        state.forget_old_turns(Instant::now());
+        assert_eq!(state.turns("script0"), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_turns_goes_at_once_and_the_rest_are_paced() {
+        let line = FairLine::default();
+        let interval = Duration::from_millis(100);
+        let start = Instant::now();
+        let mut at = vec![];
+        for n in 0..6 {
+            let turn = line
+                .turn(&place(&format!("a{n}"), "s"), far())
+                .await
+                .unwrap();
+            turn.paced(interval, 3, far()).await.unwrap();
+            at.push(Instant::now().duration_since(start));
+        }
+        assert_eq!(
+            at,
+            [0, 0, 0, 100, 200, 300].map(Duration::from_millis),
+            "three at once, then one per interval"
+        );
+        // Quiet for a while: the burst is whole again.
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let again = Instant::now();
+        for n in 0..3 {
+            let turn = line
+                .turn(&place(&format!("b{n}"), "s"), far())
+                .await
+                .unwrap();
+            turn.paced(interval, 3, far()).await.unwrap();
+        }
+        assert_eq!(Instant::now(), again);
+        // A slot beyond the caller's patience is not taken, and says when it is.
+        let turn = line.turn(&place("c", "s"), far()).await.unwrap();
+        let soon = Instant::now() + Duration::from_millis(50);
+        assert_eq!(turn.paced(interval, 3, soon).await, Err(interval));
+        assert_eq!(Instant::now(), again, "no wait for a slot it cannot use");
     }
 
     #[tokio::test(start_paused = true)]

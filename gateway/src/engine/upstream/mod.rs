@@ -40,6 +40,9 @@ const BACKOFF: Backoff = Backoff {
     max_seconds: 4.0,
     max_retry_after_seconds: 10.0,
 };
+/// Under fair turns, a burst of this share of the submit limit (at least two) goes at
+/// once; the rest is paced over the window (see `fair::Turn::paced`).
+const BURST_SHARE: u32 = 2;
 /// A provider's 429 without `Retry-After` pauses its endpoint this long.
 const PAUSE_WITHOUT_RETRY_AFTER: Duration = Duration::from_secs(1);
 /// The longest pause a provider's `Retry-After` gets.
@@ -277,11 +280,7 @@ impl Upstream {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs_f64();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| tryon_protocol::retry_after(v, now));
+        let retry_after = provider_retry_after(response.headers(), now);
         // FASHN says what a finished job cost on its terminal status answer.
         let credits = response
             .headers()
@@ -330,12 +329,25 @@ impl Upstream {
                 Some(limit) => {
                     let until = tokio::time::Instant::now() + patience;
                     match self.line.turn(place, until).await {
-                        Some(turn) => Some(turn),
+                        Some(turn) => {
+                            let interval = limit.per / limit.requests.max(1);
+                            let burst = limit.requests.div_ceil(BURST_SHARE).max(2);
+                            if let Err(slot) = turn.paced(interval, burst, until).await {
+                                self.metrics.upstream_call("submit", "budget");
+                                // Its slot, or the next permit if that comes later.
+                                let wait = slot.max(self.submits.free_in());
+                                let waiting = self.line.waiting() + self.submits.waiting();
+                                return Err(busy(wait, waiting));
+                            }
+                            Some(turn)
+                        }
                         None => {
                             self.metrics.upstream_call("submit", "budget");
-                            let ahead = self.line.waiting() + self.submits.waiting();
+                            // Its place: after the addresses with fewer turns lately.
+                            let ahead = self.line.ahead_of(place);
                             let wait = (limit.per / limit.requests.max(1)) * (ahead as u32 + 1);
-                            return Err(busy(wait.min(limit.per), ahead));
+                            let waiting = self.line.waiting() + self.submits.waiting();
+                            return Err(busy(wait.min(limit.per), waiting));
                         }
                     }
                 }
@@ -409,7 +421,12 @@ impl Upstream {
                 Ok(id)
             }
             Submitted::Refused(error) => Err(GatewayError {
-                status: StatusCode::BAD_REQUEST,
+                // The merchant's account was refused, not the shopper's request.
+                status: if error.name == ErrorName::UpstreamRejected {
+                    StatusCode::BAD_GATEWAY
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
                 error,
                 retry_after: None,
             }),
@@ -578,6 +595,26 @@ impl Upstream {
 
 /// FASHN and TryItOn answer 429 for an empty account too: no wait will help, and only
 /// the merchant can.
+/// The wait a provider asks for, in seconds: `retry-after-ms` (milliseconds, as the
+/// providers' generated SDKs read first), else `Retry-After` as seconds with decimals
+/// allowed, or as an HTTP date. (The widget's parser reads whole seconds only, to stay
+/// small; the gateway reads what providers send.)
+fn provider_retry_after(headers: &reqwest::header::HeaderMap, now: f64) -> Option<f64> {
+    let number = |name: &str| -> Option<f64> {
+        let text = headers.get(name)?.to_str().ok()?.trim();
+        text.parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+    };
+    if let Some(ms) = number("retry-after-ms") {
+        return Some(ms / 1000.0);
+    }
+    number("retry-after").or_else(|| {
+        let text = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+        tryon_protocol::retry_after(text, now)
+    })
+}
+
 fn out_of_credits(error: Option<&ApiError>) -> bool {
     error.is_some_and(|e| e.message.contains("OutOfCredits"))
 }
@@ -637,4 +674,38 @@ fn urlencode(id: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_providers_wait_is_read_in_milliseconds_decimals_or_a_date() {
+        use reqwest::header::{HeaderMap, HeaderValue};
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, HeaderValue::from_static(value));
+            }
+            map
+        };
+        let now = 1_000_000.0;
+        let read =
+            |pairs: &[(&'static str, &'static str)]| provider_retry_after(&headers(pairs), now);
+        assert_eq!(read(&[("retry-after-ms", "1500")]), Some(1.5));
+        assert_eq!(
+            read(&[("retry-after-ms", "250"), ("retry-after", "9")]),
+            Some(0.25)
+        );
+        assert_eq!(read(&[("retry-after", "2.75")]), Some(2.75));
+        assert_eq!(read(&[("retry-after", "3")]), Some(3.0));
+        assert_eq!(
+            read(&[("retry-after", "Mon, 12 Jan 1970 13:46:50 GMT")]),
+            Some(10.0)
+        );
+        assert_eq!(read(&[("retry-after-ms", "soon")]), None);
+        assert_eq!(read(&[("retry-after", "-1")]), None);
+        assert_eq!(read(&[]), None);
+    }
 }
