@@ -22,13 +22,17 @@
 //! - Limits per key: `/v1/run` 50 requests per 60 s, `/v1/status` 50 per 10 s.
 //! - Webhooks: on a terminal state, a POST of the status envelope to `webhook_url`;
 //!   non-2xx deliveries retried up to 5 times over about 5 minutes; not signed.
-//! - No cancel endpoint (so `canceled`, which the SDK knows, never happens here).
+//! - Statuses also `canceled` and `time_out` (the SDK's list, issue #20), with
+//!   `error: null`; no cancel endpoint, so here only by marker (`end-…`).
+//! - The run answer's `error` is `null` or a sentence (the SDK types it a string),
+//!   `{"id": null, "error": "…"}`; here by marker (`runerror-…`).
 //! - The terminal status answer carries `x-fashn-credits-used` (the SDK's
 //!   `predictions.subscribe()` reads the job's cost there; issue #19, #20); FASHN
 //!   charges per output image and "no charge for failures".
 //!
 //! Our assumptions where the facts are silent:
-//! - No `Retry-After` on 429 unless [`crate::FakeConfig::retry_after`] is set.
+//! - No `Retry-After` on 429 unless [`crate::FakeConfig::retry_after`] is set; then in
+//!   seconds with decimals (the SDK reads decimals).
 //! - The limits are sliding windows over answered requests (see `limits`); 401s do not
 //!   count (there is no key to count them against).
 //! - The retry schedule is 10, 30, 60, 90, 110 s after the first failed delivery
@@ -52,7 +56,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
@@ -77,6 +81,9 @@ async fn run(
     body: Bytes,
 ) -> Response {
     let webhook_url = query.get("webhook_url").cloned();
+    if let Some(sentence) = run_error(&body) {
+        return axum::Json(json!({"id": null, "error": sentence})).into_response();
+    }
     let (job_seconds, max_job_seconds) = (fake.config.job_seconds, fake.config.max_job_seconds);
     fake.submit(
         RUN,
@@ -97,6 +104,17 @@ async fn run(
         },
         |id| json!({"id": id, "error": null}),
     )
+}
+
+/// The sentence a `runerror-` marker on the garment asks the run to answer with.
+fn run_error(body: &[u8]) -> Option<String> {
+    let body: Value = serde_json::from_slice(body).ok()?;
+    let inputs = body.get("inputs")?;
+    let garment = inputs
+        .get("garment_image")
+        .or_else(|| inputs.get("product_image"))?
+        .as_str()?;
+    crate::markers::Markers::of(garment).run_error
 }
 
 fn read_v16(inputs: &Value, seconds: f64) -> Result<JobRequest, String> {
@@ -174,7 +192,7 @@ async fn status(
     // What the finished job cost, on its terminal status answer; failures are free.
     let cost = fake.view(&id).and_then(|job| match job.phase {
         Phase::Completed => Some(job.outputs.len()),
-        Phase::Failed => Some(0),
+        Phase::Failed | Phase::Canceled | Phase::TimedOut => Some(0),
         _ => None,
     });
     if let (Some(credits), true) = (cost, answer.status().is_success()) {
@@ -193,6 +211,8 @@ pub(crate) fn envelope(job: &JobView) -> Value {
         Phase::Processing => "processing",
         Phase::Completed => "completed",
         Phase::Failed => "failed",
+        Phase::Canceled => "canceled",
+        Phase::TimedOut => "time_out",
     };
     let output = match job.phase {
         Phase::Completed => json!(job.outputs),

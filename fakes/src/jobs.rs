@@ -13,12 +13,19 @@ pub(crate) enum Phase {
     Processing,
     Completed,
     Failed,
+    /// FASHN's `canceled` (its SDK knows it; by marker here).
+    Canceled,
+    /// FASHN's `time_out`.
+    TimedOut,
 }
 
 impl Phase {
-    /// Completed or failed: nothing will change any more.
+    /// Completed, failed, canceled or timed out: nothing will change any more.
     pub(crate) fn is_terminal(self) -> bool {
-        matches!(self, Phase::Completed | Phase::Failed)
+        matches!(
+            self,
+            Phase::Completed | Phase::Failed | Phase::Canceled | Phase::TimedOut
+        )
     }
 }
 
@@ -31,6 +38,8 @@ pub(crate) struct Job {
     pub length: Duration,
     /// The error name it fails with, if it fails.
     pub failure: Option<String>,
+    /// Ends canceled or timed out instead (FASHN), with no error.
+    pub ending: Option<Phase>,
     /// What `output` holds once completed (URLs or data URLs).
     pub outputs: Vec<String>,
     /// Status errors still to give before the truth: (status, how many).
@@ -50,6 +59,9 @@ impl Job {
     pub(crate) fn phase(&self, now: Instant) -> Phase {
         let elapsed = now.saturating_duration_since(self.created);
         if elapsed >= self.length {
+            if let Some(ending) = self.ending {
+                return ending;
+            }
             return if self.failure.is_some() {
                 Phase::Failed
             } else {
@@ -84,6 +96,7 @@ mod tests {
             created: Instant::now(),
             length: Duration::from_secs(seconds),
             failure: failure.map(str::to_owned),
+            ending: None,
             outputs: vec![],
             status_errors: None,
             webhook_url: None,

@@ -11,6 +11,8 @@
 //! | `status<Code>-<N>` | the job's first N status reads answer `<Code>` (500–599), later ones the truth |
 //! | `seconds-<S>` | the job takes S seconds (before the time scale) instead of the default |
 //! | `nowebhook` | no webhook is ever delivered for the job (the callback that never comes) |
+//! | `end-canceled`, `end-timeout` | the job ends `canceled` or `time_out` with no error (FASHN's other ends; TryItOn says `failed`) |
+//! | `runerror-<Words-Of-It>` | FASHN: the run is answered 200 `{"id": null, "error": "Words of it"}`, the sentence its SDK types `error` as |
 
 use axum::http::StatusCode;
 
@@ -27,6 +29,10 @@ pub(crate) struct Markers {
     pub seconds: Option<f64>,
     /// Never deliver a webhook.
     pub no_webhook: bool,
+    /// End canceled or timed out.
+    pub ending: Option<crate::jobs::Phase>,
+    /// FASHN: answer the run with this sentence as its error.
+    pub run_error: Option<String>,
 }
 
 impl Markers {
@@ -48,6 +54,12 @@ impl Markers {
                 markers.seconds = seconds.parse().ok().filter(|s: &f64| *s >= 0.0);
             } else if part == "nowebhook" {
                 markers.no_webhook = true;
+            } else if part == "end-canceled" {
+                markers.ending = Some(crate::jobs::Phase::Canceled);
+            } else if part == "end-timeout" {
+                markers.ending = Some(crate::jobs::Phase::TimedOut);
+            } else if let Some(words) = part.strip_prefix("runerror-").filter(|w| !w.is_empty()) {
+                markers.run_error = Some(words.replace('-', " "));
             } else if let Some(rest) = part.strip_prefix("status") {
                 let parsed = rest.split_once('-').and_then(|(code, n)| {
                     let code = StatusCode::from_u16(code.parse().ok()?).ok()?;
@@ -110,6 +122,13 @@ mod tests {
                 .reject
                 .as_deref(),
             Some("OutOfCredits")
+        );
+        let m = Markers::of("http://x/tee_end-timeout_runerror-Insufficient-credits.png");
+        assert_eq!(m.ending, Some(crate::jobs::Phase::TimedOut));
+        assert_eq!(m.run_error.as_deref(), Some("Insufficient credits"));
+        assert_eq!(
+            Markers::of("http://x/end-canceled.png").ending,
+            Some(crate::jobs::Phase::Canceled)
         );
         // Not a 5xx: ignored rather than turned into a success answered as an error.
         assert_eq!(Markers::of("http://x/status404-2.png").status_errors, None);

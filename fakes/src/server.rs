@@ -120,10 +120,11 @@ impl Fake {
         }
         let body = Json(json!({"error": name, "message": message}));
         match retry_after {
-            // Whole seconds, rounded up: a client that waits this long is admitted.
+            // Seconds with decimals, as the providers' SDKs read them (issue #20),
+            // rounded up to the millisecond: a client that waits this long is admitted.
             Some(wait) => {
-                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                let seconds = seconds.max(1).to_string();
+                let ms = wait.as_nanos().div_ceil(1_000_000).max(1);
+                let seconds = format!("{}.{:03}", ms / 1000, ms % 1000);
                 (status, [(header::RETRY_AFTER, seconds)], body).into_response()
             }
             None => (status, body).into_response(),
@@ -297,6 +298,7 @@ impl Fake {
                     created: now,
                     length,
                     failure: markers.fail.clone(),
+                    ending: markers.ending,
                     outputs,
                     status_errors: markers.status_errors,
                     webhook_url: webhook_url.clone().filter(|_| !markers.no_webhook),

@@ -5,7 +5,8 @@
 //!   newest SDK moved clothing (both served), answered `{"ok": true, "jobId": "…"}`.
 //! - Body: `model_image`, `garment_image`, `category`
 //!   (`auto|clothing|eyewear|footwear|headwear|jewelry|accessories|others`),
-//!   `subcategory` (`tops|bottoms|dresses`, for clothing), `mode`, `num_samples`,
+//!   `subcategory` (required for clothing, jewelry and accessories, issue #20;
+//!   `tops|bottoms|dresses` for clothing), `mode`, `num_samples`,
 //!   `output_format`, `moderation_level`. Its current SDK dropped `seed`,
 //!   `segmentation_free` and `garment_photo_type`: they are accepted, ignored and
 //!   recorded, so a test can assert the gateway does not send them.
@@ -19,8 +20,9 @@
 //!   windows per key, 429 `RateLimitExceeded`, `Retry-After` only if asked for).
 //! - Bearer auth as FASHN's; its refusals are 401 `Unauthorized`, 400 `BadRequest` and
 //!   404 `NotFound`.
-//! - `subcategory` is optional; given with a category other than `clothing`, or with a
-//!   value outside the three, it is a 400 (strict, so a sloppy mapping shows).
+//! - `subcategory` given with another category, or for clothing with a value outside
+//!   the three, is a 400 (strict, so a sloppy mapping shows); for jewelry and
+//!   accessories any non-empty value (their vocabularies are not published).
 //! - The values of `mode` (`performance|balanced|quality`), `num_samples` (1–4),
 //!   `output_format` (`png|jpeg`) and `moderation_level`
 //!   (`conservative|permissive|none`) are the contract's; outputs are `.webp` whatever
@@ -88,11 +90,26 @@ fn read(body: &Value, seconds: f64) -> Result<JobRequest, String> {
     image_field(body, "model_image")?;
     let garment = image_field(body, "garment_image")?;
     let category = one_of(body, "category", &CATEGORIES, "auto")?;
-    one_of(body, "subcategory", &["tops", "bottoms", "dresses"], "")?;
-    if !matches!(body.get("subcategory"), None | Some(Value::Null)) && category != "clothing" {
-        return Err(format!(
-            "subcategory is for category clothing, not {category}."
-        ));
+    // Its SDK: clothing, jewelry and accessories require a subcategory.
+    let subcategory = body.get("subcategory").filter(|v| !v.is_null());
+    match (category, subcategory) {
+        ("clothing" | "jewelry" | "accessories", None) => {
+            return Err(format!("subcategory is required for category {category}."));
+        }
+        ("clothing", Some(_)) => {
+            one_of(body, "subcategory", &["tops", "bottoms", "dresses"], "")?;
+        }
+        ("jewelry" | "accessories", Some(sub)) => {
+            if !sub.as_str().is_some_and(|s| !s.is_empty()) {
+                return Err("subcategory must be a non-empty string.".into());
+            }
+        }
+        (_, Some(_)) => {
+            return Err(format!(
+                "subcategory is for clothing, jewelry and accessories, not {category}."
+            ));
+        }
+        (_, None) => {}
     }
     one_of(
         body,
@@ -126,7 +143,7 @@ async fn status(
         let status = match job.phase {
             Phase::Starting | Phase::InQueue | Phase::Processing => "processing",
             Phase::Completed => "completed",
-            Phase::Failed => "failed",
+            Phase::Failed | Phase::Canceled | Phase::TimedOut => "failed",
         };
         let error = match &job.error {
             Some((name, message)) => json!({"name": name, "message": message}),
@@ -134,4 +151,33 @@ async fn status(
         };
         json!({"ok": true, "status": status, "output": job.outputs, "error": error})
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subcategory_is_required_where_its_sdk_requires_it() {
+        let body = |category: &str, sub: Option<&str>| {
+            let mut b = json!({
+                "model_image": "https://shop.test/person.jpg",
+                "garment_image": "https://shop.test/tee.png",
+                "category": category,
+            });
+            if let Some(sub) = sub {
+                b["subcategory"] = json!(sub);
+            }
+            b
+        };
+        for category in ["clothing", "jewelry", "accessories"] {
+            let refused = read(&body(category, None), 1.0).err().unwrap();
+            assert!(refused.contains("required"), "{category}: {refused}");
+        }
+        assert!(read(&body("clothing", Some("tops")), 1.0).is_ok());
+        assert!(read(&body("clothing", Some("rings")), 1.0).is_err());
+        assert!(read(&body("jewelry", Some("rings")), 1.0).is_ok());
+        assert!(read(&body("auto", None), 1.0).is_ok());
+        assert!(read(&body("eyewear", Some("tops")), 1.0).is_err());
+    }
 }

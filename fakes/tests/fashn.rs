@@ -415,10 +415,11 @@ async fn the_submit_limit_is_per_key_and_can_send_retry_after() {
     let refused = run(&fake, &body).await;
     assert_eq!(refused.status, 429);
     assert_eq!(refused.body["error"], "RateLimitExceeded");
-    assert_eq!(
-        refused.headers["retry-after"], "1",
-        "whole seconds, rounded up"
-    );
+    // Seconds with decimals (the SDK reads them), to the millisecond, rounded up.
+    let text = refused.headers["retry-after"].to_str().unwrap();
+    let retry: f64 = text.parse().unwrap();
+    let decimals = text.split('.').nth(1).unwrap().len();
+    assert!((0.9..=1.0).contains(&retry) && decimals == 3, "{retry}");
     let url = format!("{}/v1/run", fake.url());
     assert_eq!(
         post(&url, Some("Bearer second-key"), &body).await.status,

@@ -164,6 +164,59 @@ async fn provider_error_names_reach_the_shopper_as_the_nearest_contract_name() {
 }
 
 #[tokio::test]
+async fn fashns_other_ends_and_run_error_sentences_reach_the_shopper_named() {
+    let fashn = fake(FakeConfig::fashn()).await;
+    let gw = gateway(&fashn, "fashn", None).await;
+    let token = gw.token().await;
+    // `canceled` and `time_out` come with `error: null`: the shopper still reads a
+    // failure with a name and what happened, not a job stuck or "failed" with nothing.
+    for (marker, said) in [("end-canceled", "canceled"), ("end-timeout", "time_out")] {
+        let done = gw
+            .run(&token, &job(&format!("tee_{marker}"), json!({})))
+            .await;
+        assert_eq!(done["status"], "failed", "{marker}: {done}");
+        assert_eq!(done["error"]["name"], "PipelineError", "{done}");
+        let message = done["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(said) && message.contains("try again"),
+            "{message}"
+        );
+    }
+    // A run answered with a sentence and no job: named by its meaning, sentence kept.
+    for (marker, code, name) in [
+        (
+            "runerror-Insufficient-credits-for-this-run",
+            502,
+            "UpstreamRejected",
+        ),
+        (
+            "runerror-Could-not-download-the-garment-image",
+            400,
+            "ImageLoadError",
+        ),
+    ] {
+        let before = fashn.stats().jobs;
+        let (status, answer) = gw
+            .submit(&token, &job(&format!("tee_{marker}"), json!({})))
+            .await;
+        assert_eq!(
+            (status, answer["error"]["name"].as_str()),
+            (code, Some(name)),
+            "{answer}"
+        );
+        let sentence = marker.trim_start_matches("runerror-").replace('-', " ");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(&sentence),
+            "{answer}"
+        );
+        assert_eq!(fashn.stats().jobs, before, "no job was made");
+    }
+}
+
+#[tokio::test]
 async fn refusals_before_a_job_id_say_who_must_act() {
     let fashn = fake(FakeConfig::fashn()).await;
     let gw = gateway(&fashn, "fashn", None).await;

@@ -156,17 +156,25 @@ impl FairLine {
         self.state.lock().unwrap().waiting
     }
 
-    /// How many waiting addresses would go before `place`'s if it came back now: those
-    /// with fewer turns in the last minute (a retry that kept its place goes first
-    /// among its equals). What a busy answer's Retry-After is made from.
+    /// How many turns would go before `place`'s if it came back now: the waiting
+    /// addresses with fewer turns in the last minute (a retry that kept its place goes
+    /// first among its equals), and the other sessions waiting behind its own
+    /// address. What a busy answer's Retry-After is made from.
     pub fn ahead_of(&self, place: &Place) -> usize {
         let mut line = self.state.lock().unwrap();
         line.forget_old_turns(Instant::now());
         let mine = line.turns(&place.address);
-        line.addresses
+        let fewer = line
+            .addresses
             .iter()
             .filter(|a| **a != place.address && line.turns(a) < mine)
-            .count()
+            .count();
+        // Behind one address (an office, a carrier's shared address, a crowd on one
+        // proxy) its other sessions take turns before this one comes round again.
+        let neighbours = line.queues.get(&place.address).map_or(0, |q| {
+            q.sessions.iter().filter(|s| **s != place.session).count()
+        });
+        fewer + neighbours
     }
 }
 
@@ -397,6 +405,11 @@ mod tests {
         drop(held);
         tokio::time::sleep(Duration::from_millis(105)).await;
         assert_eq!(line.ahead_of(&place("home", "h")), 0);
+        assert_eq!(
+            line.ahead_of(&place("script3", "other")),
+            1,
+            "behind its address's waiting session"
+        );
         // …then a shopper: round-robin would put it behind a turn of each script
         // address (ten); it has had none lately, so it goes next.
         tasks.push(take_turn(place("home", "h"), "h".into()));

@@ -43,6 +43,8 @@ const BACKOFF: Backoff = Backoff {
 /// Under fair turns, a burst of this share of the submit limit (at least two) goes at
 /// once; the rest is paced over the window (see `fair::Turn::paced`).
 const BURST_SHARE: u32 = 2;
+/// Paced turns go at this fraction of the limit's interval.
+const PACE: f64 = 0.8;
 /// A provider's 429 without `Retry-After` pauses its endpoint this long.
 const PAUSE_WITHOUT_RETRY_AFTER: Duration = Duration::from_secs(1);
 /// The longest pause a provider's `Retry-After` gets.
@@ -330,7 +332,9 @@ impl Upstream {
                     let until = tokio::time::Instant::now() + patience;
                     match self.line.turn(place, until).await {
                         Some(turn) => {
-                            let interval = limit.per / limit.requests.max(1);
+                            // A little faster than the limit: the budget still holds
+                            // it, and pacing never idles a permit that is back.
+                            let interval = limit.per.mul_f64(PACE) / limit.requests.max(1);
                             let burst = limit.requests.div_ceil(BURST_SHARE).max(2);
                             if let Err(slot) = turn.paced(interval, burst, until).await {
                                 self.metrics.upstream_call("submit", "budget");
