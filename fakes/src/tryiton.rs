@@ -100,7 +100,7 @@ fn read(body: &Value, seconds: f64) -> Result<JobRequest, String> {
             one_of(body, "subcategory", &["tops", "bottoms", "dresses"], "")?;
         }
         ("jewelry" | "accessories", Some(sub)) => {
-            if !sub.as_str().is_some_and(|s| !s.is_empty()) {
+            if sub.as_str().is_none_or(str::is_empty) {
                 return Err("subcategory must be a non-empty string.".into());
             }
         }

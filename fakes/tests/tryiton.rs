@@ -137,12 +137,17 @@ async fn refusals_before_a_job() {
         assert_eq!(refused.status, 400, "{case}");
         assert_eq!(refused.body["error"], "BadRequest");
     }
-    // Without the subcategory, eyewear is fine; so is clothing without one.
+    // Without the subcategory, eyewear is fine; clothing is not (its SDK requires one).
     eyewear.as_object_mut().unwrap().remove("subcategory");
     submit(&fake, &eyewear).await;
     let mut plain = good.clone();
     plain.as_object_mut().unwrap().remove("subcategory");
-    submit(&fake, &plain).await;
+    let refused = submit_to(&fake, "/api/v1/tryon/fashion", &plain).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("required"));
 
     let missing = get(&status_url(&fake, "nope"), Some(&bearer())).await;
     assert_eq!(missing.status, 404);
