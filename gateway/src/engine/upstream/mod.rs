@@ -330,6 +330,15 @@ impl Upstream {
             let turn = match self.submits.limit().filter(|_| self.fair_turns) {
                 Some(limit) => {
                     let until = tokio::time::Instant::now() + patience;
+                    // When to come back: its place (after the addresses with fewer
+                    // turns lately and its own address's other sessions), or `soonest`.
+                    let busy_now = |soonest: Duration| {
+                        self.metrics.upstream_call("submit", "budget");
+                        let ahead = self.line.ahead_of(place) as u32 + 1;
+                        let wait = ((limit.per / limit.requests.max(1)) * ahead).min(limit.per);
+                        let waiting = self.line.waiting() + self.submits.waiting();
+                        busy(wait.max(soonest), waiting)
+                    };
                     match self.line.turn(place, until).await {
                         Some(turn) => {
                             // A little faster than the limit: the budget still holds
@@ -337,22 +346,12 @@ impl Upstream {
                             let interval = limit.per.mul_f64(PACE) / limit.requests.max(1);
                             let burst = limit.requests.div_ceil(BURST_SHARE).max(2);
                             if let Err(slot) = turn.paced(interval, burst, until).await {
-                                self.metrics.upstream_call("submit", "budget");
-                                // Its slot, or the next permit if that comes later.
-                                let wait = slot.max(self.submits.free_in());
-                                let waiting = self.line.waiting() + self.submits.waiting();
-                                return Err(busy(wait, waiting));
+                                // Not before its slot nor the next permit.
+                                return Err(busy_now(slot.max(self.submits.free_in())));
                             }
                             Some(turn)
                         }
-                        None => {
-                            self.metrics.upstream_call("submit", "budget");
-                            // Its place: after the addresses with fewer turns lately.
-                            let ahead = self.line.ahead_of(place);
-                            let wait = (limit.per / limit.requests.max(1)) * (ahead as u32 + 1);
-                            let waiting = self.line.waiting() + self.submits.waiting();
-                            return Err(busy(wait.min(limit.per), waiting));
-                        }
+                        None => return Err(busy_now(Duration::ZERO)),
                     }
                 }
                 None => None,
