@@ -115,14 +115,13 @@ fn panic_answer(panic: Box<dyn Any + Send + 'static>) -> Response {
 pub struct Down(pub String);
 
 impl From<Down> for GatewayError {
-    fn from(down: Down) -> Self {
+    /// The reason (a password refused, a certificate not trusted…) is the operator's:
+    /// it is in the log, not in an answer a browser reads.
+    fn from(_: Down) -> Self {
         GatewayError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorName::SharedStateUnavailable,
-            format!(
-                "The gateway's shared store (Redis) cannot be reached ({}): retry in a moment.",
-                down.0
-            ),
+            "The gateway's shared store (Redis) cannot be reached: retry in a moment.",
         )
         .with_retry_after(2)
     }

@@ -92,12 +92,18 @@ impl Cluster {
         format!("{}{name}", self.prefix)
     }
 
-    fn saw(&self, up: bool, what: &'static str) {
+    /// Notes whether Redis answered; the reason it did not goes to the log (and only
+    /// there: answers to browsers do not describe the merchant's infrastructure).
+    fn saw(&self, up: bool, what: &'static str, reason: &str) {
         if self.up.swap(up, Ordering::Relaxed) != up {
             if up {
                 tracing::info!("Redis is reachable again");
             } else {
-                tracing::warn!(what, "Redis cannot be reached: shared state is unavailable");
+                tracing::warn!(
+                    what,
+                    reason,
+                    "Redis cannot be reached: shared state is unavailable"
+                );
             }
             self.metrics.redis_up(up);
         }
@@ -145,17 +151,19 @@ impl Cluster {
         self.metrics.redis_command(what);
         match answer {
             Ok(Ok(value)) => {
-                self.saw(true, what);
+                self.saw(true, what, "");
                 Ok(value)
             }
             Ok(Err(e)) => {
-                self.saw(false, what);
-                Err(Down(e.to_string()))
+                let reason = e.to_string();
+                self.saw(false, what, &reason);
+                Err(Down(reason))
             }
             Err(_) => {
                 self.link.retire(generation);
-                self.saw(false, what);
-                Err(Down("no answer within 1 s".into()))
+                let reason = "no answer within 1 s";
+                self.saw(false, what, reason);
+                Err(Down(reason.into()))
             }
         }
     }
