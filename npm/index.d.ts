@@ -185,7 +185,7 @@ export type TryOnStringKey =
   | 'errorGenericNoReference'
   /** The widget itself failed (a bug). */
   | 'errorWidget'
-  /** The shopper used their try-ons for now (QuotaExceeded; `{minutes}` until more). */
+  /** The shopper used their try-ons for now (QuotaExceeded: `{minutes}` until more). */
   | 'errorQuota'
   /** The shop's try-on budget for today is spent (SpendingLimitReached). */
   | 'errorPaused'
