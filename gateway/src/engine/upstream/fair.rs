@@ -340,20 +340,34 @@ mod tests {
         }
     }
 
+    type Served = Arc<Mutex<Vec<String>>>;
+
+    /// A waiter at `p` that, given its turn, writes `name` in `served` and holds the
+    /// turn for 10 ms.
+    fn take_turn(
+        line: &Arc<FairLine>,
+        served: &Served,
+        p: Place,
+        name: String,
+    ) -> tokio::task::JoinHandle<()> {
+        let (line, served) = (line.clone(), served.clone());
+        tokio::spawn(async move {
+            let turn = line.turn(&p, far()).await.unwrap();
+            served.lock().unwrap().push(name);
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            drop(turn);
+        })
+    }
+
     /// Starts waiters in this order (each holding its turn for 10 ms) and returns the
     /// order in which they got their turn.
     async fn order(line: Arc<FairLine>, places: Vec<Place>) -> Vec<String> {
-        let served = Arc::new(Mutex::new(Vec::new()));
+        let served = Served::default();
         let first = line.turn(&place("x", "first"), far()).await.unwrap();
         let mut tasks = Vec::new();
         for (i, p) in places.into_iter().enumerate() {
-            let (line, served) = (line.clone(), served.clone());
-            tasks.push(tokio::spawn(async move {
-                let turn = line.turn(&p, far()).await.unwrap();
-                served.lock().unwrap().push(format!("{}{i}", p.session));
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                drop(turn);
-            }));
+            let name = format!("{}{i}", p.session);
+            tasks.push(take_turn(&line, &served, p, name));
             tokio::task::yield_now().await;
         }
         drop(first);
@@ -382,17 +396,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_newcomer_goes_before_addresses_that_had_turns_lately() {
         let line = Arc::new(FairLine::default());
-        let served = Arc::new(Mutex::new(Vec::new()));
+        let served = Served::default();
         let held = line.turn(&place("x", "x"), far()).await.unwrap();
-        let take_turn = |p: Place, name: String| {
-            let (line, served) = (line.clone(), served.clone());
-            tokio::spawn(async move {
-                let turn = line.turn(&p, far()).await.unwrap();
-                served.lock().unwrap().push(name);
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                drop(turn);
-            })
-        };
+        let take_turn = |p: Place, name: String| take_turn(&line, &served, p, name);
         // Ten script addresses with three submits each, served for ten turns…
         let mut tasks = vec![];
         for n in 0..30 {
@@ -481,16 +487,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_waiter_out_of_patience_leaves_and_its_retry_keeps_its_place() {
         let line = Arc::new(FairLine::default());
-        let served = Arc::new(Mutex::new(Vec::new()));
+        let served = Served::default();
         let held = line.turn(&place("x", "x"), far()).await.unwrap();
         let wait_for_turn = |p: Place| {
-            let (line, served) = (line.clone(), served.clone());
-            tokio::spawn(async move {
-                let turn = line.turn(&p, far()).await.unwrap();
-                served.lock().unwrap().push(p.session.clone());
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                drop(turn);
-            })
+            let name = p.session.clone();
+            take_turn(&line, &served, p, name)
         };
         let mut tasks: Vec<_> = (0..3)
             .map(|_| wait_for_turn(place("script", "s")))
