@@ -18,10 +18,18 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use super::budget::Limit;
+
 /// How long a session that gave up waiting keeps its place for its retry.
 const PLACE_KEPT: Duration = Duration::from_secs(60);
 /// The turns an address had within this long count against its next one.
 const RECENT: Duration = Duration::from_secs(60);
+/// A burst of this share of the submit limit (at least two) goes at once; the rest is
+/// paced over the window.
+const BURST_SHARE: u32 = 2;
+/// Paced turns go at this fraction of the limit's interval: a little faster than the
+/// limit (the budget still holds it), so pacing never idles a permit that is back.
+const PACE: f64 = 0.8;
 
 /// Who waits: the shopper's address and session (the server key is one session).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -69,6 +77,14 @@ pub struct Turn {
 }
 
 impl Turn {
+    /// Waits for this turn's slot within the provider's submit `limit`: see
+    /// [`Turn::paced`], with half the limit as the burst, at [`PACE`].
+    pub async fn paced_within(&self, limit: Limit, deadline: Instant) -> Result<(), Duration> {
+        let interval = limit.per.mul_f64(PACE) / limit.requests.max(1);
+        let burst = limit.requests.div_ceil(BURST_SHARE).max(2);
+        self.paced(interval, burst, deadline).await
+    }
+
     /// Waits for this turn's slot: `burst` turns may go at once, then one per
     /// `interval` (the provider's limit spread over its window; GCRA). Without it,
     /// whoever has most submits waiting takes every permit of a window the moment

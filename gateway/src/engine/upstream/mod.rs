@@ -40,11 +40,6 @@ const BACKOFF: Backoff = Backoff {
     max_seconds: 4.0,
     max_retry_after_seconds: 10.0,
 };
-/// Under fair turns, a burst of this share of the submit limit (at least two) goes at
-/// once; the rest is paced over the window (see `fair::Turn::paced`).
-const BURST_SHARE: u32 = 2;
-/// Paced turns go at this fraction of the limit's interval.
-const PACE: f64 = 0.8;
 /// A provider's 429 without `Retry-After` pauses its endpoint this long.
 const PAUSE_WITHOUT_RETRY_AFTER: Duration = Duration::from_secs(1);
 /// The longest pause a provider's `Retry-After` gets.
@@ -341,11 +336,7 @@ impl Upstream {
                     };
                     match self.line.turn(place, until).await {
                         Some(turn) => {
-                            // A little faster than the limit: the budget still holds
-                            // it, and pacing never idles a permit that is back.
-                            let interval = limit.per.mul_f64(PACE) / limit.requests.max(1);
-                            let burst = limit.requests.div_ceil(BURST_SHARE).max(2);
-                            if let Err(slot) = turn.paced(interval, burst, until).await {
+                            if let Err(slot) = turn.paced_within(limit, until).await {
                                 // Not before its slot nor the next permit.
                                 return Err(busy_now(slot.max(self.submits.free_in())));
                             }
