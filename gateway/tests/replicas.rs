@@ -703,3 +703,136 @@ async fn a_redis_with_requirepass_takes_the_password_from_the_url() {
         "{answer}"
     );
 }
+
+/// Sends `request` from `address` (behind one trusted proxy): status, answer and
+/// Retry-After.
+async fn from_address(request: reqwest::RequestBuilder, address: &str) -> (u16, Value, f64) {
+    let r = request
+        .header("origin", PAGE)
+        .header("x-forwarded-for", address)
+        .send()
+        .await
+        .unwrap();
+    let retry_after = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .unwrap_or(1.0);
+    let code = r.status().as_u16();
+    (code, r.json().await.unwrap_or(Value::Null), retry_after)
+}
+
+#[tokio::test]
+async fn across_three_replicas_an_honest_shopper_goes_before_a_script_on_ten_addresses() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let redis = RedisServer::start();
+    let fake = fashn(0.05, tryon_fakes::FakeConfig::fashn()).await;
+    let extra = ["--trusted-proxies", "1", "--mint-rate-per-minute", "0"];
+    let all = replicas(3, &redis, &refs(&upstream_args(&fake, 0.05, &extra)));
+    let bases: Arc<Vec<String>> = Arc::new(all.iter().map(|r| r.base.clone()).collect());
+    let http = client();
+    // Each request to the next replica, as a round-robin load balancer sends them.
+    let next = Arc::new(AtomicUsize::new(0));
+    let base = {
+        let (bases, next) = (bases.clone(), next.clone());
+        move || bases[next.fetch_add(1, Ordering::SeqCst) % bases.len()].clone()
+    };
+    let mint = |address: String| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let request = http.post(format!("{}/v1/sessions", base()));
+            let (code, session, _) = from_address(request, &address).await;
+            assert_eq!(code, 200, "{session}");
+            session["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let submit = {
+        let (http, base) = (http.clone(), base.clone());
+        move |token: String, address: String, body: Value| {
+            let (http, base) = (http.clone(), base.clone());
+            async move {
+                let request = http
+                    .post(format!("{}/api/v1/tryon/clothes", base()))
+                    .bearer_auth(token)
+                    .json(&body);
+                from_address(request, &address).await
+            }
+        }
+    };
+    // Ten tokens from ten addresses, each firing 20 one-image submits at once, and
+    // again at once after every busy 429.
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let mut script = Vec::new();
+    for i in 0..10 {
+        let address = format!("198.19.0.{i}");
+        let token = mint(address.clone()).await;
+        for n in 0..20 {
+            let (submit, accepted, token, address) = (
+                submit.clone(),
+                accepted.clone(),
+                token.clone(),
+                address.clone(),
+            );
+            script.push(tokio::spawn(async move {
+                let body = hosted_job("tee", json!({ "seed": i * 100 + n }));
+                loop {
+                    let (code, answer, _) =
+                        submit(token.clone(), address.clone(), body.clone()).await;
+                    match code {
+                        200 => return accepted.fetch_add(1, Ordering::SeqCst),
+                        429 => tokio::time::sleep(Duration::from_millis(20)).await,
+                        _ => panic!("the script got {code} {answer}"),
+                    };
+                }
+            }));
+        }
+    }
+    // Once the script has had a window's worth, an honest shopper arrives and waits
+    // out each busy answer for its Retry-After, as the widget does.
+    while accepted.load(Ordering::SeqCst) < 50 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let token = mint("192.0.2.77".into()).await;
+    let reached = fake.stats().jobs as usize;
+    let arrived = Instant::now();
+    loop {
+        let body = hosted_job("dress", json!({}));
+        let (code, answer, retry_after) = submit(token.clone(), "192.0.2.77".into(), body).await;
+        match code {
+            200 => break,
+            429 => tokio::time::sleep(Duration::from_secs_f64(retry_after)).await,
+            _ => panic!("{code} {answer}"),
+        }
+    }
+    let waited = arrived.elapsed();
+    for s in script {
+        s.await.unwrap();
+    }
+    let stats = fake.stats();
+    assert_eq!(stats.jobs, 201);
+    let jobs: Vec<String> = stats
+        .submit_bodies
+        .iter()
+        .filter(|s| s.answer == 200)
+        .map(|s| s.body.to_string())
+        .collect();
+    let before_honest = jobs
+        .iter()
+        .position(|b| b.contains("dress.png"))
+        .expect("the shopper's job reached the provider");
+    // Each replica's turn holder competes for the shared permits; a contested one goes
+    // to the address with the fewest turns on all of them, so the shopper is next but
+    // for those already on their way, and, if it arrives as a clump of permits comes
+    // back, the clump (at most half the window goes at once: 25; it then has no wait
+    // to speak of). First come, first served, it would wait behind the script's other
+    // 150; with replicas racing for permits, behind about a third of them.
+    eprintln!(
+        "{reached} script jobs had reached the provider when the shopper arrived, {before_honest} went first; it waited {waited:?}"
+    );
+    assert!(
+        before_honest <= reached + 25,
+        "{before_honest} script jobs went first, {reached} when the shopper arrived"
+    );
+    assert_eq!(stats.too_many_requests.submit, 0, "within FASHN's limit");
+}

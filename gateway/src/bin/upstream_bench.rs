@@ -19,7 +19,9 @@
 //! Then fair turns at FASHN's submit limit: honest shoppers' wait for a free spot with
 //! no script, with a script submitting as fast as it can on 10 tokens from 10
 //! addresses (each within its quota), and the same with first come, first served (the
-//! gateway before fair turns), in one run (`TRYON_BENCH_ONLY=fair` runs it alone).
+//! gateway before fair turns), in one run (`TRYON_BENCH_ONLY=fair` runs it alone); with
+//! `TRYON_BENCH_REDIS`, also with no script and with the script on 3 replicas sharing
+//! that Redis, every request sent to the next replica.
 //!
 //! Run: `scripts/bench-upstream.sh` (builds both binaries in release).
 
@@ -82,7 +84,7 @@ fn main() {
     // `TRYON_BENCH_ONLY=replicas` runs the replica run alone; `fair` the fair turns.
     let only = std::env::var("TRYON_BENCH_ONLY").unwrap_or_default();
     if only == "fair" {
-        runtime.block_on(fair_turns(scale));
+        runtime.block_on(fair_turns(scale, redis.as_deref()));
         return;
     }
     let only_replicas = only == "replicas";
@@ -320,31 +322,44 @@ async fn run(scenario: &Scenario, scale: f64, redis: Option<&str>) -> Figures {
 }
 
 /// Honest shoppers arriving during the script, and the script's tokens and submits each.
-const HONEST: usize = 8;
+const HONEST: usize = 12;
+/// Provider seconds between two honest shoppers' arrivals: they arrive over more than
+/// one of FASHN's 60 s windows, so a pace that runs the window dry shows.
+const HONEST_EVERY: f64 = 6.0;
 const SCRIPT_TOKENS: usize = 10;
 const SCRIPT_SUBMITS_PER_TOKEN: usize = 20;
 
 /// Prints the fair-turns table: honest shoppers' waits with no script, with a script
 /// (fair turns), and with a script (first come, first served).
-async fn fair_turns(scale: f64) {
-    let runs = [
-        ("no script", false, true),
-        ("script on 10 addresses, fair turns", true, true),
+async fn fair_turns(scale: f64, redis: Option<&str>) {
+    let mut runs = vec![
+        ("no script", false, true, None),
+        ("script on 10 addresses, fair turns", true, true, None),
         (
             "script on 10 addresses, first come first served (before)",
             true,
             false,
+            None,
         ),
     ];
+    if redis.is_some() {
+        runs.push(("3 replicas on Redis, no script", false, true, redis));
+        runs.push((
+            "3 replicas on Redis, script on 10 addresses, fair turns",
+            true,
+            true,
+            redis,
+        ));
+    }
     let interval = 60.0 / 50.0;
     println!();
-    println!("Fair turns at FASHN's submit limit (50 per 60 s: a permit every {interval} s), time scale {scale}: {HONEST} honest shoppers, one image each, arriving one every 2 s (provider time) while the script runs; each waits out a 429 for its Retry-After, as the widget does");
+    println!("Fair turns at FASHN's submit limit (50 per 60 s: a permit every {interval} s), time scale {scale}: {HONEST} honest shoppers, one image each, arriving one every {HONEST_EVERY} s (provider time) while the script runs; each waits out a 429 for its Retry-After, as the widget does");
     println!();
     println!("| run | honest wait for a free spot p50 / p99 (provider time) | in permit intervals p50 / p99 | script images accepted | honest shoppers served |");
     println!("|---|---|---|---|---|");
-    for (name, script, fair) in runs {
+    for (name, script, fair, redis) in runs {
         eprintln!("running: fair turns, {name} …");
-        let (mut waits, script_images) = fair_run(scale, script, fair).await;
+        let (mut waits, script_images) = fair_run(scale, script, fair, redis).await;
         waits.sort_by(|a, b| a.partial_cmp(b).unwrap());
         let (p50, p99) = (
             percentile(&waits, 0.5) / scale,
@@ -365,8 +380,8 @@ async fn fair_turns(scale: f64) {
 }
 
 /// One fair-turns run: the honest shoppers' waits (measured seconds) and the script's
-/// accepted images.
-async fn fair_run(scale: f64, script: bool, fair: bool) -> (Vec<f64>, usize) {
+/// accepted images. With `redis`, 3 replicas share it and take requests in turn.
+async fn fair_run(scale: f64, script: bool, fair: bool, redis: Option<&str>) -> (Vec<f64>, usize) {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Arc;
     let bin = std::env::current_exe().expect("own path");
@@ -382,8 +397,11 @@ async fn fair_run(scale: f64, script: bool, fair: bool) -> (Vec<f64>, usize) {
         "tryon-fake-upstream (cargo build --release -p tryon-fakes)",
     );
     let scaled = |seconds: f64| (seconds * scale).to_string();
-    let (mut gateway, base) = start(
-        Command::new(bin.with_file_name("tryon-gateway"))
+    let mut gateways = vec![];
+    let mut bases = vec![];
+    for _ in 0..if redis.is_some() { 3 } else { 1 } {
+        let mut gateway = Command::new(bin.with_file_name("tryon-gateway"));
+        gateway
             .args(["--listen", "127.0.0.1:0", "--engine", "upstream"])
             .args([
                 "--upstream-url",
@@ -403,9 +421,20 @@ async fn fair_run(scale: f64, script: bool, fair: bool) -> (Vec<f64>, usize) {
             .env(
                 "TRYON_TOKEN_SECRET",
                 "bench-secret-bench-secret-bench-secret-00",
-            ),
-        "tryon-gateway (cargo build --release -p tryon-gateway)",
-    );
+            );
+        if let Some(url) = redis {
+            gateway.args(["--redis-url", url]);
+        }
+        let (child, base) = start(
+            &mut gateway,
+            "tryon-gateway (cargo build --release -p tryon-gateway)",
+        );
+        gateways.push(child);
+        bases.push(base);
+    }
+    // Each request to the next replica, as a round-robin load balancer sends them.
+    let turn = Arc::new(AtomicUsize::new(0));
+    let base = move || bases[turn.fetch_add(1, Ordering::Relaxed) % bases.len()].clone();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(512)
         .timeout(Duration::from_secs(120))
@@ -414,7 +443,7 @@ async fn fair_run(scale: f64, script: bool, fair: bool) -> (Vec<f64>, usize) {
     let mint_from = {
         let (http, base) = (http.clone(), base.clone());
         move |address: String| {
-            let (http, base) = (http.clone(), base.clone());
+            let (http, base) = (http.clone(), base());
             async move {
                 let session: Value = http
                     .post(format!("{base}/v1/sessions"))
@@ -434,7 +463,7 @@ async fn fair_run(scale: f64, script: bool, fair: bool) -> (Vec<f64>, usize) {
     let submit = {
         let (http, base) = (http.clone(), base.clone());
         move |token: String, address: String, seed: usize| {
-            let (http, base) = (http.clone(), base.clone());
+            let (http, base) = (http.clone(), base());
             async move {
                 let r = http
                     .post(format!("{base}/api/v1/tryon/clothes"))
@@ -496,7 +525,7 @@ async fn fair_run(scale: f64, script: bool, fair: bool) -> (Vec<f64>, usize) {
     }
     let mut honest = vec![];
     for h in 0..HONEST {
-        tokio::time::sleep(Duration::from_secs_f64(2.0 * scale)).await;
+        tokio::time::sleep(Duration::from_secs_f64(HONEST_EVERY * scale)).await;
         let (submit, mint_from) = (submit.clone(), mint_from.clone());
         honest.push(tokio::spawn(async move {
             let address = format!("192.0.2.{}", h + 10);
@@ -529,7 +558,9 @@ async fn fair_run(scale: f64, script: bool, fair: bool) -> (Vec<f64>, usize) {
     for t in script_tasks {
         t.abort();
     }
-    stop(&mut gateway);
+    for gateway in &mut gateways {
+        stop(gateway);
+    }
     stop(&mut fake);
     (waits, script_images)
 }

@@ -10,6 +10,14 @@
 //! was answered, now for the merchant's key as a whole. A sorted set holds the permits
 //! in use or resting, scored by when they come back; a permit whose replica died
 //! mid-call comes back after the call's time limit and W.
+//!
+//! Fair turns across replicas: a permit taken for a shopper's address carries it, so
+//! the set also tells how many turns each address had within W. A replica whose next
+//! shopper waits for a permit leaves a claim with that address; a free permit goes to
+//! a claim whose address had fewer turns before anyone else's. Without it the replicas
+//! race for each permit, and a shopper on one replica waits behind a script's submits
+//! on the others. A spread budget (`engine::upstream::budget`) is spread here, for all
+//! replicas together.
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -30,23 +38,74 @@ return 0
     )
 });
 
-/// KEYS[1]: the permits; KEYS[2]: the pause. ARGV: N, W ms, hold ms, permit id.
-/// 0 when a permit was taken, else ms until one may come back.
+/// KEYS[1]: the permits; KEYS[2]: the pause; KEYS[3]: the claims (replica →
+/// `until ms|address`); KEYS[4]: when the last permit was taken. ARGV: N, hold ms,
+/// permit (`id|address`), replica, address (empty: no claim), how long a claim outlives
+/// the wait it was told (ms), the wait when a permit is free but kept for a fairer
+/// claim (ms), whether the free permits are spread (1/0). Answers {wait ms (0: taken),
+/// the address's turns within the window before this one}.
 static TAKE_PERMIT: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local paused = redis.call('PTTL', KEYS[2])
-if paused > 0 then return paused end
+local n = tonumber(ARGV[1])
+local address = ARGV[5]
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + tonumber(ARGV[2]))
-  return 0
+local turns = {}
+if address ~= '' then
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    local bar = string.find(m, '|', 1, true)
+    if bar then
+      local a = string.sub(m, bar + 1)
+      turns[a] = (turns[a] or 0) + 1
+    end
+  end
 end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(first[2]) - now)
+local mine = turns[address] or 0
+local function claim(wait)
+  if address ~= '' then
+    local keep = wait + tonumber(ARGV[6])
+    redis.call('HSET', KEYS[3], ARGV[4], (now + keep) .. '|' .. address)
+    if redis.call('PTTL', KEYS[3]) < keep then redis.call('PEXPIRE', KEYS[3], keep) end
+  end
+  return {wait, mine}
+end
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return claim(paused) end
+local free = n - redis.call('ZCARD', KEYS[1])
+if free <= 0 then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return claim(math.max(1, tonumber(first[2]) - now))
+end
+if ARGV[8] == '1' and free * 2 <= n then
+  local last = redis.call('GET', KEYS[4])
+  if last then
+    local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    local go_at = tonumber(last) + math.floor((tonumber(first[2]) - now) / free)
+    if go_at > now then return claim(go_at - now) end
+  end
+end
+if address ~= '' then
+  local claims = redis.call('HGETALL', KEYS[3])
+  for i = 1, #claims, 2 do
+    if claims[i] ~= ARGV[4] then
+      local bar = string.find(claims[i + 1], '|', 1, true)
+      if tonumber(string.sub(claims[i + 1], 1, bar - 1)) < now then
+        redis.call('HDEL', KEYS[3], claims[i])
+      elseif (turns[string.sub(claims[i + 1], bar + 1)] or 0) < mine then
+        return claim(tonumber(ARGV[7]))
+      end
+    end
+  end
+  redis.call('HDEL', KEYS[3], ARGV[4])
+end
+redis.call('SET', KEYS[4], now, 'PX', tonumber(ARGV[2]))
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+end
+return {0, mine}
 ",
     )
 });
@@ -62,6 +121,32 @@ return 1
 ",
     )
 });
+
+/// A claim stands this long past the wait its replica was told: time enough to come
+/// back and ask, not so long that a replica that died holds permits back.
+const CLAIM_OUTLIVES: Duration = Duration::from_millis(500);
+/// A free permit kept for a fairer claim is asked about again after this long.
+const KEPT_FOR_CLAIM: Duration = Duration::from_millis(50);
+
+/// What asking for a shared permit answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Taken {
+    /// `None` when the permit was taken, else how long until one may be.
+    pub wait: Option<Duration>,
+    /// The turns the asking address had within the window on all replicas, before
+    /// this one (0 without an address).
+    pub turns: usize,
+}
+
+/// A permit's id in the shared budget: random, with the address it was taken for (so
+/// the budget counts each address's turns).
+pub fn permit_id(address: Option<&str>) -> String {
+    format!(
+        "{}|{}",
+        crate::token::random_hex(8),
+        address.unwrap_or_default()
+    )
+}
 
 fn ms(d: Duration) -> u64 {
     d.as_millis().max(1) as u64
@@ -80,29 +165,55 @@ impl Cluster {
         Ok(held == 1)
     }
 
-    /// Takes a permit of `endpoint`'s budget (`requests` per `per`; a call lasts at most
-    /// `hold`): `Ok(None)` when taken, `Ok(Some(wait))` when none is free.
+    /// Takes `permit` (`id|address`, see [`permit_id`]) of `endpoint`'s budget
+    /// (`requests` per `per`; a call lasts at most `hold`) for a shopper at `address`
+    /// in a fair turn (`None`: not one), or leaves a claim for the next free one;
+    /// `spread`: the free permits are spread. No wait when taken; a wait when none is
+    /// free (or not yet by the spread, or the free one is kept for an address that had
+    /// fewer turns).
     pub async fn take_permit(
         &self,
         endpoint: &str,
-        requests: u32,
-        per: Duration,
+        limit: (u32, Duration),
         hold: Duration,
         permit: &str,
-    ) -> Result<Option<Duration>, Down> {
-        let wait: u64 = self
+        address: Option<&str>,
+        spread: bool,
+    ) -> Result<Taken, Down> {
+        let (requests, per) = limit;
+        let (wait, turns): (u64, usize) = self
             .script(
                 "budget_take",
                 TAKE_PERMIT
                     .key(self.key(&format!("budget:{endpoint}")))
                     .key(self.key(&format!("budget:{endpoint}:pause")))
+                    .key(self.key(&format!("budget:{endpoint}:claims")))
+                    .key(self.key(&format!("budget:{endpoint}:last")))
                     .arg(requests)
-                    .arg(ms(per))
                     .arg(ms(hold + per))
-                    .arg(permit),
+                    .arg(permit)
+                    .arg(&self.replica)
+                    .arg(address.unwrap_or_default())
+                    .arg(ms(CLAIM_OUTLIVES))
+                    .arg(ms(KEPT_FOR_CLAIM))
+                    .arg(if spread { "1" } else { "0" }),
             )
             .await?;
-        Ok((wait > 0).then(|| Duration::from_millis(wait)))
+        Ok(Taken {
+            wait: (wait > 0).then(|| Duration::from_millis(wait)),
+            turns,
+        })
+    }
+
+    /// This replica no longer waits for `endpoint`'s next permit: its claim goes.
+    pub async fn drop_claim(&self, endpoint: &str) -> Result<(), Down> {
+        self.run(
+            "budget_unclaim",
+            redis::cmd("HDEL")
+                .arg(self.key(&format!("budget:{endpoint}:claims")))
+                .arg(&self.replica),
+        )
+        .await
     }
 
     /// The permit's call was answered: it rests for `per`, then comes back.

@@ -14,6 +14,16 @@
 //! A 429 from the provider all the same (another client on the same key, a limit we
 //! were not told of) pauses every call to the endpoint for its `Retry-After`.
 //!
+//! A spread budget (the submits, when waiting shoppers take fair turns) also never
+//! runs its window dry: while more than half its permits are free a call goes at
+//! once, and after that the free ones are spread evenly until the next one comes back.
+//! Without it, whoever has most calls waiting takes every permit the moment it is
+//! back, and a shopper who arrives a moment later finds none for up to a whole window;
+//! a pace at the limit's rate with a burst still runs dry (the burst's permits come
+//! back together a window later, and the pace used up the rest meanwhile). Spread,
+//! the next permit is never far, and the fair line gives it to the address that had
+//! the fewest turns.
+//!
 //! With replicas (`TRYON_REDIS_URL`) the permits live in Redis (`cluster::lease`), so the
 //! limit holds for the merchant's key across all of them; each replica's callers still
 //! queue in order here, and only the first in line asks Redis. While Redis cannot be
@@ -74,12 +84,23 @@ impl fmt::Display for LimitSetting {
     }
 }
 
+/// A shopper's fair turn asking for a permit.
+#[derive(Clone, Copy)]
+pub struct FairAsk<'a> {
+    /// The shopper's client address.
+    pub address: &'a str,
+    /// Told the address's turns on all replicas when the shared budget says them.
+    pub heard_turns: &'a (dyn Fn(usize) + Sync),
+}
+
 /// The budget of one endpoint.
 pub struct Budget {
     limit: Option<Limit>,
     permits: Arc<Semaphore>,
     state: Arc<Mutex<State>>,
     shared: Option<Shared>,
+    /// Whether free permits are spread (see the module's doc).
+    spread: bool,
 }
 
 /// The permits in Redis.
@@ -90,6 +111,36 @@ struct Shared {
     hold: Duration,
     /// This replica's callers, first come first served.
     line: tokio::sync::Mutex<()>,
+}
+
+/// Takes this replica's claim on the next shared permit back when its caller leaves
+/// (with a permit, out of patience, or gone); a claim left behind would hold permits
+/// back from others until it runs out.
+struct Unclaim {
+    cluster: Arc<Cluster>,
+    endpoint: &'static str,
+    /// Whether the claim is still in Redis.
+    left: bool,
+}
+
+impl Unclaim {
+    fn taken(&mut self) {
+        self.left = false;
+    }
+}
+
+impl Drop for Unclaim {
+    fn drop(&mut self) {
+        if !self.left {
+            return;
+        }
+        let (cluster, endpoint) = (self.cluster.clone(), self.endpoint);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = cluster.drop_claim(endpoint).await;
+            });
+        }
+    }
 }
 
 /// The longest pause between two asks for a shared permit.
@@ -103,6 +154,8 @@ struct State {
     paused_until: Option<Instant>,
     /// Callers waiting for a permit.
     waiting: usize,
+    /// When the last permit was taken.
+    last_taken: Option<Instant>,
 }
 
 /// The right to make one call; give it back with [`Ticket::answered`] once the
@@ -168,6 +221,15 @@ impl Budget {
             permits: Arc::new(Semaphore::new(permits)),
             state: Arc::default(),
             shared: None,
+            spread: false,
+        }
+    }
+
+    /// The same budget, its free permits spread (see the module's doc).
+    pub fn spread(self) -> Self {
+        Budget {
+            spread: true,
+            ..self
         }
     }
 
@@ -205,16 +267,41 @@ impl Budget {
     /// Waits for the right to call, at most `patience`; `Err` carries how long the
     /// caller should wait before trying again.
     pub async fn ticket_within(&self, patience: Option<Duration>) -> Result<Ticket, Duration> {
+        self.ticket_for(patience, None).await
+    }
+
+    /// [`Budget::ticket_within`] for a shopper's fair turn (`fair`): with replicas, a
+    /// free permit goes to the replica whose waiting shopper's address had the fewest
+    /// turns (`cluster::lease`).
+    pub async fn ticket_for(
+        &self,
+        patience: Option<Duration>,
+        fair: Option<FairAsk<'_>>,
+    ) -> Result<Ticket, Duration> {
         let per = self.limit.map_or(Duration::ZERO, |l| l.per);
         // Counted while it waits, also when the waiting caller goes away.
         let _waiting = Waiting::new(&self.state);
         if let (Some(shared), Some(limit)) = (&self.shared, self.limit) {
             let deadline = patience.map(|p| Instant::now() + p);
-            match self.shared_ticket(shared, limit, deadline).await {
+            match self.shared_ticket(shared, limit, deadline, fair).await {
                 Some(Ok(ticket)) => return Ok(ticket),
                 Some(Err(wait)) => return Err(wait),
                 // Redis cannot be asked: this replica's own window.
                 None => {}
+            }
+        }
+        if let Some(limit) = self.limit.filter(|_| self.spread) {
+            // Only the fair line's holder asks a spread budget: no one jumps this wait.
+            loop {
+                let now = Instant::now();
+                let go_at = self.spread_at(limit, now);
+                if go_at <= now {
+                    break;
+                }
+                if patience.is_some_and(|p| go_at - now > p) {
+                    return Err(go_at - now);
+                }
+                tokio::time::sleep_until(go_at).await;
             }
         }
         let acquire = self.permits.clone().acquire_owned();
@@ -233,6 +320,7 @@ impl Budget {
             Ok(p) => p.expect("the semaphore is never closed"),
             Err(_) => return Err(estimate.unwrap_or(per)),
         };
+        self.state.lock().unwrap().last_taken = Some(Instant::now());
         // A provider's 429 holds every call until its Retry-After has passed.
         let paused = self.state.lock().unwrap().paused_until;
         if let Some(until) = paused.filter(|u| *u > Instant::now()) {
@@ -252,7 +340,9 @@ impl Budget {
         shared: &Shared,
         limit: Limit,
         deadline: Option<Instant>,
+        fair: Option<FairAsk<'_>>,
     ) -> Option<Result<Ticket, Duration>> {
+        let address = fair.map(|f| f.address);
         // While Redis cannot be reached, no caller waits on it: this replica's own
         // window serves (the heartbeat finds out when Redis is back).
         if !shared.cluster.is_up() {
@@ -266,7 +356,9 @@ impl Budget {
             let Some(_turn) = turn else {
                 return Some(Err(limit.per / limit.requests.max(1)));
             };
-            let id = crate::token::random_hex(8);
+            let id = crate::cluster::lease::permit_id(address);
+            // A claim left for the next free permit goes when this caller does.
+            let mut claim = None;
             loop {
                 // A provider's 429 heard here holds this replica at once, before the
                 // pause has reached Redis.
@@ -274,21 +366,47 @@ impl Budget {
                 if let Some(until) = paused.filter(|u| *u > Instant::now()) {
                     tokio::time::sleep_until(until).await;
                 }
-                let wait = match shared
+                let taken = match shared
                     .cluster
-                    .take_permit(shared.endpoint, limit.requests, limit.per, shared.hold, &id)
+                    .take_permit(
+                        shared.endpoint,
+                        (limit.requests, limit.per),
+                        shared.hold,
+                        &id,
+                        address,
+                        self.spread,
+                    )
                     .await
                 {
-                    Ok(None) => {
+                    Ok(taken) => taken,
+                    Err(_) => return None,
+                };
+                if let Some(fair) = fair {
+                    (fair.heard_turns)(taken.turns);
+                }
+                let wait = match taken.wait {
+                    None => {
+                        // Taking the permit took the claim too.
+                        if let Some(claim) = claim.as_mut() {
+                            Unclaim::taken(claim);
+                        }
                         return Some(Ok(Ticket {
                             permit: None,
                             per: limit.per,
                             state: self.state.clone(),
                             shared: Some((shared.cluster.clone(), shared.endpoint, id)),
-                        }))
+                        }));
                     }
-                    Ok(Some(wait)) => wait,
-                    Err(_) => return None,
+                    Some(wait) => {
+                        if address.is_some() && claim.is_none() {
+                            claim = Some(Unclaim {
+                                cluster: shared.cluster.clone(),
+                                endpoint: shared.endpoint,
+                                left: true,
+                            });
+                        }
+                        wait
+                    }
                 };
                 // A resting permit comes back exactly then; one in a call (its return
                 // unknown) is asked about again shortly.
@@ -319,6 +437,24 @@ impl Budget {
     /// Callers waiting for their turn now.
     pub fn waiting(&self) -> usize {
         self.state.lock().unwrap().waiting
+    }
+
+    /// When the spread rule lets the next call go (see the module's doc): now while
+    /// more than half the permits are free, else the last call plus the time until
+    /// the next permit comes back shared among the free ones.
+    fn spread_at(&self, limit: Limit, now: Instant) -> Instant {
+        let free = self.permits.available_permits() as u32;
+        if free == 0 || free * 2 > limit.requests {
+            // None free: the window's own wait.
+            return now;
+        }
+        let state = self.state.lock().unwrap();
+        let Some(last) = state.last_taken else {
+            return now;
+        };
+        // A permit in a call comes back at least a window from now.
+        let next_back = state.returning.front().copied().unwrap_or(now + limit.per);
+        (last + next_back.saturating_duration_since(now) / free).max(now)
     }
 
     /// When this replica expects its next permit: now when one is free (or there is
@@ -433,6 +569,46 @@ mod tests {
         assert_eq!(sent[4], Duration::ZERO);
         assert_eq!(sent[5], Duration::from_millis(1030));
         assert_eq!(sent[22], Duration::from_millis(4120));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_spread_budget_never_runs_its_window_dry() {
+        let budget = Budget::new(limit(4, 1000)).spread();
+        let started = Instant::now();
+        let mut sent = vec![];
+        for _ in 0..12 {
+            budget.ticket().await.answered();
+            sent.push(started.elapsed());
+        }
+        // Two at once while more than half is free; then the two left are spread
+        // until the first comes back (1000 ms).
+        assert_eq!(sent[..4], [0, 0, 500, 1000].map(Duration::from_millis));
+        // And so on: never all gone at once, never more than the limit in a window.
+        for (i, pair) in sent.windows(2).enumerate() {
+            assert!(
+                pair[1] - pair[0] <= Duration::from_millis(500),
+                "{i}: {sent:?}"
+            );
+        }
+        for at in &sent {
+            let in_window = sent
+                .iter()
+                .filter(|t| **t >= *at && **t < *at + Duration::from_millis(1000))
+                .count();
+            assert!(in_window <= 4, "{sent:?}");
+        }
+        // A slot beyond the caller's patience is not waited for: it says when it is.
+        let budget = Budget::new(limit(4, 1000)).spread();
+        budget.ticket().await.answered();
+        budget.ticket().await.answered();
+        let before = Instant::now();
+        let wait = budget
+            .ticket_within(Some(Duration::from_millis(100)))
+            .await
+            .err()
+            .expect("the next slot is 500 ms away");
+        assert_eq!(wait, Duration::from_millis(500));
+        assert_eq!(Instant::now(), before, "no wait for a slot it cannot use");
     }
 
     #[tokio::test(start_paused = true)]

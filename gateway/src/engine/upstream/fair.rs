@@ -9,28 +9,25 @@
 //!
 //! Only the holder of the turn asks the submit budget for a permit; the next turn is
 //! given when it has one (or gives up), so the budget's own first-come order is the
-//! round's order.
+//! round's order. With replicas, the holder competes with the other replicas' holders
+//! for each permit, and the permit goes to the one whose address had the fewest turns
+//! (`cluster::lease`): a script's submit holding the turn here would keep losing while
+//! an honest shopper waited behind it, so a holder steps aside when an address with
+//! fewer turns than it had arrives ([`Turn::outranked`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Notify};
 use tokio::time::Instant;
 
-use super::budget::Limit;
-
+/// How long what the shared budget said of an address's turns is believed.
+const HEARD_FOR: Duration = Duration::from_secs(10);
 /// How long a session that gave up waiting keeps its place for its retry.
 const PLACE_KEPT: Duration = Duration::from_secs(60);
 /// The turns an address had within this long count against its next one.
 const RECENT: Duration = Duration::from_secs(60);
-/// A burst of this share of the submit limit (at least two) goes at once; the rest is
-/// paced over the window.
-const BURST_SHARE: u32 = 2;
-/// Paced turns go at this fraction of the limit's interval: a little faster than the
-/// limit (the budget still holds it), so pacing never idles a permit that is back.
-const PACE: f64 = 0.8;
-
 /// Who waits: the shopper's address and session (the server key is one session).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Place {
@@ -44,6 +41,8 @@ pub struct Place {
 #[derive(Default)]
 pub struct FairLine {
     state: Arc<Mutex<Line>>,
+    /// Told when an address joins the line (a holder may be outranked).
+    joined: Arc<Notify>,
 }
 
 #[derive(Default)]
@@ -56,12 +55,12 @@ struct Line {
     recent: HashMap<String, VecDeque<Instant>>,
     /// Per address: its sessions in turn order, and each session's waiters.
     queues: HashMap<String, AddressQueue>,
+    /// With replicas: each address's turns on all of them, and when that was heard.
+    learned: HashMap<String, (usize, Instant)>,
     /// Sessions that gave up waiting, and until when their place is kept.
     kept: HashMap<String, Instant>,
     /// Submits waiting now.
     waiting: usize,
-    /// Pacing (GCRA): the theoretical time of the next turn.
-    paced_until: Option<Instant>,
     next_id: u64,
 }
 
@@ -74,47 +73,45 @@ struct AddressQueue {
 /// The right to ask the submit budget now; the next turn is given when it is dropped.
 pub struct Turn {
     state: Arc<Mutex<Line>>,
+    joined: Arc<Notify>,
+    address: String,
 }
 
 impl Turn {
-    /// Waits for this turn's slot within the provider's submit `limit`: see
-    /// [`Turn::paced`], with half the limit as the burst, at [`PACE`].
-    pub async fn paced_within(&self, limit: Limit, deadline: Instant) -> Result<(), Duration> {
-        let interval = limit.per.mul_f64(PACE) / limit.requests.max(1);
-        let burst = limit.requests.div_ceil(BURST_SHARE).max(2);
-        self.paced(interval, burst, deadline).await
+    /// Resolves when a submit waits here from an address that had fewer turns than
+    /// this one's had before it: the turn should go to it ([`Turn::step_aside`]).
+    pub async fn outranked(&self) {
+        loop {
+            let joined = self.joined.notified();
+            tokio::pin!(joined);
+            joined.as_mut().enable();
+            {
+                let mut line = self.state.lock().unwrap();
+                line.forget_old_turns(Instant::now());
+                // The turns its address had before this one.
+                let before = line
+                    .local(&self.address)
+                    .saturating_sub(1)
+                    .max(line.learned(&self.address));
+                let fewer = line
+                    .addresses
+                    .iter()
+                    .any(|a| *a != self.address && line.turns(a) < before);
+                if fewer {
+                    return;
+                }
+            }
+            joined.await;
+        }
     }
 
-    /// Waits for this turn's slot: `burst` turns may go at once, then one per
-    /// `interval` (the provider's limit spread over its window; GCRA). Without it,
-    /// whoever has most submits waiting takes every permit of a window the moment
-    /// they come back, and a shopper who arrives a moment later waits a whole window;
-    /// paced, the next permit is an interval away, and the line gives it to the
-    /// address that had the fewest turns. A quiet shop never waits: a burst of
-    /// shoppers up to `burst` is served at once.
-    ///
-    /// A slot later than `deadline` is not taken: `Err` carries how long until it.
-    pub async fn paced(
-        &self,
-        interval: Duration,
-        burst: u32,
-        deadline: Instant,
-    ) -> Result<(), Duration> {
-        let go_at = {
-            let mut line = self.state.lock().unwrap();
-            let now = Instant::now();
-            let due = line.paced_until.map_or(now, |t| t.max(now));
-            let go_at = due
-                .checked_sub(interval * burst.saturating_sub(1))
-                .map_or(now, |t| t.max(now));
-            if go_at > deadline {
-                return Err(go_at - now);
-            }
-            line.paced_until = Some(due + interval);
-            go_at
-        };
-        tokio::time::sleep_until(go_at).await;
-        Ok(())
+    /// Gives the turn back unused (it does not count) to the next in the round; the
+    /// submit queues again.
+    pub fn step_aside(self) {
+        let mut line = self.state.lock().unwrap();
+        if let Some(turns) = line.recent.get_mut(&self.address) {
+            turns.pop_back();
+        }
     }
 }
 
@@ -135,9 +132,7 @@ impl FairLine {
                 line.busy = true;
                 line.kept.remove(&place.session);
                 line.had_turn(&place.address, now);
-                return Some(Turn {
-                    state: self.state.clone(),
-                });
+                return Some(self.held_by(place));
             }
             let (sender, receiver) = oneshot::channel();
             let id = line.next_id;
@@ -145,6 +140,7 @@ impl FairLine {
             line.enqueue(place, id, sender);
             (id, receiver)
         };
+        self.joined.notify_waiters();
         let mut waiting = Waiting {
             state: &self.state,
             place,
@@ -156,15 +152,34 @@ impl FairLine {
         match tokio::time::timeout_at(deadline, receiver).await {
             Ok(Ok(())) => {
                 waiting.receiver = None;
-                Some(Turn {
-                    state: self.state.clone(),
-                })
+                Some(self.held_by(place))
             }
             _ => {
                 waiting.gave_up = true;
                 None
             }
         }
+    }
+
+    /// The turn `place` was just given (and counted).
+    fn held_by(&self, place: &Place) -> Turn {
+        Turn {
+            state: self.state.clone(),
+            joined: self.joined.clone(),
+            address: place.address.clone(),
+        }
+    }
+
+    /// With replicas: `address` had `turns` on all of them within the window (the
+    /// shared budget says so when asked). Its turns count at least that here.
+    pub fn saw_turns(&self, address: &str, turns: usize) {
+        {
+            let mut line = self.state.lock().unwrap();
+            line.learned
+                .insert(address.to_owned(), (turns, Instant::now()));
+        }
+        // A holder may be outranked now.
+        self.joined.notify_waiters();
     }
 
     /// Submits waiting for their turn now.
@@ -249,9 +264,20 @@ impl Line {
         }
     }
 
-    /// Turns `address` had within [`RECENT`].
+    /// Turns `address` had within [`RECENT`]: here, or (with replicas) on all of
+    /// them as last heard, whichever is more.
     fn turns(&self, address: &str) -> usize {
+        self.local(address).max(self.learned(address))
+    }
+
+    /// Turns `address` had here within [`RECENT`].
+    fn local(&self, address: &str) -> usize {
         self.recent.get(address).map_or(0, VecDeque::len)
+    }
+
+    /// Turns `address` had on all replicas, as the shared budget last said.
+    fn learned(&self, address: &str) -> usize {
+        self.learned.get(address).map_or(0, |(n, _)| *n)
     }
 
     fn had_turn(&mut self, address: &str, now: Instant) {
@@ -271,6 +297,8 @@ impl Line {
             }
             !turns.is_empty()
         });
+        self.learned
+            .retain(|_, (_, at)| now.duration_since(*at) < HEARD_FOR);
     }
 
     /// Takes a waiter that left before its turn out of the line.
@@ -409,6 +437,66 @@ mod tests {
         assert_eq!(line.waiting(), 0);
     }
 
+    /// Whether `turn` is outranked within a moment.
+    async fn is_outranked(turn: &Turn) -> bool {
+        tokio::time::timeout(Duration::from_millis(10), turn.outranked())
+            .await
+            .is_ok()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_holder_steps_aside_for_an_address_with_fewer_turns() {
+        let line = Arc::new(FairLine::default());
+        // The script had three turns; its fourth waits at the budget.
+        for _ in 0..3 {
+            drop(line.turn(&place("script", "s"), far()).await.unwrap());
+        }
+        let held = line.turn(&place("script", "s"), far()).await.unwrap();
+        assert!(!is_outranked(&held).await, "no one waits yet");
+        let served = Served::default();
+        let shopper = take_turn(&line, &served, place("home", "h"), "home".into());
+        tokio::task::yield_now().await;
+        assert!(is_outranked(&held).await);
+        held.step_aside();
+        shopper.await.unwrap();
+        assert_eq!(*served.lock().unwrap(), ["home"]);
+        // The turn it gave back does not count against the script.
+        assert_eq!(line.state.lock().unwrap().turns("script"), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn equals_do_not_pass_the_turn_back_and_forth() {
+        let line = Arc::new(FairLine::default());
+        let held = line.turn(&place("a", "s"), far()).await.unwrap();
+        let served = Served::default();
+        let other = take_turn(&line, &served, place("b", "t"), "b".into());
+        tokio::task::yield_now().await;
+        // Both had no turn before this one: the holder keeps it.
+        assert!(!is_outranked(&held).await);
+        drop(held);
+        other.await.unwrap();
+        assert_eq!(*served.lock().unwrap(), ["b"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn turns_heard_from_the_other_replicas_count() {
+        let line = Arc::new(FairLine::default());
+        // New here, but the shared budget says this address had 5 turns elsewhere.
+        let held = line.turn(&place("script", "s"), far()).await.unwrap();
+        line.saw_turns("script", 5);
+        let served = Served::default();
+        let shopper = take_turn(&line, &served, place("home", "h"), "home".into());
+        tokio::task::yield_now().await;
+        assert!(is_outranked(&held).await);
+        held.step_aside();
+        shopper.await.unwrap();
+        // What was heard is believed for a while only.
+        tokio::time::advance(HEARD_FOR).await;
+        let mut state = line.state.lock().unwrap();
+        state.forget_old_turns(Instant::now());
+        assert_eq!(state.turns("script"), 0);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_newcomer_goes_before_addresses_that_had_turns_lately() {
         let line = Arc::new(FairLine::default());
@@ -447,43 +535,6 @@ mod tests {
         let mut state = line.state.lock().unwrap();
         state.forget_old_turns(Instant::now());
         assert_eq!(state.turns("script0"), 0);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_burst_of_turns_goes_at_once_and_the_rest_are_paced() {
-        let line = FairLine::default();
-        let interval = Duration::from_millis(100);
-        let start = Instant::now();
-        let mut at = vec![];
-        for n in 0..6 {
-            let turn = line
-                .turn(&place(&format!("a{n}"), "s"), far())
-                .await
-                .unwrap();
-            turn.paced(interval, 3, far()).await.unwrap();
-            at.push(Instant::now().duration_since(start));
-        }
-        assert_eq!(
-            at,
-            [0, 0, 0, 100, 200, 300].map(Duration::from_millis),
-            "three at once, then one per interval"
-        );
-        // Quiet for a while: the burst is whole again.
-        tokio::time::advance(Duration::from_secs(1)).await;
-        let again = Instant::now();
-        for n in 0..3 {
-            let turn = line
-                .turn(&place(&format!("b{n}"), "s"), far())
-                .await
-                .unwrap();
-            turn.paced(interval, 3, far()).await.unwrap();
-        }
-        assert_eq!(Instant::now(), again);
-        // A slot beyond the caller's patience is not taken, and says when it is.
-        let turn = line.turn(&place("c", "s"), far()).await.unwrap();
-        let soon = Instant::now() + Duration::from_millis(50);
-        assert_eq!(turn.paced(interval, 3, soon).await, Err(interval));
-        assert_eq!(Instant::now(), again, "no wait for a slot it cannot use");
     }
 
     #[tokio::test(start_paused = true)]

@@ -22,6 +22,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 use tryon_protocol::{ApiError, Backoff, ErrorName, JobStatus, TryOnRequest};
 
+use self::budget::FairAsk;
 use self::budget::{Budget, Limit};
 use self::dialect::{Dialect, Submitted};
 use self::fair::{FairLine, Place};
@@ -220,7 +221,12 @@ impl Upstream {
             key: settings.key,
             status_retries: settings.status_retries,
             submit_patience: settings.submit_patience,
-            submits: budget(settings.submit_limit, "submit"),
+            // Spread when shoppers take fair turns: the next permit is never far.
+            submits: if settings.fair_turns {
+                budget(settings.submit_limit, "submit").spread()
+            } else {
+                budget(settings.submit_limit, "submit")
+            },
             line: FairLine::default(),
             fair_turns: settings.fair_turns,
             reads: budget(settings.status_limit, "status"),
@@ -325,30 +331,43 @@ impl Upstream {
             let turn = match self.submits.limit().filter(|_| self.fair_turns) {
                 Some(limit) => {
                     let until = tokio::time::Instant::now() + patience;
-                    // When to come back: its place (after the addresses with fewer
-                    // turns lately and its own address's other sessions), or `soonest`.
-                    let busy_now = |soonest: Duration| {
+                    // Out of patience, it comes back after its place (the addresses
+                    // with fewer turns lately and its own address's other sessions).
+                    let Some(turn) = self.line.turn(place, until).await else {
                         self.metrics.upstream_call("submit", "budget");
                         let ahead = self.line.ahead_of(place) as u32 + 1;
                         let wait = ((limit.per / limit.requests.max(1)) * ahead).min(limit.per);
                         let waiting = self.line.waiting() + self.submits.waiting();
-                        busy(wait.max(soonest), waiting)
+                        return Err(busy(wait, waiting));
                     };
-                    match self.line.turn(place, until).await {
-                        Some(turn) => {
-                            if let Err(slot) = turn.paced_within(limit, until).await {
-                                // Not before its slot nor the next permit.
-                                return Err(busy_now(slot.max(self.submits.free_in())));
-                            }
-                            Some(turn)
-                        }
-                        None => return Err(busy_now(Duration::ZERO)),
-                    }
+                    Some(turn)
                 }
                 None => None,
             };
             let patience = deadline.saturating_duration_since(Instant::now());
-            let ticket = match self.submits.ticket_within(Some(patience)).await {
+            // In a fair turn, replicas give a free permit to the fewest turns first.
+            let heard_turns = |turns| self.line.saw_turns(&place.address, turns);
+            let fair = turn.as_ref().map(|_| FairAsk {
+                address: &place.address,
+                heard_turns: &heard_turns,
+            });
+            let asked = self.submits.ticket_for(Some(patience), fair);
+            let answer = match &turn {
+                Some(held) => tokio::select! {
+                    answer = asked => Some(answer),
+                    () = held.outranked() => None,
+                },
+                None => Some(asked.await),
+            };
+            let Some(answer) = answer else {
+                // An address with fewer turns waits behind this submit here: it goes
+                // first and claims the next permit; this one queues again.
+                if let Some(held) = turn {
+                    held.step_aside();
+                }
+                continue;
+            };
+            let ticket = match answer {
                 Ok(ticket) => ticket,
                 Err(wait) => {
                     self.metrics.upstream_call("submit", "budget");
