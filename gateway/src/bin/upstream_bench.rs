@@ -158,6 +158,9 @@ fn main() {
             );
         }
     }
+    if !only_replicas {
+        runtime.block_on(fair_turns(scale, redis.as_deref()));
+    }
 }
 
 async fn run(scenario: &Scenario, scale: f64, redis: Option<&str>) -> Figures {
