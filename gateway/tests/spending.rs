@@ -454,12 +454,14 @@ async fn at_fashns_submit_limit_an_honest_shopper_goes_before_a_script_on_ten_ad
         .position(|b| b.contains("dress.png"))
         .expect("the shopper's job reached the provider");
     // First come, first served would put the shopper behind the rest of the script's
-    // 200; round-robin behind a turn of each script address (ten). It has had no turn
-    // lately, and the script's submit holding the turn steps aside for it, so it goes
-    // next: behind at most those already on their way when it arrived.
+    // 200; round-robin behind a turn of each script address (ten) a round. It has had
+    // no turn lately, and the script's submit holding the turn steps aside for it, so a
+    // contested permit is its next: behind it only those already on their way and, if
+    // it arrives as a clump of permits comes back, the clump (at most half the window
+    // goes at once: 25; it then has no wait to speak of).
     eprintln!("{reached} script jobs had reached the provider when the shopper arrived; {before_honest} went first");
     assert!(
-        before_honest <= reached + 5,
+        before_honest <= reached + 25,
         "{before_honest} script jobs went first, {reached} when the shopper arrived"
     );
     assert_eq!(stats.too_many_requests.submit, 0, "within FASHN's limit");

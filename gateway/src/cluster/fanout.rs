@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
+use tryon_protocol::TryOnRequest;
+
 use super::{Cluster, Down};
 use crate::job_status::{EngineStatus, Wait};
 
@@ -47,6 +49,14 @@ pub enum Event {
     /// Updates may have been missed (the pub/sub connection was lost): read the stored
     /// state again. Never sent over Redis.
     Resync,
+}
+
+/// What a replica sees of a job another replica stored.
+pub enum Seen {
+    /// Its status.
+    Status(EngineStatus),
+    /// Its replica was gone: this one took the job over and runs it from its request.
+    TakenOver(Box<TryOnRequest>),
 }
 
 /// The local side of the fan-out.
@@ -124,39 +134,37 @@ impl Cluster {
     }
 
     /// A job's stored status, long-polling when asked: the answer comes when the status
-    /// differs from `since` (default: the stored one) or at `until`.
-    pub async fn job_status(
-        &self,
-        id: &str,
-        wait: Option<Wait>,
-    ) -> Result<Option<EngineStatus>, Down> {
+    /// differs from `since` (default: the stored one) or at `until`. When the replica
+    /// running a sandbox job is gone, this one takes the job over: the answer is then
+    /// its request, for this replica to run.
+    pub async fn job_status(&self, id: &str, wait: Option<Wait>) -> Result<Option<Seen>, Down> {
         // Listening before reading: no update can fall between the two.
         let mut events = self.fanout.subscribe();
         let Some(mut now) = self.stored_status(id).await? else {
             return Ok(None);
         };
         if !now.status.is_terminal() {
-            if let Some(failed) = self.runner_gone(id).await? {
-                return Ok(Some(failed));
+            if let Some(seen) = self.unless_runner_gone(id).await? {
+                return Ok(Some(seen));
             }
         }
         let Some(wait) = wait else {
-            return Ok(Some(now));
+            return Ok(Some(Seen::Status(now)));
         };
         let baseline = wait.since.clone().unwrap_or_else(|| now.status.clone());
         loop {
             if now.status.is_terminal() || now.status != baseline {
-                return Ok(Some(now));
+                return Ok(Some(Seen::Status(now)));
             }
             // Waking every few seconds to see that the job's replica still lives.
             let check = std::time::Instant::now() + RUNNER_CHECK;
             match tokio::time::timeout_at(wait.until.min(check).into(), events.recv()).await {
                 Err(_) if check < wait.until => {
-                    if let Some(failed) = self.runner_gone(id).await? {
-                        return Ok(Some(failed));
+                    if let Some(seen) = self.unless_runner_gone(id).await? {
+                        return Ok(Some(seen));
                     }
                 }
-                Err(_) | Ok(Err(RecvError::Closed)) => return Ok(Some(now)),
+                Err(_) | Ok(Err(RecvError::Closed)) => return Ok(Some(Seen::Status(now))),
                 Ok(Ok(Event::Update { id: about, status })) if about == id => now = status,
                 Ok(Ok(Event::Resync)) | Ok(Err(RecvError::Lagged(_))) => {
                     if let Some(stored) = self.stored_status(id).await? {

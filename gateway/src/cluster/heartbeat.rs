@@ -1,16 +1,38 @@
 //! Which replicas are alive: each refreshes a short-lived key every 2 s. A sandbox job
-//! is rendered by the replica that took it; when that replica is gone, the others say
-//! so (a failed job the shopper can try again) instead of "processing" until the
-//! widget's time limit. The same beat, published on the replica's own channel, tells
-//! its pub/sub listener that its connection still carries messages (`fanout`).
+//! is rendered by the replica that took it, which stores the job's request beside it;
+//! when that replica is gone, a replica whose shopper waits for the job takes it over
+//! (one, atomically) and renders it again, so the job still completes. Only when the
+//! request is gone too (it outlived its results' lifetime) do the others say so (a
+//! failed job the shopper can try again) instead of "processing" until the widget's
+//! time limit. The same beat, published on the replica's own channel, tells its
+//! pub/sub listener that its connection still carries messages (`fanout`).
 
-use std::sync::Weak;
+use std::sync::{LazyLock, Weak};
 use std::time::Duration;
 
-use tryon_protocol::{ApiError, ErrorName, JobStatus};
+use tryon_protocol::{ApiError, ErrorName, JobStatus, TryOnRequest};
 
+use super::fanout::Seen;
 use super::{Cluster, Down};
 use crate::job_status::EngineStatus;
+
+/// KEYS[1]: the job's runner; KEYS[2]: its request. ARGV: the alive keys' prefix, this
+/// replica. {0}: the runner lives (or none was noted); {1, request}: taken over (for
+/// the request's lifetime left); {2}: the runner is gone and so is its request.
+static TAKE_OVER: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local runner = redis.call('GET', KEYS[1])
+if not runner or runner == ARGV[2] then return {0, false} end
+if redis.call('EXISTS', ARGV[1] .. runner) == 1 then return {0, false} end
+local request = redis.call('GET', KEYS[2])
+local left = redis.call('PTTL', KEYS[2])
+if not request or left <= 0 then return {2, false} end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', left)
+return {1, request}
+",
+    )
+});
 
 /// How often a replica says it is alive, and how long that lasts.
 const BEAT: Duration = Duration::from_secs(2);
@@ -27,41 +49,75 @@ impl Cluster {
         format!("{}:beat:{}", super::fanout::CHANNEL, self.replica)
     }
 
-    /// Notes that this replica runs job `id` (for `ttl`).
-    pub async fn note_runner(&self, id: &str, ttl: Duration) -> Result<(), Down> {
+    /// Notes that this replica runs job `id`, and its `request` (so another replica
+    /// can run it again if this one dies), for `ttl`.
+    pub async fn note_runner(
+        &self,
+        id: &str,
+        request: &TryOnRequest,
+        ttl: Duration,
+    ) -> Result<(), Down> {
         self.put_json(
-            "note_runner",
-            &self.key(&format!("runner:{id}")),
-            &self.replica,
+            "job_request",
+            &self.key(&format!("request:{id}")),
+            request,
             ttl,
+        )
+        .await?;
+        self.run(
+            "note_runner",
+            redis::cmd("SET")
+                .arg(self.key(&format!("runner:{id}")))
+                .arg(&self.replica)
+                .arg("PX")
+                .arg(ttl.as_millis() as u64),
         )
         .await
     }
 
-    /// A failed status when the replica running job `id` has stopped; `None` while it
-    /// lives (or when no replica noted it).
-    pub async fn runner_gone(&self, id: &str) -> Result<Option<EngineStatus>, Down> {
-        let runner: Option<String> = self
-            .get_json("job_runner", &self.key(&format!("runner:{id}")))
-            .await?;
-        let Some(runner) = runner else {
-            return Ok(None);
-        };
-        let alive: bool = self
-            .run(
-                "replica_alive",
-                redis::cmd("EXISTS").arg(self.alive_key(&runner)),
+    /// Job `id` ended: no replica will need to run it again.
+    pub async fn forget_request(&self, id: &str) -> Result<(), Down> {
+        self.run(
+            "job_request_forget",
+            redis::cmd("DEL").arg(self.key(&format!("request:{id}"))),
+        )
+        .await
+    }
+
+    /// `None` while the replica running job `id` lives (or none noted it); when it does
+    /// not, the job taken over (its request still there), or a failed status.
+    pub async fn unless_runner_gone(&self, id: &str) -> Result<Option<Seen>, Down> {
+        let answer: (u8, Option<String>) = self
+            .script(
+                "job_take_over",
+                TAKE_OVER
+                    .key(self.key(&format!("runner:{id}")))
+                    .key(self.key(&format!("request:{id}")))
+                    .arg(self.alive_key(""))
+                    .arg(&self.replica),
             )
             .await?;
-        Ok((!alive).then(|| EngineStatus {
-            status: JobStatus::Failed,
-            output: None,
-            error: Some(ApiError::new(
-                ErrorName::PipelineError,
-                "The gateway replica rendering this preview stopped before it was done: please try again.",
-            )),
-            engine_ms: None,
-        }))
+        Ok(match answer {
+            (0, _) => None,
+            (1, Some(request)) => Some(match serde_json::from_str(&request) {
+                Ok(request) => Seen::TakenOver(Box::new(request)),
+                Err(_) => Seen::Status(runner_failed()),
+            }),
+            _ => Some(Seen::Status(runner_failed())),
+        })
+    }
+}
+
+/// A job whose replica stopped, and which no other could run again.
+fn runner_failed() -> EngineStatus {
+    EngineStatus {
+        status: JobStatus::Failed,
+        output: None,
+        error: Some(ApiError::new(
+            ErrorName::PipelineError,
+            "The gateway replica rendering this preview stopped before it was done: please try again.",
+        )),
+        engine_ms: None,
     }
 }
 

@@ -26,6 +26,7 @@ use tryon_protocol::{
 use self::compose::{compose, cut_out_garment, cut_out_worn, fit_model, Dice, Refusal};
 use self::results::ResultStore;
 use self::spill::{Spill, WaitingImage};
+use crate::cluster::fanout::Seen;
 use crate::cluster::Cluster;
 use crate::error::GatewayError;
 use crate::images::{decode_image, ImageFetcher, PendingImage, Role};
@@ -108,43 +109,59 @@ impl Sandbox {
     }
 
     /// Accepts a job and starts it; returns its id at once (once other replicas can
-    /// see it too).
-    pub async fn submit(self: &Arc<Self>, mut request: TryOnRequest) -> String {
+    /// see it too, and run it again should this replica die).
+    pub async fn submit(self: &Arc<Self>, request: TryOnRequest) -> String {
+        let id = random_hex(12);
+        if let Some(cluster) = &self.cluster {
+            let ttl = self.settings.result_ttl;
+            if let Err(down) = cluster.note_runner(&id, &request, ttl).await {
+                tracing::warn!(error = %down.0, "a sandbox job could not be shared");
+            }
+        }
+        self.start(id.clone(), request).await;
+        id
+    }
+
+    /// Runs job `id` here from the start.
+    async fn start(self: &Arc<Self>, id: String, mut request: TryOnRequest) {
         // The images move out of the request (the options travel on without them), a
         // data URL's bytes decoded now rather than held as base64 while the job waits.
         let model = PendingImage::take(Role::Model, std::mem::take(&mut request.model_image));
         let garment = PendingImage::take(Role::Garment, std::mem::take(&mut request.garment_image));
-        let id = random_hex(12);
         let (state, _) = watch::channel(EngineStatus::running(JobStatus::Starting));
         let job = Arc::new(Job {
             id: id.clone(),
             state,
             created: Instant::now(),
         });
-        self.jobs.insert(id.clone(), job.clone());
-        if let Some(cluster) = &self.cluster {
-            if let Err(down) = cluster.note_runner(&id, self.settings.result_ttl).await {
-                tracing::warn!(error = %down.0, "a sandbox job could not be shared");
-            }
-        }
+        self.jobs.insert(id, job.clone());
         self.set(&job, EngineStatus::running(JobStatus::Starting))
             .await;
         let engine = Arc::clone(self);
         tokio::spawn(async move { engine.run(job, request, model, garment).await });
-        id
     }
 
     /// The job's status, waiting for a change first when asked to. A job another
     /// replica runs is answered from the shared store.
     pub async fn status(
-        &self,
+        self: &Arc<Self>,
         id: &str,
         wait: Option<Wait>,
     ) -> Result<Option<EngineStatus>, GatewayError> {
-        match (self.jobs.get(id), &self.cluster) {
-            (Some(job), _) => Ok(Some(Self::local_status(&job, wait).await)),
-            (None, Some(cluster)) => Ok(cluster.job_status(id, wait).await?),
-            (None, None) => Ok(None),
+        if let (None, Some(cluster)) = (self.jobs.get(id), &self.cluster) {
+            match cluster.job_status(id, wait.clone()).await? {
+                None => return Ok(None),
+                Some(Seen::Status(status)) => return Ok(Some(status)),
+                // Its replica died: this one renders it again, and answers for it.
+                Some(Seen::TakenOver(request)) => {
+                    tracing::warn!(job = id, "a sandbox job's replica is gone: running it here");
+                    self.start(id.to_owned(), *request).await;
+                }
+            }
+        }
+        match self.jobs.get(id) {
+            Some(job) => Ok(Some(Self::local_status(&job, wait).await)),
+            None => Ok(None),
         }
     }
 
@@ -172,6 +189,10 @@ impl Sandbox {
             return;
         };
         let ttl = self.settings.result_ttl;
+        if status.status.is_terminal() {
+            // Ended: its request (the photo, in Redis's memory) is no longer needed.
+            let _ = cluster.forget_request(&job.id).await;
+        }
         if let Err(down) = cluster.store_status(&job.id, &status, ttl).await {
             tracing::warn!(error = %down.0, "a sandbox job's status could not be shared");
             if status.status.is_terminal() {
