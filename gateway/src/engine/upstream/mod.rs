@@ -478,11 +478,13 @@ impl Upstream {
     /// One status read within the status budget, retrying 5xx and timeouts; a 429
     /// pauses the budget and reads again, never failing the job's waiters.
     async fn read_status(&self, id: &str) -> Result<Option<StatusRead>, GatewayError> {
+        // The provider's id is one path segment, whatever it holds.
+        let id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
         let url = format!(
             "{}{}/{}",
             self.base,
             self.paths.status.trim_end_matches('/'),
-            urlencode(id)
+            id.replace('+', "%20")
         );
         let mut attempt = 0;
         let mut limited = 0;
@@ -676,17 +678,6 @@ fn without_pictures_is_a_failure(status: EngineStatus) -> EngineStatus {
         )),
         engine_ms: None,
     }
-}
-
-fn urlencode(id: &str) -> String {
-    id.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
