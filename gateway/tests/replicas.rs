@@ -851,16 +851,7 @@ async fn across_three_replicas_an_honest_shopper_goes_before_a_script_on_ten_add
     }
     let stats = fake.stats();
     assert_eq!(stats.jobs, 201);
-    let jobs: Vec<String> = stats
-        .submit_bodies
-        .iter()
-        .filter(|s| s.answer == 200)
-        .map(|s| s.body.to_string())
-        .collect();
-    let before_honest = jobs
-        .iter()
-        .position(|b| b.contains("dress.png"))
-        .expect("the shopper's job reached the provider");
+    let before_honest = common::hosted::jobs_before(&fake, "dress");
     // Each replica's turn holder competes for the shared permits; a contested one goes
     // to the address with the fewest turns on all of them, so the shopper is next but
     // for those already on their way, and, if it arrives as a clump of permits comes

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::hosted::{fake_scaled, gateway_with, hosted_job};
+use common::hosted::{fake_scaled, gateway_with, hosted_job, jobs_before};
 use common::*;
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
@@ -441,18 +441,7 @@ async fn at_fashns_submit_limit_an_honest_shopper_goes_before_a_script_on_ten_ad
     assert_eq!(accepted.load(Ordering::SeqCst), 200);
     let stats = fake.stats();
     assert_eq!(stats.jobs, 201);
-    // Counted in the order jobs reached the provider (answers to the script's
-    // submits of one window race the shopper's, so counting answers would not do).
-    let jobs: Vec<String> = stats
-        .submit_bodies
-        .iter()
-        .filter(|s| s.answer == 200)
-        .map(|s| s.body.to_string())
-        .collect();
-    let before_honest = jobs
-        .iter()
-        .position(|b| b.contains("dress.png"))
-        .expect("the shopper's job reached the provider");
+    let before_honest = jobs_before(&fake, "dress");
     // First come, first served would put the shopper behind the rest of the script's
     // 200; round-robin behind a turn of each script address (ten) a round. It has had
     // no turn lately, and the script's submit holding the turn steps aside for it, so a

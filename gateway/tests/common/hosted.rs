@@ -65,3 +65,15 @@ pub fn upstream_id(handle: &str) -> String {
     )
     .unwrap()
 }
+
+/// How many jobs reached `fake` before the one for `garment` (a [`hosted_job`]), in
+/// the order they reached it (answers to submits racing each other would not tell).
+pub fn jobs_before(fake: &FakeUpstream, garment: &str) -> usize {
+    let needle = format!("{garment}.png");
+    fake.stats()
+        .submit_bodies
+        .iter()
+        .filter(|s| s.answer == 200)
+        .position(|s| s.body.to_string().contains(&needle))
+        .unwrap_or_else(|| panic!("the job for {garment} reached the provider"))
+}

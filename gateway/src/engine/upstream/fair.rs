@@ -444,6 +444,18 @@ mod tests {
             .is_ok()
     }
 
+    /// A shopper from a new address arrives: `held` is outranked, steps aside, and the
+    /// shopper has the turn.
+    async fn steps_aside_for_a_shopper(line: &Arc<FairLine>, held: Turn) {
+        let served = Served::default();
+        let shopper = take_turn(line, &served, place("home", "h"), "home".into());
+        tokio::task::yield_now().await;
+        assert!(is_outranked(&held).await);
+        held.step_aside();
+        shopper.await.unwrap();
+        assert_eq!(*served.lock().unwrap(), ["home"]);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_holder_steps_aside_for_an_address_with_fewer_turns() {
         let line = Arc::new(FairLine::default());
@@ -453,13 +465,7 @@ mod tests {
         }
         let held = line.turn(&place("script", "s"), far()).await.unwrap();
         assert!(!is_outranked(&held).await, "no one waits yet");
-        let served = Served::default();
-        let shopper = take_turn(&line, &served, place("home", "h"), "home".into());
-        tokio::task::yield_now().await;
-        assert!(is_outranked(&held).await);
-        held.step_aside();
-        shopper.await.unwrap();
-        assert_eq!(*served.lock().unwrap(), ["home"]);
+        steps_aside_for_a_shopper(&line, held).await;
         // The turn it gave back does not count against the script.
         assert_eq!(line.state.lock().unwrap().turns("script"), 3);
     }
@@ -484,12 +490,7 @@ mod tests {
         // New here, but the shared budget says this address had 5 turns elsewhere.
         let held = line.turn(&place("script", "s"), far()).await.unwrap();
         line.saw_turns("script", 5);
-        let served = Served::default();
-        let shopper = take_turn(&line, &served, place("home", "h"), "home".into());
-        tokio::task::yield_now().await;
-        assert!(is_outranked(&held).await);
-        held.step_aside();
-        shopper.await.unwrap();
+        steps_aside_for_a_shopper(&line, held).await;
         // What was heard is believed for a while only.
         tokio::time::advance(HEARD_FOR).await;
         let mut state = line.state.lock().unwrap();
