@@ -42,7 +42,8 @@ return 0
 /// `until ms|address`); KEYS[4]: when the last permit was taken. ARGV: N, hold ms,
 /// permit (`id|address`), replica, address (empty: no claim), how long a claim outlives
 /// the wait it was told (ms), the wait when a permit is free but kept for a fairer
-/// claim (ms), whether the free permits are spread (1/0). Answers {wait ms (0: taken),
+/// claim (ms), whether the free permits are spread (1/0: once half the window, at least
+/// two, is out; `budget::at_once`). Answers {wait ms (0: taken),
 /// the address's turns within the window before this one}.
 static TAKE_PERMIT: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
@@ -78,7 +79,7 @@ if free <= 0 then
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return claim(math.max(1, tonumber(first[2]) - now))
 end
-if ARGV[8] == '1' and free * 2 <= n then
+if ARGV[8] == '1' and n - free >= math.max(math.ceil(n / 2), 2) then
   local last = redis.call('GET', KEYS[4])
   if last then
     local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')

@@ -15,8 +15,8 @@
 //! were not told of) pauses every call to the endpoint for its `Retry-After`.
 //!
 //! A spread budget (the submits, when waiting shoppers take fair turns) also never
-//! runs its window dry: while more than half its permits are free a call goes at
-//! once, and after that the free ones are spread evenly until the next one comes back.
+//! runs its window dry: while at most half its permits are out (at least two) a call
+//! goes at once, and after that the free ones are spread evenly until the next one comes back.
 //! Without it, whoever has most calls waiting takes every permit the moment it is
 //! back, and a shopper who arrives a moment later finds none for up to a whole window;
 //! a pace at the limit's rate with a burst still runs dry (the burst's permits come
@@ -440,11 +440,11 @@ impl Budget {
     }
 
     /// When the spread rule lets the next call go (see the module's doc): now while
-    /// more than half the permits are free, else the last call plus the time until
+    /// at most half the permits (at least two) are out, else the last call plus the time until
     /// the next permit comes back shared among the free ones.
     fn spread_at(&self, limit: Limit, now: Instant) -> Instant {
         let free = self.permits.available_permits() as u32;
-        if free == 0 || free * 2 > limit.requests {
+        if free == 0 || limit.requests - free < at_once(limit.requests) {
             // None free: the window's own wait.
             return now;
         }
@@ -469,6 +469,13 @@ impl Budget {
         }
         self.state.lock().unwrap().next_free_in(limit.per, 0)
     }
+}
+
+/// How many calls of a spread budget of `requests` may be out at once before the
+/// rest is spread: half the window, and at least two (a quiet shop's two shoppers at
+/// once are served at once, whatever the limit).
+fn at_once(requests: u32) -> u32 {
+    requests.div_ceil(2).max(2)
 }
 
 /// One waiting caller, counted until it is served or gone.
