@@ -25,6 +25,9 @@ command -v curl >/dev/null || apt_missing+=(curl)
 command -v redis-server >/dev/null || apt_missing+=(redis-server)
 # The managed-Redis tests make a CA and a certificate of their own for Redis's TLS.
 command -v openssl >/dev/null || apt_missing+=(openssl)
+# The providers' Python SDKs run in a venv of their own (Debian splits venv off).
+command -v python3 >/dev/null || apt_missing+=(python3)
+python3 -c 'import ensurepip' 2>/dev/null || apt_missing+=(python3-venv)
 if ((${#apt_missing[@]})); then
   say "installing ${apt_missing[*]} from apt"
   export DEBIAN_FRONTEND=noninteractive
@@ -42,6 +45,17 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # --locked fails on this registry mirror (TOOLCHAIN.md); the version itself is pinned.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# The providers' own SDKs from PyPI (pinned, with what they pull in), for the tests
+# that drive the gateway with them; a stamp of the list tells whether the venv matches.
+venv=target/sdk-venv
+if ! cmp -s gateway/tests/sdk/requirements.txt "$venv/.setup-stamp" 2>/dev/null; then
+  say "installing the providers' Python SDKs into $venv (gateway/tests/sdk/requirements.txt)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r gateway/tests/sdk/requirements.txt
+  cp gateway/tests/sdk/requirements.txt "$venv/.setup-stamp"
 fi
 
 # A stamp of the lock file tells whether node_modules matches it.

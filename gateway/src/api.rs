@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
+use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 use tryon_protocol::{
@@ -22,6 +23,7 @@ use tryon_protocol::{
 
 use crate::auth::{bearer, origin, Caller};
 use crate::client_address::client_address;
+use crate::dropin;
 use crate::engine::sandbox::RESULTS_PATH;
 use crate::engine::upstream::fair::Place;
 use crate::engine::upstream::webhook::{Delivery, CALLBACK_PATH};
@@ -60,6 +62,13 @@ pub fn app(state: AppState) -> Router {
         .route(SUBMIT_PATH, post(submit))
         .route(PRECHECK_PATH, post(precheck))
         .route(&format!("{STATUS_PATH}/{{id}}"), get(status))
+        // The providers' own paths, for their SDKs (`dropin`).
+        .route(dropin::FASHN_RUN_PATH, post(fashn_run))
+        .route(
+            &format!("{}/{{id}}", dropin::FASHN_STATUS_PATH),
+            get(status),
+        )
+        .route(dropin::TRYITON_FASHION_PATH, post(tryiton_fashion))
         .route(&format!("{RESULTS_PATH}/{{name}}"), get(result_image))
         .route(
             &format!("{CALLBACK_PATH}/{{ticket}}"),
@@ -194,6 +203,20 @@ async fn submit(
     request: Request,
 ) -> Result<Response, GatewayError> {
     let (caller, request) = admitted(&state, caller, request).await?;
+    let (address, key) = submit_context(&state, &request);
+    let JobBody(body) = JobBody::from_request(request, &state).await?;
+    let answer = submit_tryon(&state, &caller, address, key, body).await?;
+    let mut response = Json(SubmitResponse {
+        id: answer.id,
+        error: answer.error,
+    })
+    .into_response();
+    response.headers_mut().extend(answer.fields);
+    Ok(response)
+}
+
+/// The caller's client address and `Idempotency-Key`, as a submit reads them.
+fn submit_context(state: &AppState, request: &Request) -> (std::net::IpAddr, Option<String>) {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -203,15 +226,41 @@ async fn submit(
         .headers()
         .get(IDEMPOTENCY_KEY)
         .map(|v| v.to_str().unwrap_or("").to_owned());
-    let JobBody(body) = JobBody::from_request(request, &state).await?;
-    let tryon = TryOnRequest::from_json(&body)?;
-    let fingerprint = replay::fingerprint(&body);
+    (address, key)
+}
+
+/// What a submit answered, on whichever surface it came.
+struct Submitted {
+    /// The job's handle, when one started.
+    id: Option<String>,
+    /// Why no job started (the photo check's refusal).
+    error: Option<tryon_protocol::ApiError>,
+    /// The `RateLimit` fields of the session's quota.
+    fields: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// Starts the job a contract-shaped JSON `body` asks for, once however often it is
+/// sent, within the merchant's limits.
+async fn submit_tryon(
+    state: &AppState,
+    caller: &Caller,
+    address: std::net::IpAddr,
+    key: Option<String>,
+    body: impl AsRef<[u8]>,
+) -> Result<Submitted, GatewayError> {
+    let tryon = TryOnRequest::from_json(body.as_ref())?;
+    let fingerprint = replay::fingerprint(body.as_ref());
     // The request holds what is needed now; the body is freed before the engine's
     // call, which upstream lasts as long as the hosted API takes to answer.
     drop(body);
     let running = |handle: String| {
         let (state, caller) = (state.clone(), caller.clone());
         async move { job_is_running(&state, &caller, &handle).await }
+    };
+    let nothing = |id: Option<String>, error| Submitted {
+        id,
+        error,
+        fields: Vec::new(),
     };
     let held = match state
         .remembered
@@ -220,7 +269,7 @@ async fn submit(
     {
         Begun::Known(id) => {
             tracing::info!(session = %short(&caller.session), "a repeated submit answered with its job");
-            return Ok(submitted(Some(id), None, Vec::new()));
+            return Ok(nothing(Some(id), None));
         }
         Begun::Fresh(held) => held,
     };
@@ -228,15 +277,78 @@ async fn submit(
         session: caller.shopper_session(),
         address,
     };
-    let answer = start_job(&state, &caller, &payer, tryon).await;
+    let answer = start_job(state, caller, &payer, tryon).await;
     match &answer {
         Ok(Started::Job { id, .. }) => state.remembered.made(held, id).await,
         _ => state.remembered.none(held).await,
     }
     Ok(match answer? {
-        Started::Job { id, fields } => submitted(Some(id), None, fields),
-        Started::Refused(error) => submitted(None, Some(error), Vec::new()),
+        Started::Job { id, fields } => Submitted {
+            id: Some(id),
+            error: None,
+            fields,
+        },
+        Started::Refused(error) => nothing(None, Some(error)),
     })
+}
+
+/// `POST /v1/run`: FASHN's own submit, for merchants' code on FASHN's SDKs
+/// (`dropin`): answered `{"id", "error": null}` as FASHN does.
+async fn fashn_run(
+    State(state): State<AppState>,
+    caller: Result<Caller, GatewayError>,
+    request: Request,
+) -> Result<Response, GatewayError> {
+    let (caller, request) = admitted(&state, caller, request).await?;
+    let (address, key) = submit_context(&state, &request);
+    let webhook = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.contains("webhook_url="));
+    let JobBody(body) = JobBody::from_request(request, &state).await?;
+    let body = dropin::fashn_run(&body, webhook)?;
+    let answer = submit_tryon(&state, &caller, address, key, body).await?;
+    dropin::answered(
+        answer.id,
+        answer.error,
+        |id| json!({ "id": id, "error": null }),
+    )
+    .map(|r| with_fields(r, answer.fields))
+}
+
+/// `POST /api/v1/tryon/fashion`: TryItOn's own submit (`dropin`), answered
+/// `{"jobId"}` and refused `{"error": name, "message"}` as TryItOn does.
+async fn tryiton_fashion(
+    State(state): State<AppState>,
+    caller: Result<Caller, GatewayError>,
+    request: Request,
+) -> Response {
+    tryiton_submit(state, caller, request)
+        .await
+        .unwrap_or_else(dropin::tryiton_error)
+}
+
+async fn tryiton_submit(
+    state: AppState,
+    caller: Result<Caller, GatewayError>,
+    request: Request,
+) -> Result<Response, GatewayError> {
+    let (caller, request) = admitted(&state, caller, request).await?;
+    let (address, key) = submit_context(&state, &request);
+    let JobBody(body) = JobBody::from_request(request, &state).await?;
+    let body = dropin::tryiton_fashion(&body)?;
+    let answer = submit_tryon(&state, &caller, address, key, body).await?;
+    dropin::answered(
+        answer.id,
+        answer.error,
+        |id| json!({ "jobId": id, "id": id }),
+    )
+    .map(|r| with_fields(r, answer.fields))
+}
+
+fn with_fields(mut response: Response, fields: Vec<(HeaderName, HeaderValue)>) -> Response {
+    response.headers_mut().extend(fields);
+    response
 }
 
 /// What a submit started.
@@ -298,17 +410,6 @@ async fn job_is_running(state: &AppState, caller: &Caller, handle: &str) -> bool
         state.engine.status(&engine_id, None, "").await,
         Ok(Some(now)) if !now.status.is_terminal()
     )
-}
-
-/// A submit's answer, with its extra header fields.
-fn submitted(
-    id: Option<String>,
-    error: Option<tryon_protocol::ApiError>,
-    fields: Vec<(HeaderName, HeaderValue)>,
-) -> Response {
-    let mut response = Json(SubmitResponse { id, error }).into_response();
-    response.headers_mut().extend(fields);
-    response
 }
 
 /// `POST /v1/precheck`: what keeps this photo from showing this kind of garment.

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod client_address;
 pub mod cluster;
 pub mod config;
+pub mod dropin;
 pub mod engine;
 pub mod error;
 pub mod extract;

@@ -1,0 +1,32 @@
+"""FASHN's official Python SDK (`fashn` 0.9.0, PyPI), pointed at the gateway: what a
+merchant's server code does. Reads GATEWAY (base URL), KEY (the gateway's server key),
+MODEL_FILE and GARMENT_FILE (data URLs); prints one JSON line per step."""
+import json
+import os
+
+import fashn
+from fashn import Fashn
+
+images = {
+    "model_image": open(os.environ["MODEL_FILE"]).read(),
+    "garment_image": open(os.environ["GARMENT_FILE"]).read(),
+}
+client = Fashn(api_key=os.environ["KEY"], base_url=os.environ["GATEWAY"], max_retries=0)
+result = client.predictions.subscribe(
+    model_name="tryon-v1.6",
+    inputs={**images, "category": "tops", "num_samples": 2},
+    poll_interval=200,
+    timeout=60_000,
+)
+print(json.dumps({"step": "subscribe", "id": result.id, "status": result.status,
+                  "output": result.output, "error": result.error and result.error.model_dump(),
+                  "credits_used": result.credits_used}))
+status = client.predictions.status(result.id)
+print(json.dumps({"step": "status", "id": status.id, "status": status.status}))
+try:
+    client.predictions.run(model_name="tryon-max", inputs={"model_image": images["model_image"],
+                                                           "product_image": images["garment_image"]})
+    print(json.dumps({"step": "other model", "raised": None}))
+except fashn.BadRequestError as e:
+    print(json.dumps({"step": "other model", "raised": type(e).__name__, "status": e.status_code,
+                      "body": e.body}))
