@@ -66,7 +66,7 @@ pub fn app(state: AppState) -> Router {
         .route(dropin::FASHN_RUN_PATH, post(fashn_run))
         .route(
             &format!("{}/{{id}}", dropin::FASHN_STATUS_PATH),
-            get(status),
+            get(status).layer(middleware::map_response(sdk_answer)),
         )
         .route(dropin::TRYITON_FASHION_PATH, post(tryiton_fashion))
         .route(&format!("{RESULTS_PATH}/{{name}}"), get(result_image))
@@ -298,6 +298,14 @@ async fn fashn_run(
     State(state): State<AppState>,
     caller: Result<Caller, GatewayError>,
     request: Request,
+) -> Response {
+    dropin::for_sdks(fashn_submit(state, caller, request).await.into_response())
+}
+
+async fn fashn_submit(
+    state: AppState,
+    caller: Result<Caller, GatewayError>,
+    request: Request,
 ) -> Result<Response, GatewayError> {
     let (caller, request) = admitted(&state, caller, request).await?;
     let (address, key) = submit_context(&state, &request);
@@ -317,15 +325,17 @@ async fn fashn_run(
 }
 
 /// `POST /api/v1/tryon/fashion`: TryItOn's own submit (`dropin`), answered
-/// `{"jobId"}` and refused `{"error": name, "message"}` as TryItOn does.
+/// `{"ok": true, "jobId"}` and refused `{"error": name, "message"}` as TryItOn does.
 async fn tryiton_fashion(
     State(state): State<AppState>,
     caller: Result<Caller, GatewayError>,
     request: Request,
 ) -> Response {
-    tryiton_submit(state, caller, request)
-        .await
-        .unwrap_or_else(dropin::tryiton_error)
+    dropin::for_sdks(
+        tryiton_submit(state, caller, request)
+            .await
+            .unwrap_or_else(dropin::tryiton_error),
+    )
 }
 
 async fn tryiton_submit(
@@ -341,9 +351,14 @@ async fn tryiton_submit(
     dropin::answered(
         answer.id,
         answer.error,
-        |id| json!({ "jobId": id, "id": id }),
+        |id| json!({ "ok": true, "jobId": id, "id": id }),
     )
     .map(|r| with_fields(r, answer.fields))
+}
+
+/// A contract answer on a provider's path, with the SDKs' retry advice.
+async fn sdk_answer(response: Response) -> Response {
+    dropin::for_sdks(response)
 }
 
 fn with_fields(mut response: Response, fields: Vec<(HeaderName, HeaderValue)>) -> Response {

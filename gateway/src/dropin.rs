@@ -147,11 +147,44 @@ fn clothing(subcategory: &str) -> Result<&'static str, GatewayError> {
     }
 }
 
+/// What the SDKs' retry logic reads on an answer: `x-should-retry: false` on a
+/// refusal that sending again cannot mend (a wrong request, a spent quota or budget:
+/// FASHN's SDK would otherwise send a 429 or 503 three more times), and `true` with
+/// `retry-after-ms` beside `Retry-After` on a busy answer, so it waits as long as told.
+pub fn for_sdks(mut response: Response) -> Response {
+    let status = response.status();
+    if status.is_success() {
+        return response;
+    }
+    let busy = response
+        .headers()
+        .get(axum::http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let spent = matches!(
+        response.extensions().get::<ErrorName>(),
+        Some(ErrorName::QuotaExceeded | ErrorName::SpendingLimitReached)
+    );
+    let retry = busy.is_some() && !spent;
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-should-retry",
+        axum::http::HeaderValue::from_static(if retry { "true" } else { "false" }),
+    );
+    if let (true, Some(seconds)) = (retry, busy) {
+        headers.insert(
+            "retry-after-ms",
+            axum::http::HeaderValue::from(seconds * 1000),
+        );
+    }
+    response
+}
+
 /// A refusal in TryItOn's shape, `{"error": name, "message"}`, which its SDK reads
 /// into its exception (the contract's `field` rides along); status and Retry-After
 /// as the contract's.
 pub fn tryiton_error(e: GatewayError) -> Response {
     let retry_after = e.retry_after;
+    let name = e.error.name.clone();
     let mut response = (
         e.status,
         Json(serde_json::json!({
@@ -167,6 +200,7 @@ pub fn tryiton_error(e: GatewayError) -> Response {
             axum::http::HeaderValue::from(seconds),
         );
     }
+    response.extensions_mut().insert(name);
     response
 }
 
@@ -230,6 +264,41 @@ mod tests {
         assert_eq!(e.error.field.as_deref(), Some("return_base64"));
         let e = run(json!({"model_name": "tryon-v1.6"}), false).unwrap_err();
         assert_eq!(e.error.field.as_deref(), Some("inputs"));
+    }
+
+    #[test]
+    fn sdks_are_told_what_to_send_again_and_when() {
+        let answer = |name: ErrorName, status: StatusCode, retry_after: Option<u64>| {
+            let mut e = GatewayError::new(status, name, "x");
+            e.retry_after = retry_after;
+            let r = for_sdks(e.into_response());
+            let header = |h: &str| r.headers().get(h).map(|v| v.to_str().unwrap().to_owned());
+            (header("x-should-retry"), header("retry-after-ms"))
+        };
+        let busy = answer(
+            ErrorName::RateLimitExceeded,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(3),
+        );
+        assert_eq!(busy, (Some("true".into()), Some("3000".into())));
+        for (name, status) in [
+            (ErrorName::QuotaExceeded, StatusCode::TOO_MANY_REQUESTS),
+            (
+                ErrorName::SpendingLimitReached,
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+        ] {
+            assert_eq!(
+                answer(name, status, Some(600)),
+                (Some("false".into()), None)
+            );
+        }
+        let wrong = answer(ErrorName::InvalidRequest, StatusCode::BAD_REQUEST, None);
+        assert_eq!(wrong, (Some("false".into()), None));
+        assert!(for_sdks(Json(json!({})).into_response())
+            .headers()
+            .get("x-should-retry")
+            .is_none());
     }
 
     #[test]

@@ -80,7 +80,10 @@ impl From<ValidationError> for GatewayError {
 
 impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
+        let name = self.error.name.clone();
         let mut response = (self.status, Json(ErrorBody { error: self.error })).into_response();
+        // For what reads the answer on its way out (the SDK paths' retry advice).
+        response.extensions_mut().insert(name);
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()

@@ -20,7 +20,8 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The gateway in sandbox mode (jobs at once), taking the server key.
+/// The gateway in sandbox mode (jobs at once), taking the server key, with a daily
+/// budget of 2 images.
 fn gateway() -> Replica {
     Replica::start(
         0,
@@ -31,8 +32,24 @@ fn gateway() -> Replica {
             "0",
             "--server-api-key",
             KEY,
+            "--daily-image-budget",
+            "2",
         ],
     )
+}
+
+/// How many submits `gateway` refused for its daily budget (its own count).
+async fn refused_for_the_budget(gateway: &Replica) -> String {
+    let text = reqwest::get(format!("{}/metrics", gateway.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find(|l| l.starts_with("tryon_submits_refused_total{reason=\"spending_limit\"}"))
+        .map(|l| l.rsplit(' ').next().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("no spending_limit refusals counted:\n{text}"))
 }
 
 /// Runs `program script` against `gateway` with the fixture photo and garment as data
@@ -117,6 +134,16 @@ async fn fashns_python_sdk_subscribes_and_is_told_what_is_not_offered() {
         .as_str()
         .unwrap()
         .contains("tryon-max"));
+    // The day's 2 images are spent: the SDK raises, and does not send again.
+    let spent = &lines[3];
+    assert_eq!(spent["raised"], "InternalServerError", "{spent}");
+    assert_eq!(spent["name"], "SpendingLimitReached");
+    assert_eq!(spent["should_retry"], "false");
+    assert_eq!(
+        refused_for_the_budget(&gw).await,
+        "1",
+        "one refusal, no retries"
+    );
 }
 
 #[tokio::test]

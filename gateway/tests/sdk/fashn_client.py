@@ -11,7 +11,7 @@ images = {
     "model_image": open(os.environ["MODEL_FILE"]).read(),
     "garment_image": open(os.environ["GARMENT_FILE"]).read(),
 }
-client = Fashn(api_key=os.environ["KEY"], base_url=os.environ["GATEWAY"], max_retries=0)
+client = Fashn(api_key=os.environ["KEY"], base_url=os.environ["GATEWAY"])
 result = client.predictions.subscribe(
     model_name="tryon-v1.6",
     inputs={**images, "category": "tops", "num_samples": 2},
@@ -30,3 +30,12 @@ try:
 except fashn.BadRequestError as e:
     print(json.dumps({"step": "other model", "raised": type(e).__name__, "status": e.status_code,
                       "body": e.body}))
+# The merchant's daily budget (2 images in the test) is spent: the SDK's own retries
+# (3 by default, on 503) must not send it again.
+try:
+    client.predictions.run(model_name="tryon-v1.6", inputs={**images, "seed": 7})
+    print(json.dumps({"step": "budget spent", "raised": None}))
+except fashn.InternalServerError as e:
+    print(json.dumps({"step": "budget spent", "raised": type(e).__name__, "status": e.status_code,
+                      "name": e.body["error"]["name"],
+                      "should_retry": e.response.headers.get("x-should-retry")}))
