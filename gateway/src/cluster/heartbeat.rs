@@ -17,14 +17,16 @@ use super::{Cluster, Down};
 use crate::job_status::EngineStatus;
 
 /// KEYS[1]: the job's runner; KEYS[2]: its request. ARGV: the alive keys' prefix, this
-/// replica. {0}: the runner lives (or none was noted); {1, request}: taken over (for
-/// the request's lifetime left); {2}: the runner is gone and so is its request.
+/// replica (which does not run the job: it asks only then). {0}: the runner lives (or
+/// none was noted); {1, request}: taken over, for the request's lifetime left (again,
+/// if this replica took it over before and lost it on the way); {2}: the runner is
+/// gone and so is its request.
 static TAKE_OVER: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
 local runner = redis.call('GET', KEYS[1])
-if not runner or runner == ARGV[2] then return {0, false} end
-if redis.call('EXISTS', ARGV[1] .. runner) == 1 then return {0, false} end
+if not runner then return {0, false} end
+if runner ~= ARGV[2] and redis.call('EXISTS', ARGV[1] .. runner) == 1 then return {0, false} end
 local request = redis.call('GET', KEYS[2])
 local left = redis.call('PTTL', KEYS[2])
 if not request or left <= 0 then return {2, false} end
@@ -33,6 +35,10 @@ return {1, request}
 ",
     )
 });
+
+/// The largest request kept for another replica to run again (a widget's photo is
+/// about 200 KB).
+const REQUEST_KEPT_BYTES: usize = 2 << 20;
 
 /// How often a replica says it is alive, and how long that lasts.
 const BEAT: Duration = Duration::from_secs(2);
@@ -57,13 +63,21 @@ impl Cluster {
         request: &TryOnRequest,
         ttl: Duration,
     ) -> Result<(), Down> {
-        self.put_json(
-            "job_request",
-            &self.key(&format!("request:{id}")),
-            request,
-            ttl,
-        )
-        .await?;
+        let json = serde_json::to_string(request).expect("requests serialise");
+        // A request with images of many megabytes (a server's, with photos inline) would
+        // hold up the shared link every replica's permits and heartbeats go through:
+        // such a job is not run again elsewhere (it fails with its replica).
+        if json.len() <= REQUEST_KEPT_BYTES {
+            self.run::<()>(
+                "job_request",
+                redis::cmd("SET")
+                    .arg(self.key(&format!("request:{id}")))
+                    .arg(json)
+                    .arg("PX")
+                    .arg(ttl.as_millis().max(1) as u64),
+            )
+            .await?;
+        }
         self.run(
             "note_runner",
             redis::cmd("SET")

@@ -38,12 +38,12 @@ return 0
     )
 });
 
-/// KEYS[1]: the permits; KEYS[2]: the pause; KEYS[3]: the claims (replica →
-/// `until ms|address`); KEYS[4]: when the last permit was taken. ARGV: N, hold ms,
-/// permit (`id|address`), replica, address (empty: no claim), how long a claim outlives
-/// the wait it was told (ms), the wait when a permit is free but kept for a fairer
-/// claim (ms), whether the free permits are spread (1/0: once half the window, at least
-/// two, is out; `budget::at_once`). Answers {wait ms (0: taken),
+/// KEYS[1]: the permits; KEYS[2]: the pause; KEYS[3]: the claims (permit →
+/// `until ms|address`); KEYS[4]: when the last permit was taken. ARGV: N, hold ms (the
+/// call's limit and W), permit (`id|address`), W ms, address (empty: no claim), how
+/// long a claim outlives its asker's next ask (ms), the wait when a permit is free but
+/// kept for a fairer claim (ms), whether the free permits are spread (1/0: once half
+/// the window, at least two, is out; `budget::at_once`), the asker's poll (ms). Answers {wait ms (0: taken),
 /// the address's turns within the window before this one}.
 static TAKE_PERMIT: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
@@ -64,10 +64,15 @@ if address ~= '' then
   end
 end
 local mine = turns[address] or 0
+local per = tonumber(ARGV[4])
 local function claim(wait)
   if address ~= '' then
-    local keep = wait + tonumber(ARGV[6])
-    redis.call('HSET', KEYS[3], ARGV[4], (now + keep) .. '|' .. address)
+    -- The asker comes back after the wait, or after its poll if the wait is longer
+    -- than a window (a permit out on a call).
+    local back = wait
+    if wait > per then back = tonumber(ARGV[9]) end
+    local keep = back + tonumber(ARGV[6])
+    redis.call('HSET', KEYS[3], ARGV[3], (now + keep) .. '|' .. address)
     if redis.call('PTTL', KEYS[3]) < keep then redis.call('PEXPIRE', KEYS[3], keep) end
   end
   return {wait, mine}
@@ -82,15 +87,18 @@ end
 if ARGV[8] == '1' and n - free >= math.max(math.ceil(n / 2), 2) then
   local last = redis.call('GET', KEYS[4])
   if last then
+    last = tonumber(last)
+    -- A permit out on a call comes back at least a window from now.
     local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-    local go_at = tonumber(last) + math.floor((tonumber(first[2]) - now) / free)
+    local back = math.min(tonumber(first[2]), now + per)
+    local go_at = last + math.floor((back - last) / free)
     if go_at > now then return claim(go_at - now) end
   end
 end
 if address ~= '' then
   local claims = redis.call('HGETALL', KEYS[3])
   for i = 1, #claims, 2 do
-    if claims[i] ~= ARGV[4] then
+    if claims[i] ~= ARGV[3] then
       local bar = string.find(claims[i + 1], '|', 1, true)
       if tonumber(string.sub(claims[i + 1], 1, bar - 1)) < now then
         redis.call('HDEL', KEYS[3], claims[i])
@@ -99,7 +107,7 @@ if address ~= '' then
       end
     end
   end
-  redis.call('HDEL', KEYS[3], ARGV[4])
+  redis.call('HDEL', KEYS[3], ARGV[3])
 end
 redis.call('SET', KEYS[4], now, 'PX', tonumber(ARGV[2]))
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
@@ -107,6 +115,17 @@ if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 end
 return {0, mine}
+",
+    )
+});
+
+/// KEYS[1]: the permits; KEYS[2]: the claims. ARGV[1]: a permit its asker did not use.
+static WITHDRAW: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
 ",
     )
 });
@@ -123,8 +142,8 @@ return 1
     )
 });
 
-/// A claim stands this long past the wait its replica was told: time enough to come
-/// back and ask, not so long that a replica that died holds permits back.
+/// A claim stands this long past its asker's next ask: time enough to come back and
+/// ask, not so long that a replica that died holds permits back.
 const CLAIM_OUTLIVES: Duration = Duration::from_millis(500);
 /// A free permit kept for a fairer claim is asked about again after this long.
 const KEPT_FOR_CLAIM: Duration = Duration::from_millis(50);
@@ -180,6 +199,7 @@ impl Cluster {
         permit: &str,
         address: Option<&str>,
         spread: bool,
+        poll: Duration,
     ) -> Result<Taken, Down> {
         let (requests, per) = limit;
         let (wait, turns): (u64, usize) = self
@@ -193,11 +213,12 @@ impl Cluster {
                     .arg(requests)
                     .arg(ms(hold + per))
                     .arg(permit)
-                    .arg(&self.replica)
+                    .arg(ms(per))
                     .arg(address.unwrap_or_default())
                     .arg(ms(CLAIM_OUTLIVES))
                     .arg(ms(KEPT_FOR_CLAIM))
-                    .arg(if spread { "1" } else { "0" }),
+                    .arg(if spread { "1" } else { "0" })
+                    .arg(ms(poll)),
             )
             .await?;
         Ok(Taken {
@@ -206,15 +227,19 @@ impl Cluster {
         })
     }
 
-    /// This replica no longer waits for `endpoint`'s next permit: its claim goes.
-    pub async fn drop_claim(&self, endpoint: &str) -> Result<(), Down> {
-        self.run(
-            "budget_unclaim",
-            redis::cmd("HDEL")
-                .arg(self.key(&format!("budget:{endpoint}:claims")))
-                .arg(&self.replica),
-        )
-        .await
+    /// The asker of `permit` left without a call: the permit, if its ask took it (the
+    /// answer may have been lost on the way), and its claim go.
+    pub async fn withdraw(&self, endpoint: &str, permit: &str) -> Result<(), Down> {
+        let _: i64 = self
+            .script(
+                "budget_withdraw",
+                WITHDRAW
+                    .key(self.key(&format!("budget:{endpoint}")))
+                    .key(self.key(&format!("budget:{endpoint}:claims")))
+                    .arg(permit),
+            )
+            .await?;
+        Ok(())
     }
 
     /// The permit's call was answered: it rests for `per`, then comes back.

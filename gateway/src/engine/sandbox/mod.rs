@@ -155,7 +155,10 @@ impl Sandbox {
                 // Its replica died: this one renders it again, and answers for it.
                 Some(Seen::TakenOver(request)) => {
                     tracing::warn!(job = id, "a sandbox job's replica is gone: running it here");
-                    self.start(id.to_owned(), *request).await;
+                    // Started whether or not this request stays to see it: a takeover
+                    // dropped halfway would leave the job with no replica at all.
+                    let (engine, id) = (Arc::clone(self), id.to_owned());
+                    let _ = tokio::spawn(async move { engine.start(id, *request).await }).await;
                 }
             }
         }

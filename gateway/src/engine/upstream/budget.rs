@@ -113,31 +113,28 @@ struct Shared {
     line: tokio::sync::Mutex<()>,
 }
 
-/// Takes this replica's claim on the next shared permit back when its caller leaves
-/// (with a permit, out of patience, or gone); a claim left behind would hold permits
-/// back from others until it runs out.
-struct Unclaim {
+/// One ask for a shared permit. Left without a ticket (out of patience, the caller
+/// gone mid-ask, an answer lost), it withdraws what it may have left in Redis: the
+/// permit its script may have taken and its claim, which would otherwise hold permits
+/// back from everyone until they run out.
+struct Asking {
     cluster: Arc<Cluster>,
     endpoint: &'static str,
-    /// Whether the claim is still in Redis.
-    left: bool,
+    permit: String,
+    /// A ticket holds the permit now.
+    settled: bool,
 }
 
-impl Unclaim {
-    fn taken(&mut self) {
-        self.left = false;
-    }
-}
-
-impl Drop for Unclaim {
+impl Drop for Asking {
     fn drop(&mut self) {
-        if !self.left {
+        if self.settled {
             return;
         }
         let (cluster, endpoint) = (self.cluster.clone(), self.endpoint);
+        let permit = std::mem::take(&mut self.permit);
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                let _ = cluster.drop_claim(endpoint).await;
+                let _ = cluster.withdraw(endpoint, &permit).await;
             });
         }
     }
@@ -357,8 +354,14 @@ impl Budget {
                 return Some(Err(limit.per / limit.requests.max(1)));
             };
             let id = crate::cluster::lease::permit_id(address);
-            // A claim left for the next free permit goes when this caller does.
-            let mut claim = None;
+            // Until a ticket holds it, a permit this ask took (even if its answer was
+            // lost, or the caller went while it was on its way) and its claim go back.
+            let mut asking = Asking {
+                cluster: shared.cluster.clone(),
+                endpoint: shared.endpoint,
+                permit: id.clone(),
+                settled: false,
+            };
             loop {
                 // A provider's 429 heard here holds this replica at once, before the
                 // pause has reached Redis.
@@ -375,6 +378,7 @@ impl Budget {
                         &id,
                         address,
                         self.spread,
+                        SHARED_POLL,
                     )
                     .await
                 {
@@ -386,10 +390,7 @@ impl Budget {
                 }
                 let wait = match taken.wait {
                     None => {
-                        // Taking the permit took the claim too.
-                        if let Some(claim) = claim.as_mut() {
-                            Unclaim::taken(claim);
-                        }
+                        asking.settled = true;
                         return Some(Ok(Ticket {
                             permit: None,
                             per: limit.per,
@@ -397,16 +398,7 @@ impl Budget {
                             shared: Some((shared.cluster.clone(), shared.endpoint, id)),
                         }));
                     }
-                    Some(wait) => {
-                        if address.is_some() && claim.is_none() {
-                            claim = Some(Unclaim {
-                                cluster: shared.cluster.clone(),
-                                endpoint: shared.endpoint,
-                                left: true,
-                            });
-                        }
-                        wait
-                    }
+                    Some(wait) => wait,
                 };
                 // A resting permit comes back exactly then; one in a call (its return
                 // unknown) is asked about again shortly.
@@ -452,9 +444,10 @@ impl Budget {
         let Some(last) = state.last_taken else {
             return now;
         };
-        // A permit in a call comes back at least a window from now.
+        // A permit in a call comes back at least a window from now. Counted from the
+        // last call, the slot is the same whenever it is asked for.
         let next_back = state.returning.front().copied().unwrap_or(now + limit.per);
-        (last + next_back.saturating_duration_since(now) / free).max(now)
+        (last + next_back.saturating_duration_since(last) / free).max(now)
     }
 
     /// When this replica expects its next permit: now when one is free (or there is
