@@ -148,6 +148,25 @@ const CLAIM_OUTLIVES: Duration = Duration::from_millis(500);
 /// A free permit kept for a fairer claim is asked about again after this long.
 const KEPT_FOR_CLAIM: Duration = Duration::from_millis(50);
 
+/// One ask for a shared permit.
+#[derive(Debug, Clone, Copy)]
+pub struct PermitAsk<'a> {
+    /// The budget's limit: `requests` per `per`.
+    pub requests: u32,
+    /// The limit's window.
+    pub per: Duration,
+    /// The longest a call may take (a dead replica's permit comes back after it).
+    pub hold: Duration,
+    /// The permit's id (`id|address`, see [`permit_id`]).
+    pub permit: &'a str,
+    /// The shopper's address in a fair turn (`None`: not one).
+    pub address: Option<&'a str>,
+    /// Whether the free permits are spread.
+    pub spread: bool,
+    /// How soon the asker asks again when a permit is out on a call.
+    pub poll: Duration,
+}
+
 /// What asking for a shared permit answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Taken {
@@ -185,23 +204,19 @@ impl Cluster {
         Ok(held == 1)
     }
 
-    /// Takes `permit` (`id|address`, see [`permit_id`]) of `endpoint`'s budget
-    /// (`requests` per `per`; a call lasts at most `hold`) for a shopper at `address`
-    /// in a fair turn (`None`: not one), or leaves a claim for the next free one;
-    /// `spread`: the free permits are spread. No wait when taken; a wait when none is
-    /// free (or not yet by the spread, or the free one is kept for an address that had
-    /// fewer turns).
-    pub async fn take_permit(
-        &self,
-        endpoint: &str,
-        limit: (u32, Duration),
-        hold: Duration,
-        permit: &str,
-        address: Option<&str>,
-        spread: bool,
-        poll: Duration,
-    ) -> Result<Taken, Down> {
-        let (requests, per) = limit;
+    /// Takes the permit `ask` names of `endpoint`'s budget, or leaves a claim for the
+    /// next free one. No wait when taken; a wait when none is free (or not yet by the
+    /// spread, or the free one is kept for an address that had fewer turns).
+    pub async fn take_permit(&self, endpoint: &str, ask: &PermitAsk<'_>) -> Result<Taken, Down> {
+        let PermitAsk {
+            requests,
+            per,
+            hold,
+            permit,
+            address,
+            spread,
+            poll,
+        } = *ask;
         let (wait, turns): (u64, usize) = self
             .script(
                 "budget_take",

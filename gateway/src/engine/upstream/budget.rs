@@ -40,6 +40,7 @@ use tokio::time::Instant;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::cluster::lease::PermitAsk;
 use crate::cluster::Cluster;
 
 /// A provider's limit: `requests` per `per`.
@@ -373,12 +374,15 @@ impl Budget {
                     .cluster
                     .take_permit(
                         shared.endpoint,
-                        (limit.requests, limit.per),
-                        shared.hold,
-                        &id,
-                        address,
-                        self.spread,
-                        SHARED_POLL,
+                        &PermitAsk {
+                            requests: limit.requests,
+                            per: limit.per,
+                            hold: shared.hold,
+                            permit: &id,
+                            address,
+                            spread: self.spread,
+                            poll: SHARED_POLL,
+                        },
                     )
                     .await
                 {
