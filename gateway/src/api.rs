@@ -307,21 +307,18 @@ async fn fashn_submit(
     caller: Result<Caller, GatewayError>,
     request: Request,
 ) -> Result<Response, GatewayError> {
-    let (caller, request) = admitted(&state, caller, request).await?;
-    let (address, key) = submit_context(&state, &request);
     let webhook = request
         .uri()
         .query()
         .is_some_and(|q| q.contains("webhook_url="));
-    let JobBody(body) = JobBody::from_request(request, &state).await?;
-    let body = dropin::fashn_run(&body, webhook)?;
-    let answer = submit_tryon(&state, &caller, address, key, body).await?;
-    dropin::answered(
-        answer.id,
-        answer.error,
+    provider_submit(
+        state,
+        caller,
+        request,
+        |body| dropin::fashn_run(body, webhook),
         |id| json!({ "id": id, "error": null }),
     )
-    .map(|r| with_fields(r, answer.fields))
+    .await
 }
 
 /// `POST /api/v1/tryon/fashion`: TryItOn's own submit (`dropin`), answered
@@ -343,17 +340,31 @@ async fn tryiton_submit(
     caller: Result<Caller, GatewayError>,
     request: Request,
 ) -> Result<Response, GatewayError> {
+    provider_submit(
+        state,
+        caller,
+        request,
+        dropin::tryiton_fashion,
+        |id| json!({ "ok": true, "jobId": id, "id": id }),
+    )
+    .await
+}
+
+/// A submit on a provider's path: its body `read` into the contract's, started the
+/// contract's way, and answered in the provider's `shape` with the quota's fields.
+async fn provider_submit(
+    state: AppState,
+    caller: Result<Caller, GatewayError>,
+    request: Request,
+    read: impl FnOnce(&[u8]) -> Result<Vec<u8>, GatewayError>,
+    shape: impl FnOnce(String) -> serde_json::Value,
+) -> Result<Response, GatewayError> {
     let (caller, request) = admitted(&state, caller, request).await?;
     let (address, key) = submit_context(&state, &request);
     let JobBody(body) = JobBody::from_request(request, &state).await?;
-    let body = dropin::tryiton_fashion(&body)?;
+    let body = read(&body)?;
     let answer = submit_tryon(&state, &caller, address, key, body).await?;
-    dropin::answered(
-        answer.id,
-        answer.error,
-        |id| json!({ "ok": true, "jobId": id, "id": id }),
-    )
-    .map(|r| with_fields(r, answer.fields))
+    dropin::answered(answer.id, answer.error, shape).map(|r| with_fields(r, answer.fields))
 }
 
 /// A contract answer on a provider's path, with the SDKs' retry advice.

@@ -453,19 +453,6 @@ impl Budget {
         let next_back = state.returning.front().copied().unwrap_or(now + limit.per);
         (last + next_back.saturating_duration_since(last) / free).max(now)
     }
-
-    /// When this replica expects its next permit: now when one is free (or there is
-    /// no limit), else when the first resting one comes back. An estimate for a
-    /// `Retry-After`, not a promise (replicas share permits through Redis).
-    pub fn free_in(&self) -> Duration {
-        let Some(limit) = self.limit else {
-            return Duration::ZERO;
-        };
-        if self.permits.available_permits() > 0 {
-            return Duration::ZERO;
-        }
-        self.state.lock().unwrap().next_free_in(limit.per, 0)
-    }
 }
 
 /// How many calls of a spread budget of `requests` may be out at once before the
