@@ -63,12 +63,22 @@ pub fn app(state: AppState) -> Router {
         .route(PRECHECK_PATH, post(precheck))
         .route(&format!("{STATUS_PATH}/{{id}}"), get(status))
         // The providers' own paths, for their SDKs (`dropin`).
-        .route(dropin::FASHN_RUN_PATH, post(fashn_run))
         .route(
-            &format!("{}/{{id}}", dropin::FASHN_STATUS_PATH),
-            get(status).layer(middleware::map_response(sdk_answer)),
+            dropin::fashn::FASHN_RUN_PATH,
+            post(fashn_run).layer(middleware::map_response(dropin::fashn::fashn_answer)),
         )
-        .route(dropin::TRYITON_FASHION_PATH, post(tryiton_fashion))
+        .route(
+            &format!("{}/{{id}}", dropin::fashn::FASHN_STATUS_PATH),
+            get(status).layer(middleware::map_response(dropin::fashn::fashn_answer)),
+        )
+        .route(
+            dropin::tryiton::TRYITON_FASHION_PATH,
+            post(tryiton_fashion).layer(middleware::map_response(dropin::tryiton::tryiton_answer)),
+        )
+        .route(
+            dropin::tryiton::TRYITON_CREDITS_PATH,
+            get(tryiton_credits).layer(middleware::map_response(dropin::tryiton::tryiton_answer)),
+        )
         .route(&format!("{RESULTS_PATH}/{{name}}"), get(result_image))
         .route(
             &format!("{CALLBACK_PATH}/{{ticket}}"),
@@ -205,13 +215,24 @@ async fn submit(
     let (caller, request) = admitted(&state, caller, request).await?;
     let (address, key) = submit_context(&state, &request);
     let JobBody(body) = JobBody::from_request(request, &state).await?;
-    let answer = submit_tryon(&state, &caller, address, key, body).await?;
-    let mut response = Json(SubmitResponse {
-        id: answer.id,
-        error: answer.error,
-    })
-    .into_response();
-    response.headers_mut().extend(answer.fields);
+    // TryItOn's earlier SDKs post here with its `clothing` + `subcategory`.
+    let tryiton = dropin::tryiton::speaks_tryiton(&body);
+    let body = match tryiton {
+        true => dropin::tryiton::tryiton_fashion(&body)?,
+        false => body.to_vec(),
+    };
+    let submitted = submit_tryon(&state, &caller, address, key, body).await?;
+    let answer = SubmitResponse {
+        id: submitted.id,
+        error: submitted.error,
+    };
+    // Answered in the vocabulary asked: `jobId` beside `id` only for TryItOn's SDKs
+    // (the contract's clients read either, not both).
+    let mut response = match tryiton {
+        true => Json(dropin::tryiton::with_job_id(answer)).into_response(),
+        false => Json(answer).into_response(),
+    };
+    response.headers_mut().extend(submitted.fields);
     Ok(response)
 }
 
@@ -298,45 +319,26 @@ async fn fashn_run(
     State(state): State<AppState>,
     caller: Result<Caller, GatewayError>,
     request: Request,
-) -> Response {
-    dropin::for_sdks(fashn_submit(state, caller, request).await.into_response())
-}
-
-async fn fashn_submit(
-    state: AppState,
-    caller: Result<Caller, GatewayError>,
-    request: Request,
 ) -> Result<Response, GatewayError> {
     let webhook = request
         .uri()
         .query()
         .is_some_and(|q| q.contains("webhook_url="));
+    let offered = dropin::fashn::fashn_models(&state.engine);
     provider_submit(
         state,
         caller,
         request,
-        |body| dropin::fashn_run(body, webhook),
+        |body| dropin::fashn::fashn_run(body, webhook, offered),
         |id| json!({ "id": id, "error": null }),
     )
     .await
 }
 
-/// `POST /api/v1/tryon/fashion`: TryItOn's own submit (`dropin`), answered
-/// `{"ok": true, "jobId"}` and refused `{"error": name, "message"}` as TryItOn does.
+/// `POST /api/v1/tryon/fashion` (and `/clothes`): TryItOn's own submit (`dropin`),
+/// answered `{"ok": true, "jobId"}` as TryItOn does.
 async fn tryiton_fashion(
     State(state): State<AppState>,
-    caller: Result<Caller, GatewayError>,
-    request: Request,
-) -> Response {
-    dropin::for_sdks(
-        tryiton_submit(state, caller, request)
-            .await
-            .unwrap_or_else(dropin::tryiton_error),
-    )
-}
-
-async fn tryiton_submit(
-    state: AppState,
     caller: Result<Caller, GatewayError>,
     request: Request,
 ) -> Result<Response, GatewayError> {
@@ -344,10 +346,30 @@ async fn tryiton_submit(
         state,
         caller,
         request,
-        dropin::tryiton_fashion,
+        dropin::tryiton::tryiton_fashion,
         |id| json!({ "ok": true, "jobId": id, "id": id }),
     )
     .await
+}
+
+/// `GET /api/v1/credits`: TryItOn's balance read, for the merchant's server key only:
+/// what the daily budget has left (`dropin::tryiton::tryiton_credits`).
+async fn tryiton_credits(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Response, GatewayError> {
+    if caller.shopper_session().is_some() {
+        return Err(GatewayError::unauthorized(
+            ErrorName::TokenScopeInvalid,
+            "The credit balance is the merchant's: ask with the gateway's server key, not a shopper's session token.",
+        ));
+    }
+    let spent = state.spending.today().await.map_or(0, |t| t.images);
+    Ok(Json(dropin::tryiton::tryiton_credits(
+        state.spending.limits().per_day,
+        spent,
+    ))
+    .into_response())
 }
 
 /// A submit on a provider's path: its body `read` into the contract's, started the
@@ -365,11 +387,6 @@ async fn provider_submit(
     let body = read(&body)?;
     let answer = submit_tryon(&state, &caller, address, key, body).await?;
     dropin::answered(answer.id, answer.error, shape).map(|r| with_fields(r, answer.fields))
-}
-
-/// A contract answer on a provider's path, with the SDKs' retry advice.
-async fn sdk_answer(response: Response) -> Response {
-    dropin::for_sdks(response)
 }
 
 fn with_fields(mut response: Response, fields: Vec<(HeaderName, HeaderValue)>) -> Response {
@@ -524,6 +541,7 @@ async fn status(
         tracing::info!(session = %short(&caller.session), status = %now.status, "upstream job finished");
     }
     let engine_ms = now.engine_ms;
+    let credits = now.credits.filter(|_| now.status.is_terminal());
     let mut response = Json(StatusResponse {
         id,
         status: now.status,
@@ -538,6 +556,11 @@ async fn status(
         if let Ok(v) = HeaderValue::from_str(&format!("engine;dur={ms}")) {
             response.headers_mut().insert("server-timing", v);
         }
+    }
+    if let Some(credits) = credits {
+        response
+            .extensions_mut()
+            .insert(dropin::fashn::CreditsUsed(credits));
     }
     Ok(response)
 }

@@ -80,10 +80,11 @@ impl From<ValidationError> for GatewayError {
 
 impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
-        let name = self.error.name.clone();
+        let error = self.error.clone();
         let mut response = (self.status, Json(ErrorBody { error: self.error })).into_response();
-        // For what reads the answer on its way out (the SDK paths' retry advice).
-        response.extensions_mut().insert(name);
+        // For what reads the answer on its way out: the SDK paths' retry advice, and
+        // the providers' own shapes of it (`dropin`).
+        response.extensions_mut().insert(error);
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()

@@ -18,6 +18,11 @@ pub struct EngineStatus {
     pub error: Option<ApiError>,
     /// Milliseconds the engine spent on it, once finished (sandbox only).
     pub engine_ms: Option<u64>,
+    /// What the job cost in the provider's credits, once finished, where known: what
+    /// FASHN said (`x-fashn-credits-used`), none for the sandbox. Replicas that predate
+    /// it send none.
+    #[serde(default)]
+    pub credits: Option<f64>,
 }
 
 impl EngineStatus {
@@ -28,6 +33,7 @@ impl EngineStatus {
             output: None,
             error: None,
             engine_ms: None,
+            credits: None,
         }
     }
 }

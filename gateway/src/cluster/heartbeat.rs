@@ -132,6 +132,7 @@ fn runner_failed() -> EngineStatus {
             "The gateway replica rendering this preview stopped before it was done: please try again.",
         )),
         engine_ms: None,
+        credits: None,
     }
 }
 

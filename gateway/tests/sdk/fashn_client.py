@@ -12,30 +12,45 @@ images = {
     "garment_image": open(os.environ["GARMENT_FILE"]).read(),
 }
 client = Fashn(api_key=os.environ["KEY"], base_url=os.environ["GATEWAY"])
-result = client.predictions.subscribe(
+
+
+def finished(step, result):
+    print(json.dumps({"step": step, "id": result.id, "status": result.status,
+                      "output": result.output, "error": result.error and result.error.model_dump(),
+                      "credits_used": result.credits_used}))
+
+
+finished("subscribe", client.predictions.subscribe(
     model_name="tryon-v1.6",
     inputs={**images, "category": "tops", "num_samples": 2},
     poll_interval=200,
     timeout=60_000,
-)
-print(json.dumps({"step": "subscribe", "id": result.id, "status": result.status,
-                  "output": result.output, "error": result.error and result.error.model_dump(),
-                  "credits_used": result.credits_used}))
-status = client.predictions.status(result.id)
-print(json.dumps({"step": "status", "id": status.id, "status": status.status}))
+))
+# tryon-max, under its own input names.
+finished("tryon-max", client.predictions.subscribe(
+    model_name="tryon-max",
+    inputs={"model_image": images["model_image"], "product_image": images["garment_image"],
+            "generation_mode": "quality"},
+    poll_interval=200,
+    timeout=60_000,
+))
 try:
-    client.predictions.run(model_name="tryon-max", inputs={"model_image": images["model_image"],
-                                                           "product_image": images["garment_image"]})
+    client.predictions.status("no-such-job")
+    print(json.dumps({"step": "unknown job", "raised": None}))
+except fashn.NotFoundError as e:
+    print(json.dumps({"step": "unknown job", "raised": type(e).__name__, "status": e.status_code,
+                      "body": e.body}))
+try:
+    client.predictions.run(model_name="product-to-model", inputs={"product_image": images["garment_image"]})
     print(json.dumps({"step": "other model", "raised": None}))
 except fashn.BadRequestError as e:
     print(json.dumps({"step": "other model", "raised": type(e).__name__, "status": e.status_code,
                       "body": e.body}))
-# The merchant's daily budget (2 images in the test) is spent: the SDK's own retries
+# The merchant's daily budget (3 images in the test) is spent: the SDK's own retries
 # (3 by default, on 503) must not send it again.
 try:
     client.predictions.run(model_name="tryon-v1.6", inputs={**images, "seed": 7})
     print(json.dumps({"step": "budget spent", "raised": None}))
 except fashn.InternalServerError as e:
     print(json.dumps({"step": "budget spent", "raised": type(e).__name__, "status": e.status_code,
-                      "name": e.body["error"]["name"],
-                      "should_retry": e.response.headers.get("x-should-retry")}))
+                      "body": e.body, "should_retry": e.response.headers.get("x-should-retry")}))

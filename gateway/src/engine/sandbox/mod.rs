@@ -333,12 +333,14 @@ impl Sandbox {
                 output: Some(output),
                 error: None,
                 engine_ms: Some(engine_ms),
+                credits: Some(0.0),
             },
             Err((name, message)) => EngineStatus {
                 status: JobStatus::Failed,
                 output: None,
                 error: Some(ApiError::new(name, message)),
                 engine_ms: Some(engine_ms),
+                credits: Some(0.0),
             },
         };
         self.metrics.job_finished(

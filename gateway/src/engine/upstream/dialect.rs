@@ -318,6 +318,7 @@ impl Dialect {
             output,
             error,
             engine_ms: None,
+            credits: None,
         })
     }
 }

@@ -531,8 +531,11 @@ impl Upstream {
                 "The hosted try-on API answered the status read with something unreadable.",
             )
         })?;
+        let mut status = without_pictures_is_a_failure(status);
+        // Kept with the status, so that a terminal answer can say what it cost.
+        status.credits = credits.filter(|_| status.status.is_terminal());
         Ok(Some(StatusRead {
-            status: without_pictures_is_a_failure(status),
+            status,
             provider_error: dialect::provider_error_name(&body),
             credits,
         }))
@@ -677,6 +680,7 @@ fn without_pictures_is_a_failure(status: EngineStatus) -> EngineStatus {
             "The try-on service finished without pictures: please try again.",
         )),
         engine_ms: None,
+        credits: None,
     }
 }
 
