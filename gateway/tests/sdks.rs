@@ -370,9 +370,14 @@ async fn pass_through(
 }
 
 #[tokio::test]
-async fn fashns_npm_sdk_subscribes() {
+async fn fashns_npm_sdk_subscribes_and_hears_what_is_not_offered() {
     let gw = gateway();
     let lines = run("node", "fashn_client.mjs", &gw).await;
     assert_eq!(lines[0]["status"], "completed", "{}", lines[0]);
     pictures_load(&lines[0]["output"]).await;
+    let refused = &lines[1];
+    assert_eq!(refused["raised"], "BadRequestError", "{refused}");
+    assert_eq!(refused["status"], 400);
+    assert_eq!(refused["body"]["error"], "BadRequest");
+    assert_eq!(refused["body"]["field"], "model_name");
 }

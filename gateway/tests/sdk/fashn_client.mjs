@@ -14,3 +14,9 @@ const result = await client.predictions.subscribe({
   timeout: 60000,
 });
 console.log(JSON.stringify({ step: 'subscribe', id: result.id, status: result.status, output: result.output, error: result.error }));
+try {
+  await client.predictions.run({ model_name: 'product-to-model', inputs: { product_image: 'https://example.com/g.png' } });
+  console.log(JSON.stringify({ step: 'other model', raised: null }));
+} catch (e) {
+  console.log(JSON.stringify({ step: 'other model', raised: e.constructor.name, status: e.status, body: e.error }));
+}
