@@ -114,6 +114,10 @@ fn panic_answer(panic: Box<dyn Any + Send + 'static>) -> Response {
     GatewayError::internal().into_response()
 }
 
+/// An answer from the state replicas share: what was asked, or [`Down`].
+pub type Shared<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Down>> + Send + 'a>>;
+
 /// The shared store (Redis) could not be asked.
 #[derive(Debug, Clone)]
 pub struct Down(pub String);

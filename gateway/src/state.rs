@@ -229,7 +229,7 @@ impl AppState {
                     settings,
                     fetcher,
                     metrics.clone(),
-                    cluster.clone(),
+                    crate::engine::sandbox::shared_runs::chosen(cluster.as_ref()),
                     eyes.clone(),
                 )))
             }

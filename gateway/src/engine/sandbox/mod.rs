@@ -7,6 +7,7 @@
 mod compose;
 mod font;
 pub mod results;
+pub mod shared_runs;
 pub mod spill;
 pub mod triggers;
 
@@ -25,9 +26,9 @@ use tryon_protocol::{
 
 use self::compose::{compose, cut_out_garment, cut_out_worn, fit_model, Dice, Refusal};
 use self::results::ResultStore;
+use self::shared_runs::SharedRuns;
 use self::spill::{Spill, WaitingImage};
 use crate::cluster::fanout::Seen;
-use crate::cluster::Cluster;
 use crate::error::GatewayError;
 use crate::images::{decode_image, ImageFetcher, PendingImage, Role};
 use crate::job_status::{EngineStatus, Wait};
@@ -75,9 +76,9 @@ pub struct Sandbox {
     pub results: ResultStore,
     metrics: Arc<Metrics>,
     garments: GarmentCache,
-    /// With replicas: jobs and results are also stored in Redis, so any replica
-    /// answers for them.
-    cluster: Option<Arc<Cluster>>,
+    /// What replicas share (jobs, statuses and results, so any replica answers for
+    /// them), or nothing alone.
+    shared: Arc<dyn SharedRuns>,
     /// The pose models: previews follow the body, and a photo of nobody fails.
     eyes: Eyes,
     /// Disk for queued photos and results.
@@ -90,7 +91,7 @@ impl Sandbox {
         settings: SandboxSettings,
         fetcher: ImageFetcher,
         metrics: Arc<Metrics>,
-        cluster: Option<Arc<Cluster>>,
+        shared: Arc<dyn SharedRuns>,
         eyes: Eyes,
     ) -> Self {
         let spill = Arc::new(Spill::new(settings.spill_dir.clone(), settings.spill_files));
@@ -102,7 +103,7 @@ impl Sandbox {
             settings,
             metrics,
             garments: GarmentCache::new(GARMENT_CACHE_BYTES),
-            cluster,
+            shared,
             eyes,
             spill,
         }
@@ -112,11 +113,9 @@ impl Sandbox {
     /// see it too, and run it again should this replica die).
     pub async fn submit(self: &Arc<Self>, request: TryOnRequest) -> String {
         let id = random_hex(12);
-        if let Some(cluster) = &self.cluster {
-            let ttl = self.settings.result_ttl;
-            if let Err(down) = cluster.note_runner(&id, &request, ttl).await {
-                tracing::warn!(error = %down.0, "a sandbox job could not be shared");
-            }
+        let ttl = self.settings.result_ttl;
+        if let Err(down) = self.shared.note_runner(&id, &request, ttl).await {
+            tracing::warn!(error = %down.0, "a sandbox job could not be shared");
         }
         self.start(id.clone(), request).await;
         id
@@ -148,8 +147,8 @@ impl Sandbox {
         id: &str,
         wait: Option<Wait>,
     ) -> Result<Option<EngineStatus>, GatewayError> {
-        if let (None, Some(cluster)) = (self.jobs.get(id), &self.cluster) {
-            match cluster.job_status(id, wait.clone()).await? {
+        if self.jobs.get(id).is_none() {
+            match self.shared.seen(id, wait.clone()).await? {
                 None => return Ok(None),
                 Some(Seen::Status(status)) => return Ok(Some(status)),
                 // Its replica died: this one renders it again, and answers for it.
@@ -188,23 +187,20 @@ impl Sandbox {
     /// store that is down costs other replicas the job, not this one).
     async fn set(&self, job: &Job, status: EngineStatus) {
         job.state.send_replace(status.clone());
-        let Some(cluster) = &self.cluster else {
-            return;
-        };
         let ttl = self.settings.result_ttl;
         if status.status.is_terminal() {
             // Ended: its request (the photo, in Redis's memory) is no longer needed.
-            let _ = cluster.forget_request(&job.id).await;
+            let _ = self.shared.forget_request(&job.id).await;
         }
-        if let Err(down) = cluster.store_status(&job.id, &status, ttl).await {
+        if let Err(down) = self.shared.store_status(&job.id, &status, ttl).await {
             tracing::warn!(error = %down.0, "a sandbox job's status could not be shared");
             if status.status.is_terminal() {
                 // Its end must reach the other replicas, or they say "processing"
                 // until the widget gives up.
-                let (cluster, id) = (cluster.clone(), job.id.clone());
+                let (shared, id) = (self.shared.clone(), job.id.clone());
                 keep_trying(move || {
-                    let (cluster, id, status) = (cluster.clone(), id.clone(), status.clone());
-                    async move { cluster.store_status(&id, &status, ttl).await }
+                    let (shared, id, status) = (shared.clone(), id.clone(), status.clone());
+                    async move { shared.store_status(&id, &status, ttl).await }
                 });
             }
         }
@@ -213,19 +209,16 @@ impl Sandbox {
     /// Stores a result image here and, with replicas, in the shared store; its path.
     async fn keep_result(&self, bytes: Vec<u8>, format: OutputFormat) -> String {
         let (name, bytes) = self.results.put(bytes, format).await;
-        if let Some(cluster) = &self.cluster {
-            let key = cluster.key(&format!("result:{name}"));
-            let ttl = self.settings.result_ttl;
-            if let Err(down) = cluster.put_bytes(&key, &bytes, ttl).await {
-                tracing::warn!(error = %down.0, "a sandbox result could not be shared");
-                // Without it, another replica answers 404 for the picture of a job it
-                // reports as completed.
-                let cluster = cluster.clone();
-                keep_trying(move || {
-                    let (cluster, key, bytes) = (cluster.clone(), key.clone(), bytes.clone());
-                    async move { cluster.put_bytes(&key, &bytes, ttl).await }
-                });
-            }
+        let ttl = self.settings.result_ttl;
+        if let Err(down) = self.shared.keep_result(&name, &bytes, ttl).await {
+            tracing::warn!(error = %down.0, "a sandbox result could not be shared");
+            // Without it, another replica answers 404 for the picture of a job it
+            // reports as completed.
+            let (shared, name) = (self.shared.clone(), name.clone());
+            keep_trying(move || {
+                let (shared, name, bytes) = (shared.clone(), name.clone(), bytes.clone());
+                async move { shared.keep_result(&name, &bytes, ttl).await }
+            });
         }
         format!("{RESULTS_PATH}/{name}")
     }
