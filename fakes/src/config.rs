@@ -13,6 +13,9 @@ pub enum Dialect {
     Fashn,
     /// TryItOn: `POST /api/v1/tryon/clothes` and `/fashion`, `GET /api/v1/status/{id}`.
     TryItOn,
+    /// The contract the widget speaks (`docs/api.md`), as a hosted service that kept
+    /// it would: `POST /api/v1/tryon/clothes`, `GET /api/v1/status/{id}`.
+    Contract,
 }
 
 impl Dialect {
@@ -21,6 +24,7 @@ impl Dialect {
         match self {
             Dialect::Fashn => "fashn",
             Dialect::TryItOn => "tryiton",
+            Dialect::Contract => "contract",
         }
     }
 }
@@ -32,7 +36,10 @@ impl std::str::FromStr for Dialect {
         match text {
             "fashn" => Ok(Dialect::Fashn),
             "tryiton" => Ok(Dialect::TryItOn),
-            other => Err(format!("unknown dialect {other:?} (fashn or tryiton)")),
+            "contract" => Ok(Dialect::Contract),
+            other => Err(format!(
+                "unknown dialect {other:?} (fashn, tryiton or contract)"
+            )),
         }
     }
 }
@@ -122,11 +129,17 @@ impl FakeConfig {
         Self::common(Dialect::TryItOn)
     }
 
+    /// The contract's API: no limits unless configured.
+    pub fn contract() -> Self {
+        Self::common(Dialect::Contract)
+    }
+
     /// The dialect's defaults.
     pub fn for_dialect(dialect: Dialect) -> Self {
         match dialect {
             Dialect::Fashn => Self::fashn(),
             Dialect::TryItOn => Self::tryiton(),
+            Dialect::Contract => Self::contract(),
         }
     }
 

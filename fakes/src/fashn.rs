@@ -61,9 +61,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
+use crate::fake::{Fake, JobRequest, JobView};
+use crate::fields::{boolean, image_field, integer, one_of, text};
 use crate::images::ImageKind;
 use crate::jobs::Phase;
-use crate::server::{boolean, image_field, integer, one_of, text, Fake, JobRequest, JobView};
 
 /// The submit path.
 pub(crate) const RUN: &str = "/v1/run";
@@ -104,6 +105,7 @@ async fn run(
         },
         |id| json!({"id": id, "error": null}),
     )
+    .await
 }
 
 /// The sentence a `runerror-` marker on the garment asks the run to answer with.
@@ -117,7 +119,7 @@ fn run_error(body: &[u8]) -> Option<String> {
     crate::markers::Markers::of(garment).run_error
 }
 
-fn read_v16(inputs: &Value, seconds: f64) -> Result<JobRequest, String> {
+pub(crate) fn read_v16(inputs: &Value, seconds: f64) -> Result<JobRequest, String> {
     image_field(inputs, "model_image")?;
     let garment = image_field(inputs, "garment_image")?;
     one_of(
@@ -188,7 +190,7 @@ async fn status(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let mut answer = fake.status(&headers, &id, envelope);
+    let mut answer = fake.status(&headers, &id, envelope).await;
     // What the finished job cost, on its terminal status answer; failures are free.
     let cost = fake.view(&id).and_then(|job| match job.phase {
         Phase::Completed => Some(job.outputs.len()),
@@ -205,7 +207,7 @@ async fn status(
 
 /// The status answer, which is also the webhook's body.
 pub(crate) fn envelope(job: &JobView) -> Value {
-    let status = match job.phase {
+    let truth = match job.phase {
         Phase::Starting => "starting",
         Phase::InQueue => "in_queue",
         Phase::Processing => "processing",
@@ -214,6 +216,7 @@ pub(crate) fn envelope(job: &JobView) -> Value {
         Phase::Canceled => "canceled",
         Phase::TimedOut => "time_out",
     };
+    let status = job.shown_status.as_deref().unwrap_or(truth);
     let output = match job.phase {
         Phase::Completed => json!(job.outputs),
         _ => Value::Null,
@@ -222,5 +225,9 @@ pub(crate) fn envelope(job: &JobView) -> Value {
         Some((name, message)) => json!({"name": name, "message": message}),
         None => Value::Null,
     };
-    json!({"id": job.id, "status": status, "output": output, "error": error})
+    let mut envelope = json!({"id": job.id, "status": status, "output": output, "error": error});
+    if job.output_left_out {
+        envelope.as_object_mut().unwrap().remove("output");
+    }
+    envelope
 }

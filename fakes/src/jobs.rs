@@ -46,6 +46,12 @@ pub(crate) struct Job {
     pub status_errors: Option<(StatusCode, u64)>,
     /// FASHN's callback, if one was asked for.
     pub webhook_url: Option<String>,
+    /// The word the next status read says instead of the truth (once).
+    pub first_status: Option<String>,
+    /// Every status answer comes this late.
+    pub slow_status: Option<Duration>,
+    /// Completed without an `output` at all.
+    pub output_left_out: bool,
 }
 
 impl Job {
@@ -98,6 +104,9 @@ mod tests {
             failure: failure.map(str::to_owned),
             ending: None,
             outputs: vec![],
+            first_status: None,
+            slow_status: None,
+            output_left_out: false,
             status_errors: None,
             webhook_url: None,
         }

@@ -1,10 +1,11 @@
-//! Fakes of the hosted try-on APIs the gateway fronts, FASHN and TryItOn: real HTTP
-//! servers on loopback, written from the providers' published facts (issue #9), for the
-//! gateway's tests and benchmark.
+//! Fakes of the hosted try-on APIs the gateway fronts, FASHN, TryItOn and one that
+//! kept the contract: real HTTP servers on loopback, written from the providers'
+//! published facts (issue #9), for the gateway's tests and benchmark.
 //!
 //! Each dialect's module says which facts it follows and what it assumes where they are
-//! silent ([`fashn`], [`tryiton`]); markers in the garment URL's file name choose
-//! failures ([`markers`]). Counters: [`FakeUpstream::stats`], or `GET /__fake/stats`.
+//! silent ([`fashn`], [`tryiton`], [`contract`]); one builder, [`FakeConfig`], starts
+//! any of them; markers in the garment URL's file name choose failures ([`markers`]),
+//! the one way to ask a fake for one. Counters: [`FakeUpstream::stats`], or `GET /__fake/stats`.
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {
@@ -21,7 +22,10 @@
 #![warn(missing_docs)]
 
 mod config;
+pub mod contract;
+mod fake;
 pub mod fashn;
+mod fields;
 mod images;
 mod jobs;
 mod limits;
@@ -42,7 +46,7 @@ pub use stats::{PerEndpoint, Stats, SubmitRecord, WebhookStats};
 
 /// A running fake: listening until [`FakeUpstream::stop`] or until it is dropped.
 pub struct FakeUpstream {
-    fake: Arc<server::Fake>,
+    fake: Arc<fake::Fake>,
     url: String,
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
@@ -57,7 +61,8 @@ impl FakeUpstream {
         let origin = format!("http://{}", listener.local_addr()?);
         let url = format!("{origin}{}", config.path_prefix);
         let (stop, closing) = watch::channel(false);
-        let fake = Arc::new(server::Fake::new(config, origin, closing).map_err(invalid)?);
+        let deliveries = server::deliveries(config.dialect);
+        let fake = Arc::new(fake::Fake::new(config, origin, closing, deliveries).map_err(invalid)?);
         let app = server::router(fake.clone());
         let mut stopped = stop.subscribe();
         let server = tokio::spawn(async move {

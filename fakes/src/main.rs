@@ -20,7 +20,7 @@ use tryon_fakes::{Dialect, FakeConfig, FakeUpstream, RateLimit};
 #[derive(Parser)]
 #[command(name = "tryon-fake-upstream", version)]
 struct Args {
-    /// `fashn` or `tryiton`.
+    /// `fashn`, `tryiton` or `contract`.
     #[arg(long)]
     dialect: Dialect,
     /// Loopback address to listen on (port 0: any free port).

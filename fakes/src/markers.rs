@@ -13,6 +13,12 @@
 //! | `nowebhook` | no webhook is ever delivered for the job (the callback that never comes) |
 //! | `end-canceled`, `end-timeout` | the job ends `canceled` or `time_out` with no error (FASHN's other ends; TryItOn says `failed`) |
 //! | `runerror-<Words-Of-It>` | FASHN: the run is answered 200 `{"id": null, "error": "Words of it"}`, the sentence its SDK types `error` as |
+//! | `retryafter-<S>` | a `reject-` refusal carries `Retry-After: S` (seconds) |
+//! | `retrydate-<S>` | a `reject-` refusal carries `Retry-After` as an HTTP date S seconds from now |
+//! | `status429-<N>` | the job's first N status reads answer 429 `RateLimitExceeded` with `Retry-After: 1` |
+//! | `slowsubmit-<S>`, `slowstatus-<S>` | the submit's answer, or every status answer, comes S seconds late (scaled), for clients' timeouts |
+//! | `firststatus-<word>` | the first status read says `<word>` (a status the client does not know) |
+//! | `output-empty`, `output-none` | the job completes with `output: []`, or with no `output` at all |
 
 use axum::http::StatusCode;
 
@@ -33,6 +39,18 @@ pub(crate) struct Markers {
     pub ending: Option<crate::jobs::Phase>,
     /// FASHN: answer the run with this sentence as its error.
     pub run_error: Option<String>,
+    /// The refusal's `Retry-After`, in seconds.
+    pub retry_after: Option<u64>,
+    /// The refusal's `Retry-After` as an HTTP date this many seconds from now.
+    pub retry_date: Option<u64>,
+    /// Answer the submit this many (unscaled) seconds late.
+    pub slow_submit: Option<f64>,
+    /// Answer every status read this many (unscaled) seconds late.
+    pub slow_status: Option<f64>,
+    /// The first status read's word.
+    pub first_status: Option<String>,
+    /// Complete with `[]` (`Some(true)`: no `output` at all).
+    pub no_pictures: Option<bool>,
 }
 
 impl Markers {
@@ -60,10 +78,26 @@ impl Markers {
                 markers.ending = Some(crate::jobs::Phase::TimedOut);
             } else if let Some(words) = part.strip_prefix("runerror-").filter(|w| !w.is_empty()) {
                 markers.run_error = Some(words.replace('-', " "));
+            } else if let Some(s) = part.strip_prefix("retryafter-") {
+                markers.retry_after = s.parse().ok();
+            } else if let Some(s) = part.strip_prefix("retrydate-") {
+                markers.retry_date = s.parse().ok();
+            } else if let Some(s) = part.strip_prefix("slowsubmit-") {
+                markers.slow_submit = s.parse().ok().filter(|s: &f64| *s >= 0.0);
+            } else if let Some(s) = part.strip_prefix("slowstatus-") {
+                markers.slow_status = s.parse().ok().filter(|s: &f64| *s >= 0.0);
+            } else if let Some(word) = part.strip_prefix("firststatus-").filter(|w| !w.is_empty()) {
+                markers.first_status = Some(word.to_owned());
+            } else if part == "output-empty" {
+                markers.no_pictures = Some(false);
+            } else if part == "output-none" {
+                markers.no_pictures = Some(true);
             } else if let Some(rest) = part.strip_prefix("status") {
                 let parsed = rest.split_once('-').and_then(|(code, n)| {
                     let code = StatusCode::from_u16(code.parse().ok()?).ok()?;
-                    Some((code, n.parse().ok()?)).filter(|_| code.is_server_error())
+                    let answerable =
+                        code.is_server_error() || code == StatusCode::TOO_MANY_REQUESTS;
+                    Some((code, n.parse().ok()?)).filter(|_| answerable)
                 });
                 if parsed.is_some() {
                     markers.status_errors = parsed;
@@ -139,6 +173,30 @@ mod tests {
         assert_eq!(
             Markers::of("http://x/solidus_tshirt.png"),
             Markers::default()
+        );
+    }
+
+    #[test]
+    fn the_markers_for_clients_timeouts_waits_and_odd_answers_are_read() {
+        let m = Markers::of("http://x/reject-ConcurrencyLimitExceeded_retryafter-7.png");
+        assert_eq!(m.reject.as_deref(), Some("ConcurrencyLimitExceeded"));
+        assert_eq!(m.retry_after, Some(7));
+        assert_eq!(Markers::of("http://x/retrydate-8.png").retry_date, Some(8));
+        let m = Markers::of("http://x/slowsubmit-3_slowstatus-2.5_firststatus-warming_up.png");
+        assert_eq!((m.slow_submit, m.slow_status), (Some(3.0), Some(2.5)));
+        // `_` splits markers: a word with one is cut there.
+        assert_eq!(m.first_status.as_deref(), Some("warming"));
+        assert_eq!(
+            Markers::of("http://x/status429-1.png").status_errors,
+            Some((StatusCode::TOO_MANY_REQUESTS, 1))
+        );
+        assert_eq!(
+            Markers::of("http://x/output-empty.png").no_pictures,
+            Some(false)
+        );
+        assert_eq!(
+            Markers::of("http://x/output-none.png").no_pictures,
+            Some(true)
         );
     }
 

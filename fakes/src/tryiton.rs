@@ -41,9 +41,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
+use crate::fake::{Fake, JobRequest, JobView};
+use crate::fields::{image_field, integer, one_of};
 use crate::images::ImageKind;
 use crate::jobs::Phase;
-use crate::server::{image_field, integer, one_of, Fake, JobRequest, JobView};
 
 /// The submit paths: the one the contract was written from, and the newest SDK's.
 pub(crate) const SUBMIT_PATHS: [&str; 2] = ["/api/v1/tryon/clothes", "/api/v1/tryon/fashion"];
@@ -67,14 +68,14 @@ pub(crate) fn routes() -> Router<Arc<Fake>> {
 }
 
 async fn clothes(State(fake): State<Arc<Fake>>, headers: HeaderMap, body: Bytes) -> Response {
-    submit(&fake, SUBMIT_PATHS[0], &headers, &body)
+    submit(&fake, SUBMIT_PATHS[0], &headers, &body).await
 }
 
 async fn fashion(State(fake): State<Arc<Fake>>, headers: HeaderMap, body: Bytes) -> Response {
-    submit(&fake, SUBMIT_PATHS[1], &headers, &body)
+    submit(&fake, SUBMIT_PATHS[1], &headers, &body).await
 }
 
-fn submit(fake: &Arc<Fake>, path: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn submit(fake: &Arc<Fake>, path: &str, headers: &HeaderMap, body: &[u8]) -> Response {
     let seconds = fake.config.job_seconds;
     fake.submit(
         path,
@@ -84,6 +85,7 @@ fn submit(fake: &Arc<Fake>, path: &str, headers: &HeaderMap, body: &[u8]) -> Res
         |body| read(body, seconds),
         |id| json!({"ok": true, "jobId": id}),
     )
+    .await
 }
 
 fn read(body: &Value, seconds: f64) -> Result<JobRequest, String> {
@@ -140,17 +142,19 @@ async fn status(
     headers: HeaderMap,
 ) -> Response {
     fake.status(&headers, &id, |job: &JobView| {
-        let status = match job.phase {
+        let truth = match job.phase {
             Phase::Starting | Phase::InQueue | Phase::Processing => "processing",
             Phase::Completed => "completed",
             Phase::Failed | Phase::Canceled | Phase::TimedOut => "failed",
         };
+        let status = job.shown_status.as_deref().unwrap_or(truth);
         let error = match &job.error {
             Some((name, message)) => json!({"name": name, "message": message}),
             None => Value::Null,
         };
         json!({"ok": true, "status": status, "output": job.outputs, "error": error})
     })
+    .await
 }
 
 #[cfg(test)]

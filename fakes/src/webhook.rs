@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::fake::Fake;
 use crate::fashn;
-use crate::server::Fake;
 
 /// Delivers job `id`'s envelope to `url` once the job ends at `at`, retrying as FASHN does.
 pub(crate) fn schedule(fake: Arc<Fake>, id: String, url: String, at: Instant) {

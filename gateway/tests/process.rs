@@ -95,7 +95,11 @@ async fn mint(http: &reqwest::Client, base: &str) -> Value {
 
 #[tokio::test]
 async fn logs_and_answers_never_hold_the_key_tokens_or_image_bytes() {
-    let (upstream, _) = fake_upstream::start().await;
+    let mut config = tryon_fakes::FakeConfig::contract();
+    config.api_keys = vec![KEY.into()];
+    config.time_scale = 0.05;
+    let fake = tryon_fakes::FakeUpstream::start(config).await.unwrap();
+    let upstream = fake.url().to_owned();
     let gateway = Started::new(
         &[
             "--engine",
@@ -116,7 +120,12 @@ async fn logs_and_answers_never_hold_the_key_tokens_or_image_bytes() {
     let token = session["token"].as_str().unwrap().to_owned();
     let photo = data_url("image/jpeg", &fixture("people/portrait.jpg"));
     let mut answers = vec![session.to_string()];
-    for scenario in ["ok", "badkey", "PoseError", "down"] {
+    for scenario in [
+        "tee",
+        "reject-UnauthorizedAccess",
+        "fail-PoseError",
+        "status500-1000",
+    ] {
         let body = json!({"model_image": photo, "garment_image": format!("https://example.com/{scenario}.png")});
         let r = http
             .post(format!("{base}/api/v1/tryon/clothes"))

@@ -9,7 +9,6 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use tryon_gateway::{app, AppState, Config};
 
-pub mod fake_upstream;
 pub mod hosted;
 pub mod replicas;
 
