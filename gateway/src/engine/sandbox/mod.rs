@@ -542,3 +542,179 @@ fn encode(picture: image::RgbaImage, format: OutputFormat) -> Result<Vec<u8>, Re
     })?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The sandbox's races on tokio's paused clock: a job whose replica died run here to
+    //! its end, a long-poll ended by the job's end rather than its deadline, and an end
+    //! the shared store refused stored again until it lands.
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::cluster::Down;
+    use crate::error::Shared;
+    use crate::images::AddressPolicy;
+
+    /// What other replicas would share, in memory: what a status request for an
+    /// unknown job sees, and the statuses stored; the first `refusals` stores of a
+    /// job's end fail (Redis away just then).
+    #[derive(Default)]
+    struct Board {
+        seen: Mutex<Option<Seen>>,
+        stored: Mutex<Vec<EngineStatus>>,
+        refusals: AtomicUsize,
+    }
+
+    impl SharedRuns for Board {
+        fn note_runner<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a TryOnRequest,
+            _: Duration,
+        ) -> Shared<'a, ()> {
+            Box::pin(async { Ok(()) })
+        }
+
+        fn seen<'a>(&'a self, _: &'a str, _: Option<Wait>) -> Shared<'a, Option<Seen>> {
+            Box::pin(async { Ok(self.seen.lock().unwrap().take()) })
+        }
+
+        fn forget_request<'a>(&'a self, _: &'a str) -> Shared<'a, ()> {
+            Box::pin(async { Ok(()) })
+        }
+
+        fn store_status<'a>(
+            &'a self,
+            _: &'a str,
+            status: &'a EngineStatus,
+            _: Duration,
+        ) -> Shared<'a, ()> {
+            Box::pin(async move {
+                let refuse = status.status.is_terminal()
+                    && self
+                        .refusals
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok();
+                if refuse {
+                    return Err(Down("Redis is away".into()));
+                }
+                self.stored.lock().unwrap().push(status.clone());
+                Ok(())
+            })
+        }
+
+        fn keep_result<'a>(&'a self, _: &'a str, _: &'a [u8], _: Duration) -> Shared<'a, ()> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    fn sandbox(shared: Arc<dyn SharedRuns>) -> Arc<Sandbox> {
+        let metrics = Arc::new(Metrics::default());
+        let settings = SandboxSettings {
+            latency_scale: 1.0,
+            result_ttl: Duration::from_secs(600),
+            workers: 1,
+            result_memory: 1 << 20,
+            spill_dir: None,
+            spill_files: 16,
+        };
+        let fetcher = ImageFetcher::new(
+            AddressPolicy {
+                allow_private: false,
+            },
+            Duration::from_secs(5),
+            1 << 20,
+        );
+        Arc::new(Sandbox::new(
+            settings,
+            fetcher,
+            metrics.clone(),
+            shared,
+            Eyes::new(metrics),
+        ))
+    }
+
+    /// A job whose photo cannot be read: it runs its stages, then fails with
+    /// `ImageLoadError` (no pose model is needed to get there).
+    fn unreadable() -> TryOnRequest {
+        TryOnRequest::new(
+            "data:image/png;base64,bm90IGFuIGltYWdl",
+            "data:image/png;base64,bm90IGFuIGltYWdl",
+        )
+    }
+
+    /// Long-polls `id` to its end; the statuses seen.
+    async fn to_the_end(sandbox: &Arc<Sandbox>, id: &str) -> Vec<JobStatus> {
+        let mut seen = Vec::new();
+        let mut since = None;
+        for _ in 0..10 {
+            let wait = Wait {
+                until: std::time::Instant::now() + Duration::from_secs(600),
+                since,
+            };
+            let now = sandbox.status(id, Some(wait)).await.unwrap().unwrap();
+            seen.push(now.status.clone());
+            if now.status.is_terminal() {
+                return seen;
+            }
+            since = Some(now.status);
+        }
+        panic!("no end: {seen:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_job_whose_replica_died_is_run_here_to_its_end() {
+        let board = Arc::new(Board::default());
+        *board.seen.lock().unwrap() = Some(Seen::TakenOver(Box::new(unreadable())));
+        let sandbox = sandbox(board.clone());
+        let seen = to_the_end(&sandbox, "from-a-dead-replica").await;
+        assert_eq!(seen.last(), Some(&JobStatus::Failed), "{seen:?}");
+        let stored = board.stored.lock().unwrap().clone();
+        let end = stored.last().expect("its statuses are shared");
+        assert_eq!(end.status, JobStatus::Failed);
+        assert_eq!(end.error.as_ref().unwrap().name, ErrorName::ImageLoadError);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_poll_is_answered_at_the_change_not_at_its_deadline() {
+        let sandbox = sandbox(Arc::new(shared_runs::Alone));
+        let id = sandbox.submit(unreadable()).await;
+        let started = tokio::time::Instant::now();
+        let seen = to_the_end(&sandbox, &id).await;
+        // Each change answered: the stages in order, no status twice.
+        for pair in seen.windows(2) {
+            assert_ne!(pair[0], pair[1], "{seen:?}");
+        }
+        assert_eq!(seen.last(), Some(&JobStatus::Failed));
+        // The job's own time (balanced: seconds), far from the 600 s deadline.
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_end_the_shared_store_refused_is_stored_again_until_it_lands() {
+        let board = Arc::new(Board::default());
+        let sandbox = sandbox(board.clone());
+        // Redis is away when the job ends: its end's first three writes fail.
+        board.refusals.store(3, Ordering::SeqCst);
+        let id = sandbox.submit(unreadable()).await;
+        let seen = to_the_end(&sandbox, &id).await;
+        assert_eq!(seen.last(), Some(&JobStatus::Failed));
+        let ended = |board: &Board| {
+            board
+                .stored
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|s| s.status == JobStatus::Failed)
+        };
+        assert!(!ended(&board), "the end's first write was refused");
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(ended(&board), "written again once the store took it");
+    }
+}
