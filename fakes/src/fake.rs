@@ -211,8 +211,13 @@ impl Fake {
     ) -> Response {
         self.stats.lock().unwrap().submits += 1;
         let parsed = serde_json::from_slice::<Value>(body).ok();
-        let (response, late) =
+        let response =
             self.submit_parsed(headers, webhook_url.clone(), parsed.as_ref(), read, answer);
+        let late = parsed
+            .as_ref()
+            .and_then(|b| read_garment(b, self.config.dialect))
+            .and_then(|g| Markers::of(&g).slow_submit)
+            .map(|s| self.config.scaled(s));
         if let Some(body) = parsed {
             let fields_of = match self.config.dialect {
                 Dialect::Fashn => body.get("inputs").unwrap_or(&Value::Null),
@@ -238,22 +243,6 @@ impl Fake {
     }
 
     fn submit_parsed(
-        self: &Arc<Self>,
-        headers: &HeaderMap,
-        webhook_url: Option<String>,
-        body: Option<&Value>,
-        read: impl FnOnce(&Value) -> Result<JobRequest, String>,
-        answer: impl FnOnce(&str) -> Value,
-    ) -> (Response, Option<Duration>) {
-        let response = self.submit_checked(headers, webhook_url, body, read, answer);
-        let late = body
-            .and_then(|b| read_garment(b, self.config.dialect))
-            .and_then(|g| Markers::of(&g).slow_submit)
-            .map(|s| self.config.scaled(s));
-        (response, late)
-    }
-
-    fn submit_checked(
         self: &Arc<Self>,
         headers: &HeaderMap,
         webhook_url: Option<String>,

@@ -8,7 +8,7 @@ use crate::config::{Config, EngineChoice};
 use crate::engine::sandbox::{Sandbox, SandboxSettings};
 use crate::engine::upstream::dialect::Dialect;
 use crate::engine::upstream::tracker::Pace;
-use crate::engine::upstream::{Paths, Upstream, UpstreamSettings};
+use crate::engine::upstream::{ApiAt, Paths, Upstream, UpstreamSettings};
 use crate::engine::Engine;
 use crate::images::{AddressPolicy, ImageFetcher};
 use crate::job_handle::JobHandles;
@@ -174,12 +174,14 @@ impl AppState {
                 let (submit_limit, status_limit) = dialect.published_limits();
                 let seconds = Duration::from_secs_f64;
                 let settings = UpstreamSettings {
-                    base,
-                    dialect,
-                    paths,
-                    key: config.upstream_api_key.clone(),
-                    timeout: seconds(config.upstream_timeout_seconds),
-                    status_retries: config.upstream_status_retries,
+                    api: ApiAt {
+                        base,
+                        dialect,
+                        paths,
+                        key: config.upstream_api_key.clone(),
+                        timeout: seconds(config.upstream_timeout_seconds),
+                        status_retries: config.upstream_status_retries,
+                    },
                     submit_limit: config.upstream_submit_limit.map_or(submit_limit, |l| l.0),
                     status_limit: config.upstream_status_limit.map_or(status_limit, |l| l.0),
                     submit_patience: seconds(config.upstream_submit_wait_seconds),

@@ -74,9 +74,10 @@ pub struct Api {
     credits: Option<CreditsSink>,
 }
 
-/// How the client is set up.
-pub struct ApiSettings {
-    /// The API's base URL.
+/// Where the hosted API is and how to call it.
+#[derive(Debug, Clone)]
+pub struct ApiAt {
+    /// The API's base URL, e.g. `https://api.fashn.ai`.
     pub base: String,
     /// Its shape.
     pub dialect: Dialect,
@@ -88,27 +89,29 @@ pub struct ApiSettings {
     pub timeout: Duration,
     /// Retries of a status read after a 5xx or a timeout.
     pub status_retries: u32,
-    /// The status endpoint's budget.
-    pub reads: Budget,
-    /// Told the cost of each finished job the provider priced.
-    pub credits: Option<CreditsSink>,
 }
 
 impl Api {
-    /// A client as `settings` say, counting its calls in `metrics`.
-    pub fn new(settings: ApiSettings, metrics: Arc<Metrics>) -> Self {
+    /// A client for the API `at`, its status reads within `reads`, each finished
+    /// job's cost told to `credits`, its calls counted in `metrics`.
+    pub fn new(
+        at: ApiAt,
+        reads: Budget,
+        credits: Option<CreditsSink>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Api {
-            client: crate::outbound_client(settings.timeout)
+            client: crate::outbound_client(at.timeout)
                 .build()
                 .expect("the HTTP client's settings are valid"),
-            base: settings.base.trim_end_matches('/').to_owned(),
-            dialect: settings.dialect,
-            paths: settings.paths,
-            key: settings.key,
-            status_retries: settings.status_retries,
-            reads: settings.reads,
+            base: at.base.trim_end_matches('/').to_owned(),
+            dialect: at.dialect,
+            paths: at.paths,
+            key: at.key,
+            status_retries: at.status_retries,
+            reads,
             metrics,
-            credits: settings.credits,
+            credits,
         }
     }
 

@@ -28,7 +28,8 @@ use tryon_protocol::{ErrorName, TryOnRequest};
 
 use self::budget::FairAsk;
 use self::budget::{Budget, Limit};
-use self::client::{Api, ApiSettings};
+use self::client::Api;
+pub use self::client::ApiAt;
 pub use self::client::{CreditsSink, Paths};
 use self::dialect::{Dialect, Submitted};
 use self::failure::Failure;
@@ -40,23 +41,12 @@ use crate::cluster::Cluster;
 use crate::error::GatewayError;
 use crate::job_status::{EngineStatus, Wait};
 use crate::metrics::Metrics;
-use crate::secret::Secret;
 
 /// Everything the upstream engine is configured with.
 #[derive(Debug, Clone)]
 pub struct UpstreamSettings {
-    /// The API's base URL, e.g. `https://api.fashn.ai`.
-    pub base: String,
-    /// Its shape.
-    pub dialect: Dialect,
-    /// Its paths.
-    pub paths: Paths,
-    /// The merchant's key.
-    pub key: Secret,
-    /// Time limit of one call.
-    pub timeout: Duration,
-    /// Retries of a status read after a 5xx or a timeout.
-    pub status_retries: u32,
+    /// Where the API is and how to call it.
+    pub api: ApiAt,
     /// The submit endpoint's limit (`None`: none).
     pub submit_limit: Option<Limit>,
     /// The status endpoint's limit.
@@ -94,27 +84,21 @@ impl Upstream {
         let tickets = settings
             .callbacks
             .as_ref()
-            .filter(|_| settings.dialect.offers_webhooks())
+            .filter(|_| settings.api.dialect.offers_webhooks())
             .map(|(public_url, secret)| Tickets::new(secret, public_url));
         let mut pace = settings.pace;
         if tickets.is_none() {
             pace.fallback = None;
         }
+        let timeout = settings.api.timeout;
         let budget = |limit, endpoint| match &settings.cluster {
-            Some(cluster) => Budget::shared(limit, cluster.clone(), endpoint, settings.timeout),
+            Some(cluster) => Budget::shared(limit, cluster.clone(), endpoint, timeout),
             None => Budget::new(limit),
         };
         let api = Arc::new(Api::new(
-            ApiSettings {
-                base: settings.base,
-                dialect: settings.dialect,
-                paths: settings.paths,
-                key: settings.key,
-                timeout: settings.timeout,
-                status_retries: settings.status_retries,
-                reads: budget(settings.status_limit, "status"),
-                credits: settings.credits,
-            },
+            settings.api,
+            budget(settings.status_limit, "status"),
+            settings.credits,
             metrics.clone(),
         ));
         Upstream {
