@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
+# Drives Firefox ESR for the journeys in the engines besides Chromium (e2e/engines).
+GECKODRIVER_VERSION=0.37.1
 # wasm-bindgen-cli must equal the wasm-bindgen that Cargo.lock resolved.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock)
 
@@ -28,6 +30,11 @@ command -v openssl >/dev/null || apt_missing+=(openssl)
 # The providers' Python SDKs run in a venv of their own (Debian splits venv off).
 command -v python3 >/dev/null || apt_missing+=(python3)
 python3 -c 'import ensurepip' 2>/dev/null || apt_missing+=(python3-venv)
+# The journeys in WebKit (WebKitGTK's WebDriver and MiniBrowser, under a virtual
+# display) and Firefox ESR (e2e/engines).
+command -v WebKitWebDriver >/dev/null || apt_missing+=(webkit2gtk-driver)
+command -v firefox-esr >/dev/null || apt_missing+=(firefox-esr)
+command -v xvfb-run >/dev/null || apt_missing+=(xvfb xauth)
 if ((${#apt_missing[@]})); then
   say "installing ${apt_missing[*]} from apt"
   export DEBIAN_FRONTEND=noninteractive
@@ -45,6 +52,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # --locked fails on this registry mirror (TOOLCHAIN.md); the version itself is pinned.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if [ "$(geckodriver --version 2>/dev/null | awk 'NR==1 {print $2}')" != "$GECKODRIVER_VERSION" ]; then
+  say "installing geckodriver $GECKODRIVER_VERSION (a few minutes on 2 cores)"
+  cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked
 fi
 
 # The providers' own SDKs from PyPI (pinned, with what they pull in), for the tests

@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the host tests (wire contract, gateway), the
-# widget's tests in headless Chromium, and a release build of the demo page.
+# widget's tests in headless Chromium, the journeys in WebKit and Firefox, and a
+# release build of the demo page.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 scripts/setup.sh
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Each step's time, printed at the end.
+times=()
+current=""
+step_start=$SECONDS
+step() {
+  [ -n "$current" ] && times+=("$(printf '%5d s  %s' $((SECONDS - step_start)) "$current")")
+  current="$*"
+  step_start=$SECONDS
+  printf '\n\033[1m== %s\033[0m\n' "$*"
+}
 
 step "format"
 cargo fmt --all -- --check
@@ -48,7 +58,13 @@ step "end-to-end: the embeds, the npm package in a Vite app, flows, accessibilit
 # Each test file starts its own gateways (random loopback ports) and pages.
 node --test --test-concurrency=1 e2e/tests/
 
+step "end-to-end in WebKit and Firefox (WebDriver): the script-tag embed, photos, refusals, destroy"
+# WebKitGTK's MiniBrowser needs a display: a virtual one, for this step only.
+xvfb-run -a node --test --test-concurrency=1 e2e/engines/
+
 step "demo page builds"
 trunk build --release
 
 step "all tests passed"
+printf '%s\n' "${times[@]}"
+printf '%5d s  in all (set-up included)\n' "$SECONDS"

@@ -23,6 +23,7 @@ function productPage(product, { element = false, load = '', css = '' } = {}) {
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>${name}</title>
     <link rel="stylesheet" href="/pages/shop.css" />${css ? `\n    <link rel="stylesheet" href="${css}" />` : ''}
+    <script src="/pages/problems.js"></script>
     <script async src="/tryon/tryon.js"${load ? ` data-load="${load}"` : ''}></script>
   </head>
   <body>
