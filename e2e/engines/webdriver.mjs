@@ -79,9 +79,15 @@ export async function startSession(engine) {
     }
     throw new Error(`${spec.driver} did not start: ${stderr}`);
   })();
-  await Promise.race([ready, started]);
-  const created = await call(base, 'POST', '/session', { capabilities: { alwaysMatch: spec.capabilities } });
-  return new Session(engine, base, created.sessionId, driver, created.capabilities);
+  try {
+    await Promise.race([ready, started]);
+    const created = await call(base, 'POST', '/session', { capabilities: { alwaysMatch: spec.capabilities } });
+    return new Session(engine, base, created.sessionId, driver, created.capabilities);
+  } catch (e) {
+    // No session, so no quit() will come: the driver must not outlive the test.
+    driver.kill();
+    throw e;
+  }
 }
 
 async function call(base, method, path, body) {

@@ -337,6 +337,7 @@ impl Fake {
                     ending: markers.ending,
                     outputs,
                     status_errors: markers.status_errors,
+                    status_retry_after: markers.retry_after,
                     webhook_url: webhook_url.clone().filter(|_| !markers.no_webhook),
                     first_status: markers.first_status.clone(),
                     slow_status: markers.slow_status.map(|s| self.config.scaled(s)),
@@ -381,7 +382,7 @@ impl Fake {
                     let view = match &mut job.status_errors {
                         Some((status, left)) if *left > 0 => {
                             *left -= 1;
-                            Err(*status)
+                            Err((*status, job.status_retry_after))
                         }
                         _ => {
                             let mut view = view_of(id, job, Instant::now());
@@ -404,20 +405,28 @@ impl Fake {
                 "No job with this id.",
                 None,
             ),
-            Some(Err(StatusCode::TOO_MANY_REQUESTS)) => self.refuse(
+            Some(Err((StatusCode::TOO_MANY_REQUESTS, _))) => self.refuse(
                 Some(Endpoint::Status),
                 StatusCode::TOO_MANY_REQUESTS,
                 "RateLimitExceeded",
                 "Too many requests (asked for by the garment's file name).",
                 Some(Duration::from_secs(1)),
             ),
-            Some(Err(status)) => self.refuse(
-                Some(Endpoint::Status),
-                status,
-                "InternalServerError",
-                "Internal server error (asked for by the garment's file name).",
-                None,
-            ),
+            Some(Err((status, retry_after))) => {
+                let mut refusal = self.refuse(
+                    Some(Endpoint::Status),
+                    status,
+                    "InternalServerError",
+                    "Internal server error (asked for by the garment's file name).",
+                    None,
+                );
+                if let Some(seconds) = retry_after {
+                    refusal
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, seconds.into());
+                }
+                refusal
+            }
             Some(Ok(view)) => Json(render(&view)).into_response(),
         }
     }

@@ -190,13 +190,20 @@ async fn status(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let mut answer = fake.status(&headers, &id, envelope).await;
-    // What the finished job cost, on its terminal status answer; failures are free.
-    let cost = fake.view(&id).and_then(|job| match job.phase {
-        Phase::Completed => Some(job.outputs.len()),
-        Phase::Failed | Phase::Canceled | Phase::TimedOut => Some(0),
-        _ => None,
-    });
+    // What the finished job cost, on its terminal status answer (failures are free),
+    // from the same view as the body it goes with.
+    let cost = std::sync::Mutex::new(None);
+    let mut answer = fake
+        .status(&headers, &id, |job| {
+            *cost.lock().unwrap() = match job.phase {
+                Phase::Completed => Some(job.outputs.len()),
+                Phase::Failed | Phase::Canceled | Phase::TimedOut => Some(0),
+                _ => None,
+            };
+            envelope(job)
+        })
+        .await;
+    let cost = cost.into_inner().unwrap();
     if let (Some(credits), true) = (cost, answer.status().is_success()) {
         answer
             .headers_mut()
@@ -226,7 +233,7 @@ pub(crate) fn envelope(job: &JobView) -> Value {
         None => Value::Null,
     };
     let mut envelope = json!({"id": job.id, "status": status, "output": output, "error": error});
-    if job.output_left_out {
+    if job.output_left_out && job.phase == Phase::Completed {
         envelope.as_object_mut().unwrap().remove("output");
     }
     envelope

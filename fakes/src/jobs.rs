@@ -44,6 +44,8 @@ pub(crate) struct Job {
     pub outputs: Vec<String>,
     /// Status errors still to give before the truth: (status, how many).
     pub status_errors: Option<(StatusCode, u64)>,
+    /// The `Retry-After` (seconds) the 5xx of `status_errors` carry.
+    pub status_retry_after: Option<u64>,
     /// FASHN's callback, if one was asked for.
     pub webhook_url: Option<String>,
     /// The word the next status read says instead of the truth (once).
@@ -108,6 +110,7 @@ mod tests {
             slow_status: None,
             output_left_out: false,
             status_errors: None,
+            status_retry_after: None,
             webhook_url: None,
         }
     }

@@ -13,9 +13,9 @@
 //! | `nowebhook` | no webhook is ever delivered for the job (the callback that never comes) |
 //! | `end-canceled`, `end-timeout` | the job ends `canceled` or `time_out` with no error (FASHN's other ends; TryItOn says `failed`) |
 //! | `runerror-<Words-Of-It>` | FASHN: the run is answered 200 `{"id": null, "error": "Words of it"}`, the sentence its SDK types `error` as |
-//! | `retryafter-<S>` | a `reject-` refusal carries `Retry-After: S` (seconds) |
+//! | `retryafter-<S>` | a `reject-` refusal, and a 5xx of `status<Code>-<N>`, carries `Retry-After: S` (seconds) |
 //! | `retrydate-<S>` | a `reject-` refusal carries `Retry-After` as an HTTP date S seconds from now |
-//! | `status429-<N>` | the job's first N status reads answer 429 `RateLimitExceeded` with `Retry-After: 1` |
+//! | `status429-<N>` | the job's first N status reads answer 429 `RateLimitExceeded` with `Retry-After: 1.000` |
 //! | `slowsubmit-<S>`, `slowstatus-<S>` | the submit's answer, or every status answer, comes S seconds late (scaled), for clients' timeouts |
 //! | `firststatus-<word>` | the first status read says `<word>` (a status the client does not know) |
 //! | `output-empty`, `output-none` | the job completes with `output: []`, or with no `output` at all |

@@ -152,7 +152,12 @@ async fn status(
             Some((name, message)) => json!({"name": name, "message": message}),
             None => Value::Null,
         };
-        json!({"ok": true, "status": status, "output": job.outputs, "error": error})
+        let mut answer =
+            json!({"ok": true, "status": status, "output": job.outputs, "error": error});
+        if job.output_left_out && job.phase == Phase::Completed {
+            answer.as_object_mut().unwrap().remove("output");
+        }
+        answer
     })
     .await
 }

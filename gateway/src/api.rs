@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequest, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -218,22 +218,27 @@ async fn submit(
     // TryItOn's earlier SDKs post here with its `clothing` + `subcategory`.
     let tryiton = dropin::tryiton::speaks_tryiton(&body);
     let body = match tryiton {
-        true => dropin::tryiton::tryiton_fashion(&body)?,
-        false => body.to_vec(),
+        true => {
+            let contract = dropin::tryiton::tryiton_fashion(&body)?;
+            // The raw body goes now, not after the engine's call.
+            drop(body);
+            Bytes::from(contract)
+        }
+        false => body,
     };
     let submitted = submit_tryon(&state, &caller, address, key, body).await?;
-    let answer = SubmitResponse {
-        id: submitted.id,
-        error: submitted.error,
+    // Answered in the vocabulary asked: TryItOn's (`jobId`, and a refused photo as a
+    // 422 its SDK raises) or the contract's (the contract's clients read `id` or
+    // `jobId`, never both).
+    let response = match tryiton {
+        true => dropin::answered(submitted.id, submitted.error, dropin::tryiton::job_answer)?,
+        false => Json(SubmitResponse {
+            id: submitted.id,
+            error: submitted.error,
+        })
+        .into_response(),
     };
-    // Answered in the vocabulary asked: `jobId` beside `id` only for TryItOn's SDKs
-    // (the contract's clients read either, not both).
-    let mut response = match tryiton {
-        true => Json(dropin::tryiton::with_job_id(answer)).into_response(),
-        false => Json(answer).into_response(),
-    };
-    response.headers_mut().extend(submitted.fields);
-    Ok(response)
+    Ok(with_fields(response, submitted.fields))
 }
 
 /// The caller's client address and `Idempotency-Key`, as a submit reads them.
@@ -347,7 +352,7 @@ async fn tryiton_fashion(
         caller,
         request,
         dropin::tryiton::tryiton_fashion,
-        |id| json!({ "ok": true, "jobId": id, "id": id }),
+        dropin::tryiton::job_answer,
     )
     .await
 }
@@ -364,12 +369,14 @@ async fn tryiton_credits(
             "The credit balance is the merchant's: ask with the gateway's server key, not a shopper's session token.",
         ));
     }
-    let spent = state.spending.today().await.map_or(0, |t| t.images);
-    Ok(Json(dropin::tryiton::tryiton_credits(
-        state.spending.limits().per_day,
-        spent,
-    ))
-    .into_response())
+    // Unreadable, the day's spending is not "nothing spent".
+    let today = state.spending.today().await.ok_or_else(|| {
+        GatewayError::from(crate::error::Down(
+            "the day's spending could not be read".into(),
+        ))
+    })?;
+    let per_day = state.spending.limits().per_day;
+    Ok(Json(dropin::tryiton::tryiton_credits(per_day, today.images)).into_response())
 }
 
 /// A submit on a provider's path: its body `read` into the contract's, started the
@@ -384,8 +391,10 @@ async fn provider_submit(
     let (caller, request) = admitted(&state, caller, request).await?;
     let (address, key) = submit_context(&state, &request);
     let JobBody(body) = JobBody::from_request(request, &state).await?;
-    let body = read(&body)?;
-    let answer = submit_tryon(&state, &caller, address, key, body).await?;
+    let contract = read(&body)?;
+    // The provider's body goes now, not after the engine's call.
+    drop(body);
+    let answer = submit_tryon(&state, &caller, address, key, contract).await?;
     dropin::answered(answer.id, answer.error, shape).map(|r| with_fields(r, answer.fields))
 }
 

@@ -19,8 +19,8 @@ pub struct EngineStatus {
     /// Milliseconds the engine spent on it, once finished (sandbox only).
     pub engine_ms: Option<u64>,
     /// What the job cost in the provider's credits, once finished, where known: what
-    /// FASHN said (`x-fashn-credits-used`), none for the sandbox. Replicas that predate
-    /// it send none.
+    /// FASHN said (`x-fashn-credits-used`), 0 for the sandbox (it spends none).
+    /// Replicas that predate it send none.
     #[serde(default)]
     pub credits: Option<f64>,
 }

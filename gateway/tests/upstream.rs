@@ -141,17 +141,21 @@ async fn runtime_errors_pass_through_and_unknown_names_map_to_the_nearest() {
     let fake = contract().await;
     let gw = gateway(fake.url()).await;
     let token = gw.token().await;
-    for name in [
-        "ImageLoadError",
-        "ContentModerationError",
-        "PoseError",
-        "PipelineError",
-        "ThirdPartyError",
+    // The provider's own words reach the shopper.
+    for (name, message) in [
+        ("ImageLoadError", "An input image could not be loaded."),
+        (
+            "ContentModerationError",
+            "The garment is not allowed at this moderation level.",
+        ),
+        ("PoseError", "No person could be found in the photo."),
+        ("PipelineError", "The pipeline failed unexpectedly."),
+        ("ThirdPartyError", "A third-party processor failed."),
     ] {
         let status = gw.run(&token, &body(&format!("fail-{name}"))).await;
         assert_eq!(status["status"], "failed");
         assert_eq!(status["error"]["name"], name);
-        assert!(!status["error"]["message"].as_str().unwrap().is_empty());
+        assert_eq!(status["error"]["message"], message);
     }
     // A name the widget does not know: the nearest contract name, the original kept.
     let status = gw.run(&token, &body("fail-GpuOnFire")).await;
@@ -184,7 +188,25 @@ async fn status_reads_retry_5xx_then_succeed() {
     // Both 503s are ridden out inside one read: the shopper sees only statuses.
     let seen = to_the_end(&gw, &token, id, "starting").await;
     assert_eq!(seen.last().unwrap()["status"], "completed", "{seen:?}");
-    assert!(reads(&fake) >= 3, "two 503s, then the answer");
+    assert_eq!(reads(&fake), 3, "two 503s, then the answer");
+}
+
+#[tokio::test]
+async fn a_5xx_status_read_waits_the_retry_after_it_carries() {
+    let fake = contract().await;
+    let gw = gateway(fake.url()).await;
+    let token = gw.token().await;
+    // Without it the retry would come 0.25 s later.
+    let (_, submitted) = gw.submit(&token, &body("status503-1_retryafter-2")).await;
+    let t = Instant::now();
+    let seen = to_the_end(&gw, &token, submitted["id"].as_str().unwrap(), "starting").await;
+    assert_eq!(seen.last().unwrap()["status"], "completed", "{seen:?}");
+    assert!(
+        t.elapsed() >= Duration::from_millis(1900),
+        "waited {:?} for Retry-After: 2",
+        t.elapsed()
+    );
+    assert_eq!(reads(&fake), 2);
 }
 
 #[tokio::test]

@@ -132,7 +132,8 @@ fn runner_failed() -> EngineStatus {
             "The gateway replica rendering this preview stopped before it was done: please try again.",
         )),
         engine_ms: None,
-        credits: None,
+        // A sandbox job: nothing was spent.
+        credits: Some(0.0),
     }
 }
 

@@ -9,6 +9,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -210,7 +211,9 @@ impl Api {
             .with_min_delay(Duration::from_millis(250))
             .with_max_delay(Duration::from_secs(4))
             .with_max_times(self.status_retries as usize);
-        let answer = (|| self.read_in_turn(&url))
+        // The 429s are counted across the whole read, its retries included.
+        let limited = AtomicU32::new(0);
+        let answer = (|| self.read_in_turn(&url, &limited))
             .retry(backoff)
             .sleep(tokio::time::sleep)
             .when(Failure::transient)
@@ -248,9 +251,9 @@ impl Api {
     }
 
     /// One status call in the status budget's turn; a refusal for the rate pauses the
-    /// budget and asks again in the next turn, [`MOST_429S`] times at most.
-    async fn read_in_turn(&self, url: &str) -> Result<Reply, Failure> {
-        let mut limited = 0;
+    /// budget and asks again in the next turn, [`MOST_429S`] times at most in the
+    /// whole read (`limited` counts them).
+    async fn read_in_turn(&self, url: &str, limited: &AtomicU32) -> Result<Reply, Failure> {
         loop {
             let ticket = self.reads.ticket().await;
             let answer = self.call("status", self.client.get(url)).await;
@@ -260,13 +263,12 @@ impl Api {
                 Err(failure) => failure,
             };
             match failure.rate_limited() {
-                Some(pause) if limited < MOST_429S => {
+                Some(pause) if limited.fetch_add(1, Ordering::Relaxed) < MOST_429S => {
                     tracing::warn!(
                         ?pause,
                         "the hosted API refused a status read for its rate; waiting"
                     );
                     self.reads.pause(pause);
-                    limited += 1;
                 }
                 _ => return Err(failure),
             }
