@@ -40,6 +40,13 @@ async function mountBlank(s, options = {}) {
   });
 }
 
+/** Opens the widget in `host`, picks the sample photo and sends it, as a pointer would. */
+async function trySample(s, host) {
+  for (const step of ['tryon-open', 'tryon-sample', 'tryon-use-photo']) {
+    await s.click(await s.widgetElement(host, `[data-testid=${step}]`));
+  }
+}
+
 /** Waits until the first result picture has loaded; its natural size. */
 function resultShown(s, host) {
   return s.until(
@@ -64,9 +71,7 @@ for (const engine of ENGINES) {
     test('the script-tag embed: the sample photo is tried on and the result shown', async () => {
       await s.go(`${shop.url}/pages/tee.html`);
       const host = '[data-tryon]';
-      await s.click(await s.widgetElement(host, '[data-testid=tryon-open]'));
-      await s.click(await s.widgetElement(host, '[data-testid=tryon-sample]'));
-      await s.click(await s.widgetElement(host, '[data-testid=tryon-use-photo]'));
+      await trySample(s, host);
       const size = await resultShown(s, host);
       assert.ok(size.width > 0 && size.height > 0, JSON.stringify(size));
       fs.writeFileSync(path.join(SCREENS, `engine-${engine}-result.png`), await s.screenshot());
@@ -106,9 +111,7 @@ for (const engine of ENGINES) {
     test('a refusal from the API is shown with its message', async () => {
       // The sandbox fails this seed with PoseError (its documented triggers).
       await mountBlank(s, { seed: 4000000001 });
-      await s.click(await s.widgetElement('#host', '[data-testid=tryon-open]'));
-      await s.click(await s.widgetElement('#host', '[data-testid=tryon-sample]'));
-      await s.click(await s.widgetElement('#host', '[data-testid=tryon-use-photo]'));
+      await trySample(s, '#host');
       const failed = await s.until(() => {
         const f = document.querySelector('#host').shadowRoot.querySelector('[data-testid=tryon-failed]');
         return f && { name: f.getAttribute('data-error'), text: f.textContent };
@@ -120,9 +123,7 @@ for (const engine of ENGINES) {
 
     test('the widget destroyed in the middle of a job leaves no error behind', async () => {
       await mountBlank(s);
-      await s.click(await s.widgetElement('#host', '[data-testid=tryon-open]'));
-      await s.click(await s.widgetElement('#host', '[data-testid=tryon-sample]'));
-      await s.click(await s.widgetElement('#host', '[data-testid=tryon-use-photo]'));
+      await trySample(s, '#host');
       await s.widgetElement('#host', '[data-testid=tryon-working]');
       await s.run(() => TryOn.destroy());
       // Long enough for the job's long-poll and the sandbox's render to have ended.

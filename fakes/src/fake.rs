@@ -460,7 +460,7 @@ fn view_of(id: &str, job: &Job, now: Instant) -> JobView {
 
 /// The garment image of a submit body, where the dialect keeps it (for markers read
 /// before the dialect's own reading).
-fn read_garment(body: &Value, dialect: Dialect) -> Option<String> {
+pub(crate) fn read_garment(body: &Value, dialect: Dialect) -> Option<String> {
     let fields = match dialect {
         Dialect::Fashn => body.get("inputs")?,
         Dialect::TryItOn | Dialect::Contract => body,

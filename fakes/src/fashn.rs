@@ -111,12 +111,8 @@ async fn run(
 /// The sentence a `runerror-` marker on the garment asks the run to answer with.
 fn run_error(body: &[u8]) -> Option<String> {
     let body: Value = serde_json::from_slice(body).ok()?;
-    let inputs = body.get("inputs")?;
-    let garment = inputs
-        .get("garment_image")
-        .or_else(|| inputs.get("product_image"))?
-        .as_str()?;
-    crate::markers::Markers::of(garment).run_error
+    let garment = crate::fake::read_garment(&body, crate::Dialect::Fashn)?;
+    crate::markers::Markers::of(&garment).run_error
 }
 
 pub(crate) fn read_v16(inputs: &Value, seconds: f64) -> Result<JobRequest, String> {

@@ -19,8 +19,9 @@ pub const FASHN_RUN_PATH: &str = "/v1/run";
 /// FASHN's status path (`/{id}` follows).
 pub const FASHN_STATUS_PATH: &str = "/v1/status";
 
-/// The header FASHN's `subscribe()` reads a finished job's cost from.
-pub const CREDITS_USED: &str = "x-fashn-credits-used";
+/// The header FASHN's `subscribe()` reads a finished job's cost from (the one the
+/// upstream engine reads it in).
+pub use crate::engine::upstream::client::CREDITS_USED;
 
 /// What a finished job cost in the provider's credits, as a status answer carries it
 /// to the FASHN status path (which alone sends it on, as `x-fashn-credits-used`).

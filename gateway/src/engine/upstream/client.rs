@@ -50,7 +50,7 @@ struct Reply {
 }
 
 /// The header with which FASHN tells a finished job's cost, in credits.
-const CREDITS_USED: &str = "x-fashn-credits-used";
+pub const CREDITS_USED: &str = "x-fashn-credits-used";
 
 /// Where the cost of finished jobs goes (the merchant's day total).
 #[derive(Clone)]
@@ -246,7 +246,6 @@ impl Api {
         Ok(Some(StatusRead {
             status,
             provider_error: dialect::provider_error_name(&body),
-            credits,
         }))
     }
 
@@ -296,7 +295,7 @@ impl StatusSource for Api {
                 submitted.elapsed(),
             );
         }
-        if let (Some(sink), Some(credits)) = (&self.credits, read.credits) {
+        if let (Some(sink), Some(credits)) = (&self.credits, read.status.credits) {
             (sink.0)(credits);
         }
         if let (Some(error), Some(original)) = (&status.error, &read.provider_error) {

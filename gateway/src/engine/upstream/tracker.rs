@@ -41,8 +41,6 @@ pub struct StatusRead {
     pub status: EngineStatus,
     /// The provider's name for the error, when it differs from the contract's.
     pub provider_error: Option<String>,
-    /// What the job cost, when the provider said (`x-fashn-credits-used`).
-    pub credits: Option<f64>,
 }
 
 /// Where the readers' statuses come from (the hosted API's client), and who hears of
@@ -532,7 +530,6 @@ mod tests {
                     Some(s) => Ok(Some(StatusRead {
                         status: status(s),
                         provider_error: None,
-                        credits: None,
                     })),
                     None => Err(GatewayError::upstream_unavailable(
                         StatusCode::BAD_GATEWAY,
