@@ -58,7 +58,7 @@ step "end-to-end: the embeds, the npm package in a Vite app, flows, accessibilit
 # Each test file starts its own gateways (random loopback ports) and pages.
 node --test --test-concurrency=1 e2e/tests/
 
-step "end-to-end in WebKit and Firefox (WebDriver): the script-tag embed, photos, refusals, destroy"
+step "end-to-end in WebKit and Firefox (WebDriver): embed, photos, refusals, token expiry, destroy, keyboard, axe"
 # WebKitGTK's MiniBrowser needs a display: a virtual one, for this step only.
 xvfb-run -a node --test --test-concurrency=1 e2e/engines/
 

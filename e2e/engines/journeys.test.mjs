@@ -1,36 +1,47 @@
 // The shopper's journeys in the engines besides Chromium, through W3C WebDriver:
 // WebKit (Debian's WebKitGTK: every iPhone browser is WebKit) and Firefox ESR. The
 // same gateway (sandbox) and test shop as the Chromium suites; each journey ends
-// with no page or console error. TRYON_ENGINES picks them (default: webkit,firefox);
-// WebKit needs a display: scripts/test.sh runs this under xvfb-run.
+// with no page or console error (e2e/pages/problems.js records them: neither driver
+// reports the console over classic WebDriver). TRYON_ENGINES picks the engines
+// (default: webkit,firefox); WebKit needs a display: scripts/test.sh runs this under
+// xvfb-run. Screenshots of the states go to target/e2e-screens/engine-*.png.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sandboxGateway } from '../lib/gateway.mjs';
+import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
+import { AXE_SOURCE, axeInPage, judgeAxe } from '../lib/axe.mjs';
 import { startShop, FIXTURES, SCREENS } from '../lib/harness.mjs';
 import { startSession } from './webdriver.mjs';
 
 const ENGINES = (process.env.TRYON_ENGINES || 'webkit,firefox').split(',').filter(Boolean);
 const GARMENT = '/fixtures/garments/solidus_tshirt.png';
 
-let gateway, shop;
+let gateway, shop, slow, slowShop;
 before(async () => {
   gateway = await sandboxGateway();
   shop = await startShop(gateway);
+  // Jobs of a few seconds and tokens of 2 s: the waiting step stays up long enough to
+  // be scanned, and the token expires in the middle of the job.
+  slow = await startGateway({
+    args: ['--engine', 'sandbox', '--sandbox-latency-scale', '0.8', '--allow-private-image-urls', '--token-ttl-seconds', '2'],
+  });
+  slowShop = await startShop(slow);
   fs.mkdirSync(SCREENS, { recursive: true });
 });
 after(async () => {
   await shop?.close();
+  await slowShop?.close();
   await gateway?.stop();
+  await slow?.stop();
 });
 
 /** What the page recorded as going wrong (e2e/pages/problems.js). */
 const problems = (s) => s.run(() => window.__problems || ['problems.js did not load']);
 
-/** Mounts a widget on the blank test page through TryOn.mount(options). */
-async function mountBlank(s, options = {}) {
-  await s.go(`${shop.url}/pages/blank.html`);
+/** Mounts a widget on the blank test page (of `at`, a shop) through TryOn.mount(options). */
+async function mountBlank(s, options = {}, at = shop) {
+  await s.go(`${at.url}/pages/blank.html`);
   await s.until(() => window.TryOn && window.TryOn.version, 'the loader');
   await s.run((o) => TryOn.mount('#host', o), {
     productName: 'the Solidus T-shirt',
@@ -58,6 +69,59 @@ function resultShown(s, host) {
     { args: [host] }
   );
 }
+
+/** The element that has focus, looking through shadow roots (runs in the page). */
+function focusedInPage() {
+  let el = document.activeElement;
+  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+  if (!el || el === document.body) return null;
+  return {
+    testid: el.dataset.testid ?? null,
+    heading: el.hasAttribute('data-step-heading'),
+    text: el.textContent.trim().slice(0, 80),
+    inPanel: Boolean(el.closest('[data-testid=tryon-panel]')),
+    visible: el.matches(':focus-visible'),
+  };
+}
+
+/** Waits until focus satisfies `check` (the widget moves focus after a frame). */
+async function focusSettles(s, check, what) {
+  let last;
+  for (let i = 0; i < 50; i++) {
+    last = await s.run(focusedInPage);
+    if (last && check(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`${s.engine}: focus should be ${what}, is ${JSON.stringify(last)}`);
+}
+
+/** Presses Tab until the element with `testid` has focus; the stops passed. */
+async function tabTo(s, testid, max = 12) {
+  const stops = [];
+  for (let i = 0; i < max; i++) {
+    await s.press('Tab');
+    const f = await s.run(focusedInPage);
+    stops.push(f?.testid ?? null);
+    if (f?.testid === testid) return stops;
+  }
+  assert.fail(`${s.engine}: Tab never reached ${testid}; stops: ${stops.join(', ')}`);
+}
+
+/** The crop frame's place, in % of the photo. */
+const frameBox = (s) =>
+  s.run(() => {
+    const el = document.querySelector('#host, [data-tryon]').shadowRoot.querySelector('[data-testid=tryon-frame]');
+    return { left: parseFloat(el.style.left), top: parseFloat(el.style.top), width: parseFloat(el.style.width) };
+  });
+
+/** axe-core on the widget in its present state (e2e/lib/axe.mjs). */
+async function scan(s, state) {
+  if (!(await s.run(() => Boolean(window.axe)))) await s.inject(AXE_SOURCE());
+  return judgeAxe(await s.runAsync(axeInPage), `${s.engine} ${state}`);
+}
+
+/** Waits for the widget's element `testid` (its step, say) in `host`. */
+const shown = (s, testid, host = '#host') => s.widgetElement(host, `[data-testid=${testid}]`);
 
 for (const engine of ENGINES) {
   describe(engine, () => {
@@ -129,6 +193,109 @@ for (const engine of ENGINES) {
       // Long enough for the job's long-poll and the sandbox's render to have ended.
       await new Promise((r) => setTimeout(r, 4000));
       assert.equal(await s.run(() => document.querySelector('#host').shadowRoot?.childElementCount ?? 0), 0);
+      assert.deepEqual(await problems(s), []);
+    });
+
+    test('a token that expires in the middle of a job is renewed and the job completes', async () => {
+      await mountBlank(s, {}, slowShop);
+      // The widget's token requests, as the page sends them (with the old token or not).
+      await s.run(() => {
+        window.__mints = [];
+        const send = window.fetch;
+        window.fetch = function (input, init) {
+          const request = input instanceof Request ? input : null;
+          const method = request ? request.method : (init && init.method) || 'GET';
+          const url = request ? request.url : String(input);
+          if (method === 'POST' && url.endsWith('/v1/sessions')) {
+            window.__mints.push((request ? request.headers : new Headers(init && init.headers)).has('authorization'));
+          }
+          return send.call(window, input, init);
+        };
+      });
+      await trySample(s, '#host');
+      await resultShown(s, '#host');
+      const mints = await s.run(() => window.__mints);
+      assert.equal(mints[0], false, `the first token is minted without one: ${mints}`);
+      assert.ok(mints.slice(1).includes(true), `renewed with the old token during the job: ${mints}`);
+      assert.deepEqual(await problems(s), []);
+    });
+
+    test('keyboard only: open, the sample photo, move the frame, the result, Escape', async () => {
+      await s.go(`${shop.url}/pages/tee.html`);
+      await s.run(() => {
+        window.pointerUse = 0;
+        for (const type of ['pointerdown', 'mousedown', 'touchstart']) document.addEventListener(type, () => window.pointerUse++, true);
+      });
+      await shown(s, 'tryon-open', '[data-tryon]');
+      // "Try it on" is the page's first tab stop; focusing it loads the widget.
+      await s.press('Tab');
+      await focusSettles(s, (f) => f.testid === 'tryon-open', 'on "Try it on"');
+      await s.until(() => document.querySelector('[data-tryon]').shadowRoot.querySelector('[data-testid=tryon-root]'), 'the widget loaded');
+      const open = await focusSettles(s, (f) => f.testid === 'tryon-open', 'still on "Try it on" once the widget loaded');
+      assert.ok(open.visible, 'the focused button shows a focus ring');
+
+      await s.press('Enter');
+      const heading = await focusSettles(s, (f) => f.heading, 'on the start heading');
+      assert.equal(heading.text, 'See it on you');
+      assert.ok(heading.inPanel);
+      assert.deepEqual(await tabTo(s, 'tryon-sample'), ['tryon-choose', 'tryon-sample'], 'the photo choices, in reading order');
+
+      await s.press('Space');
+      await focusSettles(s, (f) => f.heading && f.text === 'Adjust the frame', 'on the frame heading');
+      await s.press('Tab');
+      const frame = await s.run(focusedInPage);
+      assert.equal(frame.testid, 'tryon-frame');
+      assert.ok(frame.visible, 'the crop frame shows a focus ring');
+      const full = await frameBox(s);
+      await s.press('Minus', 'Minus');
+      const smaller = await frameBox(s);
+      assert.ok(smaller.width < full.width - 1, `"-" shrinks the frame (${full.width} → ${smaller.width})`);
+      await s.press('ArrowLeft', 'ArrowDown');
+      const moved = await frameBox(s);
+      assert.ok(moved.left < smaller.left - 0.5 && moved.top > smaller.top + 0.5, `the arrows move it: ${JSON.stringify([smaller, moved])}`);
+      fs.writeFileSync(path.join(SCREENS, `engine-${engine}-frame-keyboard.png`), await s.screenshot());
+
+      await tabTo(s, 'tryon-use-photo', 3);
+      await s.press('Enter');
+      await resultShown(s, '[data-tryon]');
+      await focusSettles(s, (f) => f.heading && f.text === "Here's how it looks on you", 'on the results heading');
+      await tabTo(s, 'tryon-compare', 3);
+      const compare = () => s.run(() => Number(document.querySelector('[data-tryon]').shadowRoot.querySelector('[data-testid=tryon-compare]').value));
+      const before = await compare();
+      await s.press('ArrowRight', 'ArrowRight');
+      assert.ok((await compare()) > before, 'the before/after slider moves with the arrows');
+
+      await s.press('Escape');
+      await s.until(() => !document.querySelector('[data-tryon]').shadowRoot.querySelector('[data-testid=tryon-panel]'), 'the panel closed');
+      await focusSettles(s, (f) => f.testid === 'tryon-open', 'back on "Try it on"');
+      assert.equal(await s.run(() => window.pointerUse), 0, 'no pointer was used');
+      assert.deepEqual(await problems(s), []);
+    });
+
+    test('axe: every state of a try-on, then a failed one', async () => {
+      await mountBlank(s, {}, slowShop);
+      await s.click(await shown(s, 'tryon-open'));
+      await shown(s, 'tryon-start');
+      await scan(s, 'start');
+      await s.click(await shown(s, 'tryon-sample'));
+      await s.until(() => {
+        const img = document.querySelector('#host').shadowRoot.querySelector('.tryon__source');
+        return img && img.complete && img.naturalWidth > 0;
+      }, 'the photo in the frame step');
+      await scan(s, 'frame');
+      await s.click(await shown(s, 'tryon-use-photo'));
+      await shown(s, 'tryon-working');
+      await scan(s, 'working');
+      fs.writeFileSync(path.join(SCREENS, `engine-${engine}-working.png`), await s.screenshot());
+      assert.ok(await s.run(() => Boolean(document.querySelector('#host').shadowRoot.querySelector('[data-testid=tryon-working]'))), 'still waiting after the scan');
+      await resultShown(s, '#host');
+      await scan(s, 'results');
+
+      await mountBlank(s, { seed: 4000000001 });
+      await trySample(s, '#host');
+      await shown(s, 'tryon-failed');
+      await scan(s, 'failed');
+      fs.writeFileSync(path.join(SCREENS, `engine-${engine}-failed.png`), await s.screenshot());
       assert.deepEqual(await problems(s), []);
     });
   });

@@ -1,7 +1,7 @@
 // A small W3C WebDriver client for the engines Playwright's own builds cannot bring
 // here: Debian's WebKitGTK (WebKitWebDriver driving MiniBrowser, as every iPhone's
 // browser is WebKit) and Firefox ESR (geckodriver). Only what the journeys use:
-// sessions, navigation, scripts, clicks, files, screenshots.
+// sessions, navigation, scripts, clicks, keys, files, screenshots.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 
@@ -48,6 +48,20 @@ export const ENGINES = {
 
 /** The W3C key of an element reference in answers. */
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+/** WebDriver's codes for the keys the journeys press (W3C WebDriver, "keyboard actions"). */
+const KEYS = {
+  Tab: '\uE004',
+  Enter: '\uE007',
+  Shift: '\uE008',
+  Escape: '\uE00C',
+  Space: '\uE00D',
+  ArrowLeft: '\uE012',
+  ArrowUp: '\uE013',
+  ArrowRight: '\uE014',
+  ArrowDown: '\uE015',
+  Minus: '-',
+};
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -169,6 +183,28 @@ export class Session {
   /** Gives a file input the file at `file` (an absolute path), as a shopper's pick would. */
   pickFile(element, file) {
     return this.send('POST', `/element/${element}/value`, { text: file });
+  }
+
+  /**
+   * Presses keys as a keyboard would, one after the other; "Shift+Tab" holds Shift
+   * for the Tab. Names as in KEYS.
+   */
+  press(...names) {
+    const actions = [];
+    for (const name of names) {
+      const chord = name.split('+').map((k) => {
+        if (!(k in KEYS)) throw new Error(`press: no key named ${k}`);
+        return KEYS[k];
+      });
+      for (const k of chord) actions.push({ type: 'keyDown', value: k });
+      for (const k of chord.reverse()) actions.push({ type: 'keyUp', value: k });
+    }
+    return this.send('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions }] });
+  }
+
+  /** Runs `source` (a whole script, e.g. a library's browser build) in the page. */
+  inject(source) {
+    return this.send('POST', '/execute/sync', { script: `${source}\n;return true;`, args: [] });
   }
 
   /** A PNG of the viewport. */

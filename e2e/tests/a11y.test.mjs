@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
 import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
+import { axeInPage, judgeAxe } from '../lib/axe.mjs';
 import { mountOnBlankPage, widgetLoaded, startShop, launch, newPage, resultShown, assertClean, ROOT, SCREENS, FIXTURES } from '../lib/harness.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
@@ -42,51 +43,12 @@ function mountBlank(page, url, extra = {}) {
   return mountOnBlankPage(page, url, { ...OPTIONS, ...extra });
 }
 
-/**
- * Runs axe-core on the widget's host element (axe walks open shadow roots) and
- * fails on serious or critical violations; moderate and minor ones are printed.
- */
+/** axe-core on the widget in `page` (e2e/lib/axe.mjs), remembered for the report. */
 async function scan(page, state) {
   if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () => {
-    const host = document.querySelector('#host, [data-tryon]');
-    const r = await window.axe.run(host, {
-      resultTypes: ['violations', 'incomplete'],
-      // WCAG 2.2 AA (target size too) and axe's best practices.
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-    });
-    const nodes = (list) =>
-      list.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.map((n) => ({ target: n.target, html: n.html.slice(0, 160), summary: n.failureSummary })),
-      }));
-    // Did axe really look inside the shadow root? Shadow nodes have nested targets.
-    const all = [...r.passes, ...r.violations, ...r.incomplete].flatMap((v) => v.nodes);
-    return {
-      violations: nodes(r.violations),
-      incomplete: nodes(r.incomplete).map(({ id, impact, help, nodes }) => ({ id, impact, help, count: nodes.length, targets: nodes.map((n) => n.target) })),
-      shadowNodes: all.filter((n) => Array.isArray(n.target[0])).length,
-      rulesPassed: r.passes.length,
-    };
-  });
+  const result = await page.evaluate(axeInPage);
   findings[state] = result;
-  const minor = result.violations.filter((v) => v.impact !== 'serious' && v.impact !== 'critical');
-  for (const v of minor) {
-    console.log(`[axe ${state}] ${v.impact}: ${v.id} (${v.help}) ×${v.nodes.length}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
-  }
-  if (result.incomplete.length) {
-    console.log(`[axe ${state}] needs review: ${result.incomplete.map((v) => `${v.id} ${JSON.stringify(v.targets)}`).join(', ')}`);
-  }
-  assert.ok(result.shadowNodes > 0, `${state}: axe checked nothing inside the shadow root`);
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(
-    bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => `${JSON.stringify(n.target)} ${n.summary}`).join(' | ')}`),
-    [],
-    `${state}: serious or critical axe violations`
-  );
-  return result;
+  return judgeAxe(result, state);
 }
 
 /** The element that has focus, looking through shadow roots. */
