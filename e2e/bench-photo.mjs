@@ -1,11 +1,16 @@
-// Photo preparation benchmark, in headless Chromium, in one run: the widget's
-// pipeline (`preparePhoto`: for this JPEG, WebCodecs decodes to YCbCr planes and wasm
-// crops, filters with Lanczos3 and turns upright; the browser's JPEG encoder) against
-// pica (npm) and a plain canvas drawImage doing the same crop and resize.
+// Photo preparation benchmark, in each shopper's engine, in one run: the widget's
+// pipeline (`preparePhoto`: for this JPEG, where WebCodecs' ImageDecoder exists, it
+// decodes to YCbCr planes and wasm crops, filters with Lanczos3 and turns upright;
+// elsewhere the canvas path; the browser's JPEG encoder) against pica (npm) and a
+// plain canvas drawImage doing the same crop and resize, in the same engine.
 // Prints median ms, payload bytes, and PSNR against a reference Lanczos3 resize of the
 // same crop (the `image` crate's, computed natively).
+// Engines: headless Chromium (Playwright), WebKitGTK and Firefox ESR (W3C WebDriver,
+// e2e/engines/webdriver.mjs; WebKit needs a display: run under xvfb-run).
+// TRYON_BENCH_ENGINES picks them (default chromium,webkit,firefox).
 // Needs scripts/build-embed.sh (target/embed/) first; scripts/bench.sh does it all.
 import { chromium } from 'playwright-core';
+import { startSession } from './engines/webdriver.mjs';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,6 +35,8 @@ const glue = 'tryon-widget.js';
 const wasm = 'tryon-widget_bg.wasm';
 
 const page = `<!doctype html><meta charset="utf-8"><script src="/pica.js"></script>
+<script>addEventListener('error', (e) => { window.__results = { error: String(e.message) }; });
+addEventListener('unhandledrejection', (e) => { window.__results = { error: String(e.reason && e.reason.stack || e.reason) }; });</script>
 <script type="module">
 import init, { preparePhoto } from '/dist/${glue}';
 await init({ module_or_path: '/dist/${wasm}' });
@@ -40,15 +47,16 @@ const toDataUrl = (b) => new Promise((ok, no) => { const r = new FileReader(); r
 const jpeg = (canvas) => new Promise((ok) => canvas.toBlob(ok, 'image/jpeg', 0.9));
 const canvasOf = (w, h) => Object.assign(document.createElement('canvas'), { width: w, height: h });
 const resizer = window.pica({ features: ['js', 'wasm', 'ww'] });
+const planes = Boolean(window.ImageDecoder);
 const methods = {
-  'widget (JPEG planes + wasm Lanczos3)': (b) => preparePhoto(b),
+  [planes ? 'widget (JPEG planes + wasm Lanczos3)' : 'widget (no ImageDecoder: the canvas path)']: (b) => preparePhoto(b),
   // What browsers without WebCodecs' ImageDecoder (Safari), and photos other than
-  // JPEG, get: the browser decodes upright and pre-shrinks to 1.25×, wasm finishes.
-  'widget, canvas path (browser pre-shrink + wasm Lanczos3)': async (b) => {
+  // JPEG, get: the browser decodes upright and pre-shrinks, wasm finishes.
+  ...(planes ? { 'widget, canvas path (browser pre-shrink + wasm Lanczos3)': async (b) => {
     const decoder = window.ImageDecoder;
     delete window.ImageDecoder;
     try { return await preparePhoto(b); } finally { window.ImageDecoder = decoder; }
-  },
+  } } : {}),
   'pica 10 (lanczos3, js+wasm+workers)': async (b) => {
     const bitmap = await createImageBitmap(b);
     const from = canvasOf(C.w, C.h);
@@ -96,7 +104,7 @@ for (const name of Object.keys(methods)) {
   const sorted = times[name].sort((a, b) => a - b);
   results.push({ name, median: sorted[Math.floor(sorted.length / 2)], bytes: outputs[name].length, ...(await psnr(outputs[name])) });
 }
-window.__results = results;
+window.__results = { planes, results };
 </script>`;
 
 const files = {
@@ -117,21 +125,54 @@ const server = http.createServer((req, res) => {
   res.end(entry[1]);
 });
 await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-const browser = await chromium.launch(launchOptions());
-try {
-  const tab = await browser.newPage();
-  tab.on('pageerror', (e) => console.error('page error:', e.message));
-  await tab.goto(`http://127.0.0.1:${server.address().port}/bench.html`);
-  await tab.waitForFunction(() => window.__results, null, { timeout: 120000 });
-  const results = await tab.evaluate(() => window.__results);
-  const ours = results[0], pica = results[2];
-  console.log(`\nPhoto preparation: ${path.basename(photo)} (12 MP, EXIF orientation 6) → ${OUT.w}×${OUT.h} JPEG data URL; median of ${RUNS}, headless Chromium, one run`);
-  console.log('| method | median ms | payload | output | PSNR vs Lanczos3 reference |');
-  console.log('|---|---|---|---|---|');
-  for (const r of results) console.log(`| ${r.name} | ${r.median.toFixed(0)} | ${(r.bytes / 1024).toFixed(0)} KB | ${r.size} | ${r.psnr.toFixed(3)} dB |`);
-  console.log(`\nwidget vs pica: ${(pica.median / ours.median).toFixed(1)}× faster (target ≥ 3×); quality ${ours.psnr >= pica.psnr ? 'at least' : 'below'} pica's; targets: ≤ 150 ms, ≤ 400 KB`);
-} finally {
-  await browser.close();
-  server.close();
+const url = `http://127.0.0.1:${server.address().port}/bench.html`;
+
+/** Runs the page in headless Chromium (Playwright): its results. */
+async function inChromium() {
+  const browser = await chromium.launch(launchOptions());
+  try {
+    const tab = await browser.newPage();
+    tab.on('pageerror', (e) => console.error('page error:', e.message));
+    await tab.goto(url);
+    await tab.waitForFunction(() => window.__results, null, { timeout: 300000 });
+    return { browser: `Chromium ${browser.version()}`, ...(await tab.evaluate(() => window.__results)) };
+  } finally {
+    await browser.close();
+  }
 }
 
+/** Runs the page in `engine` through WebDriver: its results. */
+async function overWebDriver(engine) {
+  const s = await startSession(engine);
+  try {
+    await s.go(url);
+    const found = await s.until(() => window.__results || null, 'the results', { timeout: 300000 });
+    return { browser: s.browser, ...found };
+  } finally {
+    await s.quit();
+  }
+}
+
+const engines = (process.env.TRYON_BENCH_ENGINES || 'chromium,webkit,firefox').split(',').filter(Boolean);
+try {
+  console.log(`\nPhoto preparation: ${path.basename(photo)} (12 MP, EXIF orientation 6) → ${OUT.w}×${OUT.h} JPEG data URL; median of ${RUNS}, each engine in one run`);
+  console.log('| engine | method | median ms | payload | output | PSNR vs Lanczos3 reference |');
+  console.log('|---|---|---|---|---|---|');
+  const summary = [];
+  for (const engine of engines) {
+    const found = engine === 'chromium' ? await inChromium() : await overWebDriver(engine);
+    if (found.error) throw new Error(`${engine}: the bench page failed: ${found.error}`);
+    for (const r of found.results) {
+      console.log(`| ${found.browser} | ${r.name} | ${r.median.toFixed(0)} | ${(r.bytes / 1024).toFixed(0)} KB | ${r.size} | ${r.psnr.toFixed(3)} dB |`);
+    }
+    const ours = found.results[0];
+    const pica = found.results.find((r) => r.name.startsWith('pica'));
+    summary.push(`${found.browser}: widget ${(pica.median / ours.median).toFixed(1)}× faster than pica; ` +
+      `quality ${(ours.psnr - pica.psnr >= 0 ? '+' : '') + (ours.psnr - pica.psnr).toFixed(3)} dB against pica's (${ours.psnr >= pica.psnr ? 'at least' : 'below'})`);
+  }
+  console.log('');
+  for (const line of summary) console.log(line);
+  console.log('targets: ≤ 150 ms (Chromium), ≤ 400 KB, at least pica\'s quality, ≥ 3× faster than pica');
+} finally {
+  server.close();
+}
