@@ -16,9 +16,16 @@
   // The widget stylesheet's button rules (from src/ui/widget.css), so that the
   // placeholder button looks exactly like the widget's own.
   var BUTTON_CSS = '__BUTTON_CSS__';
-  // The button's label and the load failure, by language, from src/i18n.rs.
+  // The button's label by language, and the load failure in English, from
+  // src/i18n/. The widget's other strings come in a language pack
+  // (tryon-locale-<language>.json), fetched with the widget.
   var LABELS = '__LABELS__';
   var LOAD_FAILED = '__LOAD_FAILED__';
+  // language → the pack's promise; language → the pack, once here.
+  var packs = {};
+  var words = {};
+  // Languages handed to the widget.
+  var added = {};
   var EVENTS = ['open', 'photo-ready', 'advice', 'submit', 'complete', 'error', 'close'];
 
   function fail(message) {
@@ -101,6 +108,7 @@
     box.className = 'tryon' + (theme === 'dark' || theme === 'light' ? ' tryon--' + theme : '');
     box.setAttribute('part', 'root');
     box.lang = language(options);
+    box.dir = box.lang == 'ar' || box.lang == 'he' ? 'rtl' : 'ltr';
     var button = doc.createElement('button');
     button.type = 'button';
     button.className = 'tryon__open';
@@ -151,7 +159,34 @@
   // Replaces the placeholder with the widget. A wrong option is reported (console,
   // naming the option and the accepted values) and leaves the element empty rather
   // than with a button that does nothing.
+  // The pack of `lang` (null for English, or when it could not be fetched: the
+  // widget then says it in English).
+  function pack(lang) {
+    return (packs[lang] =
+      packs[lang] ||
+      (lang == 'en'
+        ? Promise.resolve(null)
+        : fetch(base + 'tryon-locale-' + lang + '.json?v=' + BUILD)
+            .then((r) => r.json())
+            .then((texts) => (words[lang] = texts), () => null)));
+  }
+
   function start(el, record, mod) {
+    var lang = language(record.options);
+    if (!added[lang]) {
+      pack(lang).then((texts) => {
+        if (!added[lang]) {
+          added[lang] = 1;
+          try {
+            if (texts) mod.addLanguage(lang, texts);
+          } catch (error) {
+            fail(String(error));
+          }
+        }
+        start(el, record, mod);
+      });
+      return;
+    }
     if (record.widget || hosts.get(el) !== record) return;
     var focused = el.shadowRoot.activeElement === record.button;
     try {
@@ -174,6 +209,9 @@
 
   function load() {
     if (loading) return loading;
+    hosts.forEach((record) => {
+      pack(language(record.options));
+    });
     loading = import(base + 'tryon-widget.js?v=' + BUILD)
       .then((mod) => {
         // Browsers without WebAssembly SIMD (iOS before 16.4) cannot compile the
@@ -200,7 +238,7 @@
             var note = record.box.querySelector('p') || doc.createElement('p');
             note.setAttribute('role', 'alert');
             note.className = 'tryon__error';
-            note.textContent = LOAD_FAILED[record.box.lang];
+            note.textContent = (words[record.box.lang] || {}).loadFailed || LOAD_FAILED;
             record.box.appendChild(note);
           });
           return null;

@@ -125,6 +125,29 @@ function resolveElement(element) {
  * @param {HTMLElement | string} element
  * @param {object} [options]
  */
+/** The languages with a pack in ./dist/locales/ (English is built in). */
+const PACKED = ['de', 'fr', 'es', 'it', 'nl', 'pt', 'pl', 'sv', 'tr', 'ja', 'ar', 'he'];
+/** Languages handed to the widget. */
+const added = new Set();
+
+/**
+ * Hands the widget the strings of `locale`'s language, from its pack (a module the
+ * bundler splits off: only pages in that language load it). Without the pack the
+ * widget speaks English and says so in the console; a wrong locale is left for
+ * mount() to name.
+ */
+async function addLanguage(mod, locale) {
+  const lang = String(locale || '').slice(0, 2).toLowerCase().replace('iw', 'he');
+  if (!PACKED.includes(lang) || added.has(lang)) return;
+  try {
+    const pack = await import(`./dist/locales/${lang}.js`);
+    mod.addLanguage(lang, pack.default);
+    added.add(lang);
+  } catch (e) {
+    console.warn(`${PREFIX}: the ${lang} strings could not be loaded (${asError(e).message}); the widget speaks English.`);
+  }
+}
+
 export async function mount(element, options) {
   if (!inBrowser()) throw notInBrowser('mount');
   const host = resolveElement(element);
@@ -132,6 +155,7 @@ export async function mount(element, options) {
     throw new TypeError(`${PREFIX}: mount(): options must be an object, but got ${describe(options)}.`);
   }
   const mod = await glue();
+  await addLanguage(mod, options && options.locale);
   mounted = mounted || new WeakMap();
   // A second mount on the same element (React StrictMode runs effects twice)
   // replaces the first widget rather than stacking two.

@@ -6,6 +6,8 @@
 #   tryon-widget_bg.wasm  the widget (size-optimised, then wasm-opt -Oz)
 #   tryon-widget_nosimd_bg.wasm  the same without WebAssembly SIMD, for browsers
 #                         without it (picked by feature detection)
+#   tryon-locale-<language>.json  each language but English (the loader fetches the
+#                         page's; npm/dist/locales/<language>.js for bundlers)
 # Names carry no hash: the loader asks for the glue and the wasm with ?v=<content
 # hash>, so a merchant can serve all three from one versioned path.
 set -euo pipefail
@@ -54,14 +56,15 @@ button_css=$(sed -n '/loader:start/,/loader:end/p' src/ui/widget.css \
 node - "$version" "$build" "$button_css" <<'EOF'
 const fs = require('fs');
 const [version, build, css] = process.argv.slice(2);
-// A string of src/i18n.rs in every language: `Key = "name" { en: "…", de: "…", … }`.
-const i18n = fs.readFileSync('src/i18n.rs', 'utf8');
+// A string in every language: its line `    Key: "…",` in each src/i18n/<language>.rs.
 function translations(key) {
-  const text = '"((?:[^"\\\\]|\\\\.)*)"';
-  const m = new RegExp(`\\b${key} = "\\w+" \\{\\s*en: ${text},\\s*de: ${text},\\s*fr: ${text},\\s*es: ${text}\\s*\\}`).exec(i18n);
-  if (!m) throw new Error(`src/i18n.rs has no ${key} in the four languages`);
-  const [en, de, fr, es] = m.slice(1).map((t) => JSON.parse(`"${t}"`));
-  return { en, de, fr, es };
+  const out = {};
+  for (const file of fs.readdirSync('src/i18n').filter((f) => f.endsWith('.rs')).sort()) {
+    const line = new RegExp(`^    ${key}: ("(?:[^"\\\\]|\\\\.)*"),$`, 'm').exec(fs.readFileSync(`src/i18n/${file}`, 'utf8'));
+    if (!line) throw new Error(`src/i18n/${file} has no ${key} on one line`);
+    out[file.slice(0, -3)] = JSON.parse(line[1]);
+  }
+  return out;
 }
 let src = fs.readFileSync('embed/tryon.js', 'utf8');
 for (const [k, v] of [
@@ -69,7 +72,7 @@ for (const [k, v] of [
   ['__BUILD__', build],
   ['__BUTTON_CSS__', css.trim()],
   ['__LABELS__', translations('OpenButton')],
-  ['__LOAD_FAILED__', translations('LoadFailed')],
+  ['__LOAD_FAILED__', translations('LoadFailed').en],
 ]) {
   if (!src.includes(`'${k}'`)) throw new Error(`embed/tryon.js lost its ${k} placeholder`);
   src = src.replace(`'${k}'`, JSON.stringify(v));
@@ -80,5 +83,8 @@ esbuild target/embed/tryon.src.js --minify --target=es2017 --legal-comments=none
   --log-level=warning --outfile="$out/tryon.js"
 rm "$out/tryon.src.js"
 
+# The language packs (every language but English), from src/i18n/.
+cargo run --quiet -p tryon-widget --example languages -- "$out"
 cp "$out/tryon-widget.js" "$out/tryon-widget_bg.wasm" "$out/tryon-widget_nosimd_bg.wasm" npm/dist/
+rm -rf npm/dist/locales && cp -r "$out/locales" npm/dist/
 echo "build-embed: $out/ and npm/dist/ ready (version $version, build $build)"

@@ -35,6 +35,9 @@ python3 -c 'import ensurepip' 2>/dev/null || apt_missing+=(python3-venv)
 command -v WebKitWebDriver >/dev/null || apt_missing+=(webkit2gtk-driver)
 command -v firefox-esr >/dev/null || apt_missing+=(firefox-esr)
 command -v xvfb-run >/dev/null || apt_missing+=(xvfb xauth)
+# A Japanese font, so the screenshots of the Japanese panel show its text (shoppers'
+# devices have their own; this machine's browsers would draw empty boxes).
+[ -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || apt_missing+=(fonts-ipafont-gothic)
 if ((${#apt_missing[@]})); then
   say "installing ${apt_missing[*]} from apt"
   export DEBIAN_FRONTEND=noninteractive

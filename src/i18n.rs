@@ -1,8 +1,49 @@
-//! Every string the shopper reads, in English, German, French and Spanish. Merchants
-//! override any of them by key (`strings: { startTitle: "…" }`); `{name}` marks a
-//! value filled in at run time.
+//! Every string the shopper reads, in thirteen languages: English, German, French,
+//! Spanish, Italian, Dutch, Portuguese (Brazil), Polish, Swedish, Turkish, Japanese,
+//! and Arabic and Hebrew, written right to left. Each language is one file in
+//! `i18n/` filling in [`Texts`]: a string left out does not compile.
+//!
+//! Merchants override any string by key (`strings: { startTitle: "…" }`). `{name}`
+//! marks a value filled in at run time; `{n, plural, one {# try-on} other {# try-ons}}`
+//! (ICU's plural syntax) picks a form by the language's plural rules (CLDR, compiled
+//! in: [`plural`]), `#` being the number, written as the language writes numbers.
+//!
+//! The widget's WebAssembly carries English only: each other language is a small
+//! pack (`tryon-locale-<tag>.json`, written from these files by
+//! `examples/languages.rs`) that the loader or the npm package fetches with the widget
+//! and hands over ([`add_language`]) before mounting. Thirteen languages compiled in
+//! would add 17 KB brotli to every shopper's download; a pack costs its own shoppers
+//! ~3 KB.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+
+// Only native builds (the tests, the pack writer) compile the other languages in.
+#[cfg(not(target_arch = "wasm32"))]
+mod ar;
+#[cfg(not(target_arch = "wasm32"))]
+mod de;
+mod en;
+#[cfg(not(target_arch = "wasm32"))]
+mod es;
+#[cfg(not(target_arch = "wasm32"))]
+mod fr;
+#[cfg(not(target_arch = "wasm32"))]
+mod he;
+#[cfg(not(target_arch = "wasm32"))]
+mod it;
+#[cfg(not(target_arch = "wasm32"))]
+mod ja;
+#[cfg(not(target_arch = "wasm32"))]
+mod nl;
+#[cfg(not(target_arch = "wasm32"))]
+mod pl;
+#[cfg(not(target_arch = "wasm32"))]
+mod pt;
+#[cfg(not(target_arch = "wasm32"))]
+mod sv;
+#[cfg(not(target_arch = "wasm32"))]
+mod tr;
 
 /// A language the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,13 +56,50 @@ pub enum Locale {
     Fr,
     /// Spanish.
     Es,
+    /// Italian.
+    It,
+    /// Dutch.
+    Nl,
+    /// Portuguese, as written in Brazil.
+    Pt,
+    /// Polish.
+    Pl,
+    /// Swedish.
+    Sv,
+    /// Turkish.
+    Tr,
+    /// Japanese.
+    Ja,
+    /// Arabic (right to left).
+    Ar,
+    /// Hebrew (right to left).
+    He,
 }
 
 impl Locale {
-    /// The language tags accepted, in order.
-    pub const ALL_TAGS: &'static [&'static str] = &["en", "de", "fr", "es"];
+    /// Every locale, in the order of [`Locale::ALL_TAGS`].
+    pub const ALL: &'static [Locale] = &[
+        Locale::En,
+        Locale::De,
+        Locale::Fr,
+        Locale::Es,
+        Locale::It,
+        Locale::Nl,
+        Locale::Pt,
+        Locale::Pl,
+        Locale::Sv,
+        Locale::Tr,
+        Locale::Ja,
+        Locale::Ar,
+        Locale::He,
+    ];
 
-    /// `de`, `de-AT`, `fr_CA`… → the locale; `None` for a language not translated.
+    /// The language tags accepted, in order.
+    pub const ALL_TAGS: &'static [&'static str] = &[
+        "en", "de", "fr", "es", "it", "nl", "pt-BR", "pl", "sv", "tr", "ja", "ar", "he",
+    ];
+
+    /// `de`, `de-AT`, `fr_CA`, `pt-PT`… → the locale; `None` for a language not translated.
     pub fn parse(tag: &str) -> Option<Locale> {
         let lang = tag
             .split(['-', '_'])
@@ -33,21 +111,169 @@ impl Locale {
             "de" => Locale::De,
             "fr" => Locale::Fr,
             "es" => Locale::Es,
+            "it" => Locale::It,
+            "nl" => Locale::Nl,
+            "pt" => Locale::Pt,
+            "pl" => Locale::Pl,
+            "sv" => Locale::Sv,
+            "tr" => Locale::Tr,
+            "ja" => Locale::Ja,
+            "ar" => Locale::Ar,
+            // `iw` is Hebrew's old code, still sent by some Android browsers.
+            "he" | "iw" => Locale::He,
             _ => return None,
         })
     }
 
-    /// The BCP 47 tag, for `lang` attributes.
+    /// The BCP 47 tag, for `lang` attributes and `Intl`.
     pub fn tag(self) -> &'static str {
         Self::ALL_TAGS[self as usize]
+    }
+
+    /// Whether the language is written right to left.
+    pub fn is_rtl(self) -> bool {
+        matches!(self, Locale::Ar | Locale::He)
+    }
+
+    /// The `dir` attribute for the widget's root.
+    pub fn dir(self) -> &'static str {
+        if self.is_rtl() {
+            "rtl"
+        } else {
+            "ltr"
+        }
+    }
+
+    /// What separates the items of a list before its last one ("shoulders, hips and
+    /// knees"): the language's own comma.
+    pub fn list_separator(self) -> &'static str {
+        match self {
+            Locale::Ja => "、",
+            Locale::Ar => "، ",
+            _ => ", ",
+        }
+    }
+
+    /// The built-in strings (in the WebAssembly build, English for every language:
+    /// the others come as packs).
+    #[cfg(target_arch = "wasm32")]
+    fn texts(self) -> &'static Texts {
+        &en::TEXTS
+    }
+
+    /// The built-in strings.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn texts(self) -> &'static Texts {
+        match self {
+            Locale::En => &en::TEXTS,
+            Locale::De => &de::TEXTS,
+            Locale::Fr => &fr::TEXTS,
+            Locale::Es => &es::TEXTS,
+            Locale::It => &it::TEXTS,
+            Locale::Nl => &nl::TEXTS,
+            Locale::Pt => &pt::TEXTS,
+            Locale::Pl => &pl::TEXTS,
+            Locale::Sv => &sv::TEXTS,
+            Locale::Tr => &tr::TEXTS,
+            Locale::Ja => &ja::TEXTS,
+            Locale::Ar => &ar::TEXTS,
+            Locale::He => &he::TEXTS,
+        }
+    }
+}
+
+thread_local! {
+    /// The language packs handed over so far, by locale.
+    static PACKS: RefCell<Vec<(Locale, BTreeMap<String, String>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Adds the strings of one language (a pack: every key's name → its text) for the
+/// widgets mounted from now on. Refuses a key that does not exist.
+pub fn add_language(locale: Locale, texts: BTreeMap<String, String>) -> Result<(), String> {
+    if let Some(wrong) = texts.keys().find(|k| Key::from_name(k).is_none()) {
+        return Err(format!(
+            "the {} language pack has a string `{wrong}` this widget does not know: is the pack from another version?",
+            locale.tag()
+        ));
+    }
+    PACKS.with(|packs| {
+        let mut packs = packs.borrow_mut();
+        packs.retain(|(l, _)| *l != locale);
+        packs.push((locale, texts));
+    });
+    Ok(())
+}
+
+/// Whether `locale`'s strings are here: English, or a pack added.
+pub fn has_language(locale: Locale) -> bool {
+    cfg!(not(target_arch = "wasm32"))
+        || locale == Locale::En
+        || PACKS.with(|packs| packs.borrow().iter().any(|(l, _)| *l == locale))
+}
+
+/// The pack of `locale`: every key's name → its built-in text (what
+/// `examples/languages.rs` writes).
+pub fn pack(locale: Locale) -> BTreeMap<&'static str, &'static str> {
+    Key::ALL
+        .iter()
+        .map(|k| (k.name(), k.text(locale)))
+        .collect()
+}
+
+/// The CLDR cardinal plural category of the whole number `n` in `locale`: `zero`,
+/// `one`, `two`, `few`, `many` or `other` (CLDR 46's rules for integers).
+pub fn plural(locale: Locale, n: u64) -> &'static str {
+    let millions = n != 0 && n.is_multiple_of(1_000_000);
+    match locale {
+        Locale::En | Locale::De | Locale::Nl | Locale::Sv | Locale::Tr => {
+            if n == 1 {
+                "one"
+            } else {
+                "other"
+            }
+        }
+        Locale::Es | Locale::It => match n {
+            1 => "one",
+            _ if millions => "many",
+            _ => "other",
+        },
+        Locale::Fr | Locale::Pt => match n {
+            0 | 1 => "one",
+            _ if millions => "many",
+            _ => "other",
+        },
+        Locale::Pl => match (n % 10, n % 100) {
+            _ if n == 1 => "one",
+            (2..=4, m) if !(12..=14).contains(&m) => "few",
+            _ => "many",
+        },
+        Locale::Ja => "other",
+        Locale::Ar => match (n, n % 100) {
+            (0, _) => "zero",
+            (1, _) => "one",
+            (2, _) => "two",
+            (_, 3..=10) => "few",
+            (_, 11..=99) => "many",
+            _ => "other",
+        },
+        Locale::He => match n {
+            1 => "one",
+            2 => "two",
+            _ => "other",
+        },
     }
 }
 
 macro_rules! strings {
-    ($( $(#[$doc:meta])* $key:ident = $name:literal { en: $en:literal, de: $de:literal, fr: $fr:literal, es: $es:literal } )+) => {
+    ($( $(#[$doc:meta])* $key:ident = $name:literal )+) => {
         /// The key of a string.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Key { $( $(#[$doc])* $key ),+ }
+
+        /// Every string of one language, one field per [`Key`] (its name): a language
+        /// file that leaves one out does not compile.
+        #[allow(non_snake_case)]
+        pub struct Texts { $( $(#[$doc])* pub $key: &'static str ),+ }
 
         impl Key {
             /// Every key, in order.
@@ -70,14 +296,8 @@ macro_rules! strings {
 
             /// The built-in text in `locale`.
             pub fn text(self, locale: Locale) -> &'static str {
-                match (self, locale) {
-                    $(
-                        (Key::$key, Locale::En) => $en,
-                        (Key::$key, Locale::De) => $de,
-                        (Key::$key, Locale::Fr) => $fr,
-                        (Key::$key, Locale::Es) => $es,
-                    )+
-                }
+                let texts = locale.texts();
+                match self { $(Key::$key => texts.$key),+ }
             }
         }
     };
@@ -85,291 +305,164 @@ macro_rules! strings {
 
 strings! {
     /// The button on the product page.
-    OpenButton = "openButton" { en: "Try it on", de: "Anprobieren", fr: "Essayer", es: "Probármelo" }
+    OpenButton = "openButton"
     /// Closes the widget.
-    Close = "close" { en: "Close", de: "Schließen", fr: "Fermer", es: "Cerrar" }
+    Close = "close"
     /// Heading of the first step.
-    StartTitle = "startTitle" { en: "See it on you", de: "Sieh es an dir", fr: "Voyez-le sur vous", es: "Míralo en ti" }
+    StartTitle = "startTitle"
     /// What happens to the photo.
-    Privacy = "privacy" {
-        en: "Your photo is sent only to make this picture and is not kept. Nothing is saved on this device unless you ask for it.",
-        de: "Dein Foto wird nur für dieses Bild gesendet und nicht aufbewahrt. Auf diesem Gerät wird nichts gespeichert, außer du willst es.",
-        fr: "Votre photo sert uniquement à créer cette image et n'est pas conservée. Rien n'est enregistré sur cet appareil sans votre accord.",
-        es: "Tu foto solo se envía para crear esta imagen y no se guarda. No se almacena nada en este dispositivo salvo que lo pidas."
-    }
+    Privacy = "privacy"
     /// Heading of the photo guidelines.
-    GuidelinesTitle = "guidelinesTitle" { en: "For the best result", de: "Für das beste Ergebnis", fr: "Pour un meilleur résultat", es: "Para el mejor resultado" }
+    GuidelinesTitle = "guidelinesTitle"
     /// Guideline.
-    GuideOnePerson = "guideOnePerson" { en: "Just you in the photo", de: "Nur du auf dem Foto", fr: "Vous seul(e) sur la photo", es: "Solo tú en la foto" }
+    GuideOnePerson = "guideOnePerson"
     /// Guideline.
-    GuideFacing = "guideFacing" { en: "Facing the camera", de: "Blick zur Kamera", fr: "Face à l'objectif", es: "Mirando a la cámara" }
+    GuideFacing = "guideFacing"
     /// Guideline.
-    GuideLight = "guideLight" { en: "Good, even light", de: "Gutes, gleichmäßiges Licht", fr: "Une lumière douce et homogène", es: "Buena luz, uniforme" }
+    GuideLight = "guideLight"
     /// Guideline.
-    GuideFramed = "guideFramed" { en: "Your body in frame, head to hips or more", de: "Körper im Bild, vom Kopf bis mindestens zur Hüfte", fr: "Le corps cadré, de la tête aux hanches au moins", es: "Tu cuerpo encuadrado, de la cabeza a la cadera o más" }
+    GuideFramed = "guideFramed"
     /// Opens the file picker.
-    ChoosePhoto = "choosePhoto" { en: "Choose a photo", de: "Foto auswählen", fr: "Choisir une photo", es: "Elegir una foto" }
+    ChoosePhoto = "choosePhoto"
     /// Opens the camera.
-    TakePhoto = "takePhoto" { en: "Use the camera", de: "Kamera verwenden", fr: "Utiliser la caméra", es: "Usar la cámara" }
+    TakePhoto = "takePhoto"
     /// Drop and paste hint.
-    DropHint = "dropHint" { en: "or drop or paste a photo here", de: "oder ein Foto hierher ziehen oder einfügen", fr: "ou déposez ou collez une photo ici", es: "o arrastra o pega una foto aquí" }
+    DropHint = "dropHint"
     /// Uses the merchant's sample photo.
-    UseSamplePhoto = "useSamplePhoto" { en: "Use a sample photo", de: "Beispielfoto verwenden", fr: "Utiliser une photo d'exemple", es: "Usar una foto de ejemplo" }
+    UseSamplePhoto = "useSamplePhoto"
     /// Uses the remembered photo.
-    UseSavedPhoto = "useSavedPhoto" { en: "Use my saved photo", de: "Mein gespeichertes Foto verwenden", fr: "Utiliser ma photo enregistrée", es: "Usar mi foto guardada" }
+    UseSavedPhoto = "useSavedPhoto"
     /// Deletes the remembered photo.
-    ForgetPhoto = "forgetPhoto" { en: "Forget my photo", de: "Mein Foto vergessen", fr: "Oublier ma photo", es: "Olvidar mi foto" }
+    ForgetPhoto = "forgetPhoto"
     /// Opt-in to remember the photo.
-    RememberPhoto = "rememberPhoto" { en: "Remember my photo on this device for other products", de: "Mein Foto auf diesem Gerät für andere Produkte merken", fr: "Mémoriser ma photo sur cet appareil pour d'autres produits", es: "Recordar mi foto en este dispositivo para otros productos" }
+    RememberPhoto = "rememberPhoto"
     /// Camera step heading.
-    CameraTitle = "cameraTitle" { en: "Stand inside the outline", de: "Stell dich in den Umriss", fr: "Placez-vous dans la silhouette", es: "Colócate dentro de la silueta" }
+    CameraTitle = "cameraTitle"
     /// The loader's message when the widget's files could not be loaded (copied into
     /// embed/tryon.js at build time: the widget itself is what failed to arrive).
-    LoadFailed = "loadFailed" {
-        en: "The try-on didn't load. Check your connection and try again.",
-        de: "Die Anprobe wurde nicht geladen. Prüfe deine Verbindung und versuche es erneut.",
-        fr: "L'essayage n'a pas pu se charger. Vérifiez votre connexion et réessayez.",
-        es: "No se pudo cargar la prueba. Comprueba tu conexión e inténtalo de nuevo."
-    }
+    LoadFailed = "loadFailed"
     /// Camera video label.
-    CameraLabel = "cameraLabel" { en: "Camera preview", de: "Kameravorschau", fr: "Aperçu de la caméra", es: "Vista previa de la cámara" }
+    CameraLabel = "cameraLabel"
     /// Front/back switch.
-    SwitchCamera = "switchCamera" { en: "Switch camera", de: "Kamera wechseln", fr: "Changer de caméra", es: "Cambiar de cámara" }
+    SwitchCamera = "switchCamera"
     /// Starts the countdown.
-    Capture = "capture" { en: "Take photo in 3 s", de: "Foto in 3 s aufnehmen", fr: "Photo dans 3 s", es: "Foto en 3 s" }
+    Capture = "capture"
     /// Back to the previous step.
-    Back = "back" { en: "Back", de: "Zurück", fr: "Retour", es: "Atrás" }
+    Back = "back"
     /// Camera refused or absent.
-    CameraUnavailable = "cameraUnavailable" {
-        en: "The camera isn't available ({reason}). You can choose a photo instead.",
-        de: "Die Kamera ist nicht verfügbar ({reason}). Du kannst stattdessen ein Foto auswählen.",
-        fr: "La caméra n'est pas disponible ({reason}). Vous pouvez choisir une photo à la place.",
-        es: "La cámara no está disponible ({reason}). Puedes elegir una foto en su lugar."
-    }
+    CameraUnavailable = "cameraUnavailable"
     /// Camera reason: the page cannot use a camera (not a secure page).
-    CameraNoAccess = "cameraNoAccess" { en: "this page can't use a camera", de: "diese Seite kann keine Kamera verwenden", fr: "cette page ne peut pas utiliser de caméra", es: "esta página no puede usar una cámara" }
+    CameraNoAccess = "cameraNoAccess"
     /// Camera reason: permission refused.
-    CameraRefused = "cameraRefused" { en: "permission was refused", de: "die Erlaubnis wurde verweigert", fr: "l'autorisation a été refusée", es: "se denegó el permiso" }
+    CameraRefused = "cameraRefused"
     /// Camera reason: no camera found.
-    CameraNotFound = "cameraNotFound" { en: "no camera was found", de: "keine Kamera gefunden", fr: "aucune caméra n'a été trouvée", es: "no se encontró ninguna cámara" }
+    CameraNotFound = "cameraNotFound"
     /// Camera reason: another app holds it.
-    CameraBusy = "cameraBusy" { en: "another app is using the camera", de: "eine andere App verwendet die Kamera", fr: "une autre application utilise la caméra", es: "otra aplicación está usando la cámara" }
+    CameraBusy = "cameraBusy"
     /// Camera reason: anything else.
-    CameraFailed = "cameraFailed" { en: "the camera could not start", de: "die Kamera konnte nicht starten", fr: "la caméra n'a pas pu démarrer", es: "la cámara no pudo iniciarse" }
+    CameraFailed = "cameraFailed"
     /// Crop step heading.
-    CropTitle = "cropTitle" { en: "Adjust the frame", de: "Ausschnitt anpassen", fr: "Ajustez le cadre", es: "Ajusta el encuadre" }
+    CropTitle = "cropTitle"
     /// Crop instructions.
-    CropHint = "cropHint" {
-        en: "Drag the frame, or use the arrow keys to move it and + / − to resize it.",
-        de: "Rahmen ziehen, oder mit den Pfeiltasten verschieben und mit + / − die Größe ändern.",
-        fr: "Faites glisser le cadre, ou utilisez les flèches pour le déplacer et + / − pour le redimensionner.",
-        es: "Arrastra el marco, o usa las flechas para moverlo y + / − para cambiar su tamaño."
-    }
+    CropHint = "cropHint"
     /// Accessible name of the crop frame.
-    CropFrameLabel = "cropFrameLabel" { en: "Photo frame", de: "Fotorahmen", fr: "Cadre de la photo", es: "Marco de la foto" }
+    CropFrameLabel = "cropFrameLabel"
     /// Confirms the crop.
-    UsePhoto = "usePhoto" { en: "Use this photo", de: "Dieses Foto verwenden", fr: "Utiliser cette photo", es: "Usar esta foto" }
+    UsePhoto = "usePhoto"
     /// Small photo warning.
-    SmallPhoto = "smallPhoto" {
-        en: "This photo is small ({width}×{height}); the result may look soft. A larger photo works better.",
-        de: "Dieses Foto ist klein ({width}×{height}); das Ergebnis kann unscharf wirken. Ein größeres Foto ist besser.",
-        fr: "Cette photo est petite ({width}×{height}) ; le résultat peut manquer de netteté. Une photo plus grande donne de meilleurs résultats.",
-        es: "Esta foto es pequeña ({width}×{height}); el resultado puede verse borroso. Una foto más grande funciona mejor."
-    }
+    SmallPhoto = "smallPhoto"
     /// An image format the browser cannot read.
-    UnsupportedFormat = "unsupportedFormat" {
-        en: "{format} photos can't be read here. Choose a JPEG, PNG or WebP photo (on iPhone: Settings › Camera › Formats › Most Compatible).",
-        de: "{format}-Fotos können hier nicht gelesen werden. Wähle ein JPEG-, PNG- oder WebP-Foto (iPhone: Einstellungen › Kamera › Formate › Maximale Kompatibilität).",
-        fr: "Les photos {format} ne peuvent pas être lues ici. Choisissez une photo JPEG, PNG ou WebP (iPhone : Réglages › Appareil photo › Formats › Le plus compatible).",
-        es: "Las fotos {format} no se pueden leer aquí. Elige una foto JPEG, PNG o WebP (iPhone: Ajustes › Cámara › Formatos › Más compatible)."
-    }
+    UnsupportedFormat = "unsupportedFormat"
     /// Not an image at all.
-    NotAPhoto = "notAPhoto" {
-        en: "This file isn't a photo we can read. Choose a JPEG, PNG or WebP photo.",
-        de: "Diese Datei ist kein lesbares Foto. Wähle ein JPEG-, PNG- oder WebP-Foto.",
-        fr: "Ce fichier n'est pas une photo lisible. Choisissez une photo JPEG, PNG ou WebP.",
-        es: "Este archivo no es una foto que podamos leer. Elige una foto JPEG, PNG o WebP."
-    }
+    NotAPhoto = "notAPhoto"
     /// Progress: upload.
-    StageUploading = "stageUploading" { en: "Sending your photo…", de: "Dein Foto wird gesendet…", fr: "Envoi de votre photo…", es: "Enviando tu foto…" }
+    StageUploading = "stageUploading"
     /// Progress: queued.
-    StageQueued = "stageQueued" { en: "Waiting for a free spot…", de: "Warte auf einen freien Platz…", fr: "En attente d'une place…", es: "Esperando un hueco libre…" }
+    StageQueued = "stageQueued"
     /// Progress: generating.
-    StageGenerating = "stageGenerating" { en: "Putting it on you…", de: "Wird dir angezogen…", fr: "Essayage en cours…", es: "Poniéndotelo…" }
+    StageGenerating = "stageGenerating"
     /// Progress: time estimate.
-    Estimate = "estimate" { en: "About {seconds} s left", de: "Noch etwa {seconds} s", fr: "Encore environ {seconds} s", es: "Quedan unos {seconds} s" }
+    Estimate = "estimate"
     /// Progress: connection lost.
-    Reconnecting = "reconnecting" { en: "Connection lost, retrying…", de: "Verbindung unterbrochen, neuer Versuch…", fr: "Connexion perdue, nouvelle tentative…", es: "Conexión perdida, reintentando…" }
+    Reconnecting = "reconnecting"
     /// Stops waiting.
-    Cancel = "cancel" { en: "Cancel", de: "Abbrechen", fr: "Annuler", es: "Cancelar" }
+    Cancel = "cancel"
     /// Results heading.
-    ResultsTitle = "resultsTitle" { en: "Here's how it looks on you", de: "So sieht es an dir aus", fr: "Voici le rendu sur vous", es: "Así te queda" }
+    ResultsTitle = "resultsTitle"
     /// Result picture description when the merchant gave no product name.
-    ResultAltUnnamed = "resultAltUnnamed" { en: "You wearing the garment, picture {n} of {count}", de: "Du mit dem Kleidungsstück, Bild {n} von {count}", fr: "Vous portant le vêtement, image {n} sur {count}", es: "Tú con la prenda, imagen {n} de {count}" }
+    ResultAltUnnamed = "resultAltUnnamed"
     /// Result picture description when the merchant gave the product's name.
-    ResultAlt = "resultAlt" { en: "You wearing {product}, picture {n} of {count}", de: "Du mit {product}, Bild {n} von {count}", fr: "Vous portant {product}, image {n} sur {count}", es: "Tú con {product}, imagen {n} de {count}" }
+    ResultAlt = "resultAlt"
     /// The shopper's own photo.
-    YourPhoto = "yourPhoto" { en: "Your photo", de: "Dein Foto", fr: "Votre photo", es: "Tu foto" }
+    YourPhoto = "yourPhoto"
     /// Before/after slider label.
-    Compare = "compare" { en: "Compare with your photo", de: "Mit deinem Foto vergleichen", fr: "Comparer avec votre photo", es: "Comparar con tu foto" }
+    Compare = "compare"
     /// Download button.
-    Download = "download" { en: "Download", de: "Herunterladen", fr: "Télécharger", es: "Descargar" }
+    Download = "download"
     /// Start over with a new photo.
-    TryAnotherPhoto = "tryAnotherPhoto" { en: "Try another photo", de: "Anderes Foto probieren", fr: "Essayer une autre photo", es: "Probar otra foto" }
+    TryAnotherPhoto = "tryAnotherPhoto"
     /// Same photo, again.
-    TryAgain = "tryAgain" { en: "Try again", de: "Erneut versuchen", fr: "Réessayer", es: "Intentar de nuevo" }
+    TryAgain = "tryAgain"
     /// Heading of a failed try-on.
-    FailedTitle = "failedTitle" { en: "That didn't work", de: "Das hat nicht geklappt", fr: "Cela n'a pas fonctionné", es: "Eso no ha funcionado" }
+    FailedTitle = "failedTitle"
     /// PoseError.
-    ErrorPose = "errorPose" {
-        en: "We couldn't find you in the photo. Take one of just you, facing the camera, body in frame, in good light.",
-        de: "Wir konnten dich auf dem Foto nicht finden. Nimm ein Foto nur von dir auf: Blick zur Kamera, Körper im Bild, gutes Licht.",
-        fr: "Nous ne vous avons pas trouvé(e) sur la photo. Prenez une photo de vous seul(e), face à l'objectif, le corps cadré, bien éclairé.",
-        es: "No te encontramos en la foto. Hazte una en la que salgas solo tú, mirando a la cámara, con el cuerpo encuadrado y buena luz."
-    }
+    ErrorPose = "errorPose"
     /// ImageLoadError.
-    ErrorImageLoad = "errorImageLoad" {
-        en: "The photo or the product picture couldn't be loaded. Try another photo; if it keeps happening, the product picture may be unavailable.",
-        de: "Das Foto oder das Produktbild konnte nicht geladen werden. Probiere ein anderes Foto; passiert es wieder, ist das Produktbild vielleicht nicht verfügbar.",
-        fr: "La photo ou l'image du produit n'a pas pu être chargée. Essayez une autre photo ; si cela persiste, l'image du produit est peut-être indisponible.",
-        es: "No se pudo cargar la foto o la imagen del producto. Prueba con otra foto; si sigue pasando, puede que la imagen del producto no esté disponible."
-    }
+    ErrorImageLoad = "errorImageLoad"
     /// ContentModerationError.
-    ErrorModeration = "errorModeration" {
-        en: "This product can't be tried on here. Please contact the shop if you think this is a mistake.",
-        de: "Dieses Produkt kann hier nicht anprobiert werden. Wende dich an den Shop, wenn du das für einen Fehler hältst.",
-        fr: "Ce produit ne peut pas être essayé ici. Contactez la boutique si vous pensez qu'il s'agit d'une erreur.",
-        es: "Este producto no se puede probar aquí. Contacta con la tienda si crees que es un error."
-    }
+    ErrorModeration = "errorModeration"
     /// PipelineError.
-    ErrorPipeline = "errorPipeline" {
-        en: "Something went wrong on our side. Please try again; it costs nothing.",
-        de: "Bei uns ist etwas schiefgegangen. Bitte versuche es noch einmal; es kostet nichts.",
-        fr: "Un problème est survenu de notre côté. Réessayez, cela ne coûte rien.",
-        es: "Algo salió mal por nuestra parte. Inténtalo de nuevo; no cuesta nada."
-    }
+    ErrorPipeline = "errorPipeline"
     /// ThirdPartyError.
-    ErrorThirdParty = "errorThirdParty" {
-        en: "A service we rely on turned this photo down. Try a different photo.",
-        de: "Ein Dienst, den wir nutzen, hat dieses Foto abgelehnt. Probiere ein anderes Foto.",
-        fr: "Un service que nous utilisons a refusé cette photo. Essayez-en une autre.",
-        es: "Un servicio que usamos ha rechazado esta foto. Prueba con otra."
-    }
+    ErrorThirdParty = "errorThirdParty"
     /// Any other error.
-    ErrorGeneric = "errorGeneric" {
-        en: "The try-on didn't work. If it keeps happening, tell the shop this reference: {id}",
-        de: "Die Anprobe hat nicht geklappt. Wenn es wieder passiert, nenne dem Shop diese Referenz: {id}",
-        fr: "L'essayage n'a pas fonctionné. Si cela persiste, communiquez cette référence à la boutique : {id}",
-        es: "La prueba no ha funcionado. Si sigue pasando, indica a la tienda esta referencia: {id}"
-    }
+    ErrorGeneric = "errorGeneric"
     /// Waited too long.
-    ErrorTimeout = "errorTimeout" {
-        en: "This is taking much longer than usual. Please try again in a moment.",
-        de: "Das dauert viel länger als üblich. Bitte versuche es gleich noch einmal.",
-        fr: "Cela prend beaucoup plus de temps que d'habitude. Réessayez dans un instant.",
-        es: "Esto está tardando mucho más de lo normal. Inténtalo de nuevo en un momento."
-    }
+    ErrorTimeout = "errorTimeout"
     /// The shopper has used their try-ons for now (the gateway's `QuotaExceeded`).
-    ErrorQuota = "errorQuota" {
-        en: "You've tried on a lot in a short time. You can try on more in about {minutes} min.",
-        de: "Du hast in kurzer Zeit viel anprobiert. In etwa {minutes} Min. kannst du weiter anprobieren.",
-        fr: "Vous avez beaucoup essayé en peu de temps. Vous pourrez essayer à nouveau dans environ {minutes} min.",
-        es: "Has probado mucho en poco tiempo. Podrás probar más dentro de unos {minutes} min."
-    }
+    ErrorQuota = "errorQuota"
     /// The shop's try-on budget for the day is spent (`SpendingLimitReached`).
-    ErrorPaused = "errorPaused" {
-        en: "Try-on is paused for today. Please come back tomorrow; everything else in the shop works as usual.",
-        de: "Die Anprobe ist für heute pausiert. Schau morgen wieder vorbei; alles andere im Shop funktioniert wie gewohnt.",
-        fr: "L'essayage est en pause pour aujourd'hui. Revenez demain ; le reste de la boutique fonctionne normalement.",
-        es: "La prueba está en pausa por hoy. Vuelve mañana; el resto de la tienda funciona con normalidad."
-    }
-    /// A few try-ons are left (more than one).
-    TriesLeft = "triesLeft" { en: "{n} try-ons left for now", de: "Noch {n} Anproben möglich", fr: "Encore {n} essayages possibles", es: "Te quedan {n} pruebas por ahora" }
-    /// One try-on is left.
-    TriesLeftOne = "triesLeftOne" { en: "1 try-on left for now", de: "Noch 1 Anprobe möglich", fr: "Encore 1 essayage possible", es: "Te queda 1 prueba por ahora" }
+    ErrorPaused = "errorPaused"
+    /// How many try-ons the shopper has left for now (`{n}`, 1 or more; a plural).
+    TriesLeft = "triesLeft"
     /// None left: when the shopper can go on.
-    TriesNone = "triesNone" {
-        en: "That was your last try-on for now. You can try on more in about {minutes} min.",
-        de: "Das war vorerst deine letzte Anprobe. In etwa {minutes} Min. kannst du weiter anprobieren.",
-        fr: "C'était votre dernier essayage pour le moment. Vous pourrez essayer à nouveau dans environ {minutes} min.",
-        es: "Esa fue tu última prueba por ahora. Podrás probar más dentro de unos {minutes} min."
-    }
+    TriesNone = "triesNone"
     /// Service unreachable or refusing.
-    ErrorService = "errorService" {
-        en: "The try-on service isn't reachable right now. Check your connection and try again.",
-        de: "Der Anprobe-Dienst ist gerade nicht erreichbar. Prüfe deine Verbindung und versuche es erneut.",
-        fr: "Le service d'essayage est injoignable pour le moment. Vérifiez votre connexion et réessayez.",
-        es: "El servicio de prueba no está disponible ahora. Revisa tu conexión e inténtalo de nuevo."
-    }
+    ErrorService = "errorService"
     /// A failure before the job had an id (nothing to quote to the shop).
-    ErrorGenericNoReference = "errorGenericNoReference" {
-        en: "The try-on didn't work. Please try again in a moment.",
-        de: "Die Anprobe hat nicht geklappt. Bitte versuche es gleich noch einmal.",
-        fr: "L'essayage n'a pas fonctionné. Réessayez dans un instant.",
-        es: "La prueba no ha funcionado. Inténtalo de nuevo en un momento."
-    }
+    ErrorGenericNoReference = "errorGenericNoReference"
     /// The widget itself failed (a bug): shown instead of the step.
-    ErrorWidget = "errorWidget" {
-        en: "Something went wrong in the try-on. Close it and open it again.",
-        de: "In der Anprobe ist etwas schiefgelaufen. Schließe sie und öffne sie erneut.",
-        fr: "Un problème est survenu dans l'essayage. Fermez-le et rouvrez-le.",
-        es: "Algo ha fallado en la prueba. Ciérrala y vuelve a abrirla."
-    }
+    ErrorWidget = "errorWidget"
     /// Photo tips link after a PoseError.
-    PhotoTips = "photoTips" { en: "Photo tips", de: "Foto-Tipps", fr: "Conseils photo", es: "Consejos de foto" }
+    PhotoTips = "photoTips"
     /// Retake after a PoseError.
-    Retake = "retake" { en: "Take another photo", de: "Neues Foto aufnehmen", fr: "Reprendre une photo", es: "Hacer otra foto" }
+    Retake = "retake"
     /// Heading of the photo advice: the photo check, before the try-on, found something
     /// that keeps the garment from showing well.
-    AdviceTitle = "adviceTitle" { en: "Check your photo", de: "Prüfe dein Foto", fr: "Vérifiez votre photo", es: "Revisa tu foto" }
+    AdviceTitle = "adviceTitle"
     /// Above the advice: why it is given.
-    AdviceLead = "adviceLead" {
-        en: "With this photo, the try-on may not look right.",
-        de: "Mit diesem Foto gelingt die Anprobe vielleicht nicht.",
-        fr: "Avec cette photo, l'essayage risque de ne pas être réussi.",
-        es: "Con esta foto, puede que la prueba no salga bien."
-    }
+    AdviceLead = "adviceLead"
     /// Advice: nobody is in the photo.
-    AdviceNoPerson = "adviceNoPerson" {
-        en: "We can't see anybody in this photo. Use a photo of yourself.",
-        de: "Wir können auf diesem Foto niemanden erkennen. Nimm ein Foto von dir.",
-        fr: "Nous ne voyons personne sur cette photo. Utilisez une photo de vous.",
-        es: "No vemos a nadie en esta foto. Usa una foto tuya."
-    }
+    AdviceNoPerson = "adviceNoPerson"
     /// Advice: several people are in the photo (`{count}` of them, always 2 or more).
-    AdviceSeveralPeople = "adviceSeveralPeople" {
-        en: "We can see {count} people. Use a photo of only you, or frame just yourself.",
-        de: "Wir sehen {count} Personen. Nimm ein Foto, auf dem nur du bist, oder setz den Rahmen nur um dich.",
-        fr: "Nous voyons {count} personnes. Utilisez une photo où vous êtes seul(e), ou cadrez uniquement sur vous.",
-        es: "Vemos a {count} personas. Usa una foto en la que salgas solo tú, o ajusta el encuadre para que no salga nadie más."
-    }
+    AdviceSeveralPeople = "adviceSeveralPeople"
     /// Advice: parts of the body the garment covers are not in the photo (`{parts}` is
     /// a list of the body parts below, e.g. "shoulders and hips").
-    AdviceNotInFrame = "adviceNotInFrame" {
-        en: "We can't see your {parts}. Step back, or use a photo that shows more of you.",
-        de: "Wir können deine {parts} nicht sehen. Geh ein Stück zurück oder nimm ein Foto, das mehr von dir zeigt.",
-        fr: "Nous ne voyons pas vos {parts}. Reculez un peu, ou utilisez une photo où l'on vous voit davantage.",
-        es: "No vemos tus {parts}. Aléjate un poco o usa una foto en la que se te vea más."
-    }
+    AdviceNotInFrame = "adviceNotInFrame"
     /// Advice: the shopper has their back or side to the camera.
-    AdviceNotFacing = "adviceNotFacing" {
-        en: "You seem to be turned away. Use a photo where you face the camera.",
-        de: "Es sieht so aus, als wärst du von der Kamera abgewandt. Nimm ein Foto, auf dem du in die Kamera schaust.",
-        fr: "Vous semblez être de dos ou de profil. Utilisez une photo où vous faites face à l'objectif.",
-        es: "Parece que no estás de frente. Usa una foto en la que mires a la cámara."
-    }
+    AdviceNotFacing = "adviceNotFacing"
     /// Body part, in the list of `adviceNotInFrame`.
-    BodyShoulders = "bodyShoulders" { en: "shoulders", de: "Schultern", fr: "épaules", es: "hombros" }
+    BodyShoulders = "bodyShoulders"
     /// Body part, in the list of `adviceNotInFrame`.
-    BodyHips = "bodyHips" { en: "hips", de: "Hüften", fr: "hanches", es: "caderas" }
+    BodyHips = "bodyHips"
     /// Body part, in the list of `adviceNotInFrame`.
-    BodyKnees = "bodyKnees" { en: "knees", de: "Knie", fr: "genoux", es: "rodillas" }
+    BodyKnees = "bodyKnees"
     /// Joins the last body part to the others (`{first}`: the others, separated by ", ").
-    ListAnd = "listAnd" { en: "{first} and {last}", de: "{first} und {last}", fr: "{first} et {last}", es: "{first} y {last}" }
+    ListAnd = "listAnd"
     /// Leaves the advice for the start, to give another photo.
-    ChooseAnotherPhoto = "chooseAnotherPhoto" { en: "Choose another photo", de: "Anderes Foto wählen", fr: "Choisir une autre photo", es: "Elegir otra foto" }
+    ChooseAnotherPhoto = "chooseAnotherPhoto"
     /// Goes on with the try-on despite the advice.
-    TryAnyway = "tryAnyway" { en: "Try it on anyway", de: "Trotzdem anprobieren", fr: "Essayer quand même", es: "Probármelo de todos modos" }
+    TryAnyway = "tryAnyway"
 }
 
 /// The strings of one widget: its locale plus the merchant's overrides.
@@ -380,11 +473,21 @@ pub struct Strings {
 }
 
 impl Strings {
-    /// Strings in `locale`, with `overrides` by key name.
+    /// Strings in `locale` (its pack, where one was added), with the merchant's
+    /// `overrides` by key name over them.
     pub fn new(locale: Locale, overrides: BTreeMap<String, String>) -> Self {
+        let mut texts = PACKS.with(|packs| {
+            packs
+                .borrow()
+                .iter()
+                .find(|(l, _)| *l == locale)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default()
+        });
+        texts.extend(overrides);
         Strings {
             locale: Some(locale),
-            overrides,
+            overrides: texts,
         }
     }
 
@@ -396,10 +499,28 @@ impl Strings {
         }
     }
 
-    /// The text for `key` with `{name}` placeholders filled in.
+    /// The text for `key` with `{name}` placeholders filled in. A value that is a
+    /// whole number picks the form of a `{name, plural, …}` and is written as the
+    /// language writes numbers; in right-to-left languages each value is isolated
+    /// (U+2068…U+2069), so a Latin product name or `864×1296` keeps its own order.
     pub fn fill(&self, key: Key, values: &[(&str, &str)]) -> String {
+        let locale = self.locale();
         values.iter().fold(self.get(key), |text, (name, value)| {
-            text.replace(&format!("{{{name}}}"), value)
+            let number = value.parse::<u64>().ok();
+            let shown = match number {
+                Some(n) if NUMBERS.contains(name) => format_number(locale, n),
+                _ => (*value).to_owned(),
+            };
+            let text = match number {
+                Some(n) => choose_plural(&text, name, plural(locale, n), &shown),
+                None => text,
+            };
+            let shown = if locale.is_rtl() {
+                format!("\u{2068}{shown}\u{2069}")
+            } else {
+                shown
+            };
+            text.replace(&format!("{{{name}}}"), &shown)
         })
     }
 
@@ -409,39 +530,246 @@ impl Strings {
     }
 }
 
+/// The placeholders that hold a count or a size: written as the language writes
+/// numbers. (`{id}`, a job's reference, stays as it is even when it is all digits.)
+const NUMBERS: &[&str] = &["n", "count", "seconds", "minutes", "width", "height"];
+
+/// `n` as `locale` writes it (Arabic-Indic digits in Arabic, say), by the browser's
+/// `Intl.NumberFormat`; plain digits outside a browser.
+fn format_number(locale: Locale, n: u64) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"useGrouping".into(), &false.into());
+        let format =
+            js_sys::Intl::NumberFormat::new(&js_sys::Array::of1(&locale.tag().into()), &options)
+                .format();
+        if let Some(text) = format
+            .call1(&wasm_bindgen::JsValue::NULL, &(n as f64).into())
+            .ok()
+            .and_then(|v| v.as_string())
+        {
+            return text;
+        }
+    }
+    let _ = locale;
+    n.to_string()
+}
+
+/// `text` with each `{name, plural, category {…} … other {…}}` replaced by the branch
+/// for `category` (or `other`), `#` in it standing for `number`.
+fn choose_plural(text: &str, name: &str, category: &str, number: &str) -> String {
+    let opening = format!("{{{name}, plural,");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&opening) {
+        out.push_str(&rest[..at]);
+        let Some((branches, after)) = plural_branches(&rest[at + opening.len()..]) else {
+            // Not well formed: shown as written rather than guessed at.
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        let chosen = branches
+            .iter()
+            .find(|(c, _)| *c == category)
+            .or_else(|| branches.iter().find(|(c, _)| *c == "other"))
+            .map_or("", |(_, body)| body);
+        out.push_str(&chosen.replace('#', number));
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `category {body}` pairs after `{name, plural,` up to its closing brace, and
+/// the text after that brace.
+fn plural_branches(mut s: &str) -> Option<(Vec<(&str, &str)>, &str)> {
+    let mut branches = Vec::new();
+    loop {
+        s = s.trim_start();
+        if let Some(after) = s.strip_prefix('}') {
+            return Some((branches, after));
+        }
+        let open = s.find('{')?;
+        let category = s[..open].trim();
+        let mut depth = 0;
+        let mut end = None;
+        for (i, c) in s[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(open + i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let end = end?;
+        branches.push((category, &s[open + 1..end]));
+        s = &s[end + 1..];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The placeholder names in `text`, plural ones included (`{n, plural, …}` → n).
+    fn placeholders(text: &str) -> Vec<String> {
+        let mut names: Vec<String> = text
+            .split('{')
+            .skip(1)
+            .filter_map(|part| {
+                let name: String = part
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect();
+                let after = &part[name.len()..];
+                (!name.is_empty() && (after.starts_with('}') || after.starts_with(", plural")))
+                    .then_some(name)
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     #[test]
-    fn every_key_is_translated_and_placeholders_survive() {
+    fn every_language_has_every_placeholder_of_english_and_well_formed_plurals() {
         for key in Key::ALL {
-            let en = key.text(Locale::En);
-            for locale in [Locale::De, Locale::Fr, Locale::Es] {
+            let en = placeholders(key.text(Locale::En));
+            for &locale in Locale::ALL {
                 let text = key.text(locale);
-                assert!(!text.is_empty(), "{key:?} {locale:?}");
-                for placeholder in [
-                    "{seconds}",
-                    "{id}",
-                    "{reason}",
-                    "{format}",
-                    "{width}",
-                    "{product}",
-                    "{n}",
-                    "{count}",
-                    "{parts}",
-                    "{first}",
-                    "{last}",
-                    "{minutes}",
-                ] {
-                    assert_eq!(
-                        en.contains(placeholder),
-                        text.contains(placeholder),
-                        "{key:?} {locale:?} {placeholder}"
+                assert!(!text.trim().is_empty(), "{key:?} {locale:?}");
+                assert_eq!(placeholders(text), en, "{key:?} {locale:?}: {text}");
+                // Every plural block parses, has `other`, and only the language's categories.
+                let mut rest = text;
+                while let Some(at) = rest.find(", plural,") {
+                    let (branches, after) = plural_branches(&rest[at + ", plural,".len()..])
+                        .unwrap_or_else(|| {
+                            panic!("{key:?} {locale:?}: a plural that does not parse")
+                        });
+                    assert!(
+                        branches.iter().any(|(c, _)| *c == "other"),
+                        "{key:?} {locale:?}: no `other`"
                     );
+                    // `other` is always allowed (ICU requires it; in Polish it is for fractions).
+                    for (category, _) in branches.iter().filter(|(c, _)| *c != "other") {
+                        let reachable = (0..1200u64)
+                            .chain([1_000_000])
+                            .any(|n| plural(locale, n) == *category);
+                        assert!(
+                            reachable,
+                            "{key:?} {locale:?}: `{category}` is not a category of this language"
+                        );
+                    }
+                    rest = after;
                 }
             }
         }
+    }
+
+    #[test]
+    fn plural_rules_follow_cldr() {
+        let pl: Vec<_> = [1, 2, 4, 5, 12, 14, 21, 22, 25, 112, 122]
+            .iter()
+            .map(|&n| plural(Locale::Pl, n))
+            .collect();
+        assert_eq!(
+            pl,
+            ["one", "few", "few", "many", "many", "many", "many", "few", "many", "many", "few"]
+        );
+        let ar: Vec<_> = [0, 1, 2, 3, 10, 11, 99, 100, 102, 103, 111]
+            .iter()
+            .map(|&n| plural(Locale::Ar, n))
+            .collect();
+        assert_eq!(
+            ar,
+            ["zero", "one", "two", "few", "few", "many", "many", "other", "other", "few", "many"]
+        );
+        assert_eq!(
+            [0, 1, 2].map(|n| plural(Locale::Fr, n)),
+            ["one", "one", "other"]
+        );
+        assert_eq!(
+            [0, 1, 2].map(|n| plural(Locale::En, n)),
+            ["other", "one", "other"]
+        );
+        assert_eq!(
+            [1, 2, 3, 10].map(|n| plural(Locale::He, n)),
+            ["one", "two", "other", "other"]
+        );
+        assert_eq!(plural(Locale::Ja, 1), "other");
+    }
+
+    #[test]
+    fn plurals_pick_the_language_form() {
+        let pl = Strings::new(Locale::Pl, BTreeMap::new());
+        assert!(pl
+            .fill(Key::TriesLeft, &[("n", "1")])
+            .contains("1 przymiarka"));
+        assert!(pl
+            .fill(Key::TriesLeft, &[("n", "3")])
+            .contains("3 przymiarki"));
+        assert!(pl
+            .fill(Key::TriesLeft, &[("n", "5")])
+            .contains("5 przymiarek"));
+        let en = Strings::new(Locale::En, BTreeMap::new());
+        assert_eq!(
+            en.fill(Key::TriesLeft, &[("n", "1")]),
+            "1 try-on left for now"
+        );
+        assert_eq!(
+            en.fill(Key::TriesLeft, &[("n", "3")]),
+            "3 try-ons left for now"
+        );
+        assert_eq!(
+            en.fill(Key::Estimate, &[("seconds", "7")]),
+            "About 7 s left"
+        );
+        // A merchant's override may use the syntax too.
+        let mut o = BTreeMap::new();
+        o.insert(
+            "triesLeft".to_owned(),
+            "{n, plural, one {Last one!} other {# more}}".to_owned(),
+        );
+        let s = Strings::new(Locale::En, o);
+        assert_eq!(s.fill(Key::TriesLeft, &[("n", "1")]), "Last one!");
+        assert_eq!(s.fill(Key::TriesLeft, &[("n", "4")]), "4 more");
+    }
+
+    #[test]
+    fn a_pack_stands_in_for_the_built_in_texts_and_overrides_win() {
+        let mut pack: BTreeMap<String, String> = super::pack(Locale::It)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        pack.insert("close".to_owned(), "Chiudi ora".to_owned());
+        add_language(Locale::It, pack).unwrap();
+        let mut o = BTreeMap::new();
+        o.insert("openButton".to_owned(), "Provalo adesso".to_owned());
+        let s = Strings::new(Locale::It, o);
+        assert_eq!(s.get(Key::Close), "Chiudi ora");
+        assert_eq!(s.get(Key::OpenButton), "Provalo adesso");
+        let mut wrong = BTreeMap::new();
+        wrong.insert("noSuchKey".to_owned(), "x".to_owned());
+        let e = add_language(Locale::Sv, wrong).unwrap_err();
+        assert!(e.contains("noSuchKey"), "{e}");
+    }
+
+    #[test]
+    fn right_to_left_values_are_isolated() {
+        let he = Strings::new(Locale::He, BTreeMap::new());
+        let text = he.fill(
+            Key::ResultAlt,
+            &[("product", "Solidus T-shirt"), ("n", "1"), ("count", "2")],
+        );
+        assert!(text.contains("\u{2068}Solidus T-shirt\u{2069}"), "{text}");
+        assert_eq!(Locale::He.dir(), "rtl");
+        assert_eq!(Locale::Ja.dir(), "ltr");
     }
 
     #[test]
@@ -453,6 +781,11 @@ mod tests {
         assert_eq!(s.get(Key::Close), "Schließen");
         assert_eq!(s.fill(Key::Estimate, &[("seconds", "7")]), "Noch etwa 7 s");
         assert_eq!(Locale::parse("fr-CA"), Some(Locale::Fr));
-        assert_eq!(Locale::parse("pt"), None);
+        assert_eq!(Locale::parse("pt-BR"), Some(Locale::Pt));
+        assert_eq!(Locale::parse("iw"), Some(Locale::He));
+        assert_eq!(Locale::parse("ko"), None);
+        for &locale in Locale::ALL {
+            assert_eq!(Locale::parse(locale.tag()), Some(locale));
+        }
     }
 }

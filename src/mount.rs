@@ -114,6 +114,26 @@ impl MountedWidget {
     }
 }
 
+/// Adds a language pack (`tryon-locale-<tag>.json`: every string's key → its text)
+/// for the widgets mounted after it. The loader and the npm package call it; throws
+/// on a language or a key this widget does not know.
+#[wasm_bindgen(js_name = addLanguage)]
+pub fn add_language(tag: &str, texts: JsValue) -> Result<(), JsValue> {
+    let locale = crate::i18n::Locale::parse(tag).ok_or_else(|| {
+        JsValue::from_str(&format!(
+            "addLanguage: `{tag}` is not a language of this widget"
+        ))
+    })?;
+    let mut pack = std::collections::BTreeMap::new();
+    for entry in js_sys::Object::entries(texts.unchecked_ref()).iter() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        if let (Some(key), Some(text)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+            pack.insert(key, text);
+        }
+    }
+    crate::i18n::add_language(locale, pack).map_err(|e| JsValue::from_str(&e))
+}
+
 /// Mounts the widget on `host` (in an open shadow root). `options` may be
 /// `undefined`, then the `data-*` attributes are read. Throws a message naming the
 /// option and the accepted values when an option is wrong.
@@ -141,6 +161,17 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsVal
         .create_element("div")?
         .unchecked_into();
     root.append_child(&container)?;
+    if !crate::i18n::has_language(options.locale) {
+        // The pack did not arrive (or an npm caller skipped it): English rather than nothing.
+        web_sys::console::warn_1(
+            &format!(
+                "TryOn: the {} strings are not loaded (tryon-locale-{}.json beside the widget); showing English",
+                options.locale.tag(),
+                options.locale.tag()
+            )
+            .into(),
+        );
+    }
     let target: web_sys::EventTarget = host.clone().into();
     let message = crate::i18n::Strings::new(options.locale, options.strings.clone())
         .get(crate::i18n::Key::ErrorWidget);

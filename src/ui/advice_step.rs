@@ -86,7 +86,10 @@ fn body_parts(parts: &[BodyPart], strings: &Strings) -> String {
         Some((only, [])) => only.clone(),
         Some((last, others)) => strings.fill(
             Key::ListAnd,
-            &[("first", &others.join(", ")), ("last", last)],
+            &[
+                ("first", &others.join(strings.locale().list_separator())),
+                ("last", last),
+            ],
         ),
     }
 }

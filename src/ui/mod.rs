@@ -37,6 +37,7 @@ pub fn TryOnWidget(
         Theme::Dark => "tryon tryon--dark",
     };
     let lang = options.locale.tag();
+    let dir = options.locale.dir();
     let w = Widget::new(options, host);
     provide_context(w);
     if start_open {
@@ -76,7 +77,7 @@ pub fn TryOnWidget(
     };
 
     view! {
-        <div class=theme lang=lang part="root" data-testid="tryon-root">
+        <div class=theme lang=lang dir=dir part="root" data-testid="tryon-root">
             <button
                 class="tryon__open"
                 part="open-button"

@@ -350,7 +350,6 @@ impl Widget {
                 Key::TriesNone,
                 &[("minutes", &minutes((left.whole_at - now_ms()) / 1000.0))],
             )),
-            1 => Some(self.t(Key::TriesLeftOne)),
             n if n <= FEW_TRIES => Some(self.tf(Key::TriesLeft, &[("n", &n.to_string())])),
             _ => None,
         };

@@ -1,0 +1,117 @@
+// The widget's languages, in headless Chromium: each language's pack reaches the
+// widget through the loader (no English left on the start step), Arabic and Hebrew
+// are laid out right to left (the close button, the thumbnail and the before/after
+// comparison mirrored), a missing pack falls back to English with a warning, and
+// screenshots of the Arabic and Japanese panels on a desktop and a 360 px phone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sandboxGateway } from '../lib/gateway.mjs';
+import { mountOnBlankPage, startShop, launch, newPage, resultShown, assertClean, ROOT, SCREENS } from '../lib/harness.mjs';
+
+const OPTIONS = {
+  garmentImage: '/fixtures/garments/solidus_tshirt.png',
+  productName: 'Solidus T-shirt',
+  samplePhoto: '/fixtures/people/model.webp',
+};
+const PACKS = fs
+  .readdirSync(path.join(ROOT, 'target/embed'))
+  .filter((f) => /^tryon-locale-\w+\.json$/.test(f))
+  .map((f) => f.slice('tryon-locale-'.length, -'.json'.length));
+
+let gateway, shop, browser;
+before(async () => {
+  gateway = await sandboxGateway();
+  shop = await startShop(gateway);
+  browser = await launch();
+  fs.mkdirSync(SCREENS, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  await shop?.close();
+  await gateway?.stop();
+});
+
+const pack = (lang) => JSON.parse(fs.readFileSync(path.join(ROOT, `target/embed/tryon-locale-${lang}.json`), 'utf8'));
+
+async function widgetIn(locale, viewport = { width: 1280, height: 900 }) {
+  const page = await newPage(await browser.newContext({ viewport }));
+  await mountOnBlankPage(page, shop.url, { ...OPTIONS, locale });
+  return page;
+}
+
+test('every language but English comes as a pack, and the start step speaks it', async () => {
+  assert.deepEqual(PACKS.sort(), ['ar', 'de', 'es', 'fr', 'he', 'it', 'ja', 'nl', 'pl', 'pt', 'sv', 'tr']);
+  for (const lang of PACKS) {
+    const words = pack(lang);
+    const page = await widgetIn(lang === 'pt' ? 'pt-BR' : lang);
+    await page.getByTestId('tryon-open').click();
+    await page.getByTestId('tryon-start').waitFor();
+    const seen = await page.evaluate(() => {
+      const root = document.querySelector('#host').shadowRoot.querySelector('[data-testid=tryon-root]');
+      return { lang: root.lang, dir: root.dir, text: root.textContent };
+    });
+    assert.equal(seen.dir, lang === 'ar' || lang === 'he' ? 'rtl' : 'ltr', lang);
+    for (const key of ['openButton', 'startTitle', 'choosePhoto', 'useSamplePhoto', 'privacy']) {
+      assert.ok(seen.text.includes(words[key]), `${lang}: ${key} "${words[key]}" is shown`);
+    }
+    for (const english of ['See it on you', 'Choose a photo', 'Use a sample photo']) {
+      assert.ok(!seen.text.includes(english), `${lang}: no English ("${english}") left`);
+    }
+    assertClean(page);
+    await page.context().close();
+  }
+});
+
+test('Arabic is laid out right to left, the comparison included; numbers are isolated', async () => {
+  const page = await widgetIn('ar', { width: 360, height: 780 });
+  await page.getByTestId('tryon-open').click();
+  await page.getByTestId('tryon-sample').click();
+  await page.getByTestId('tryon-frame-step').waitFor();
+  await page.screenshot({ path: path.join(SCREENS, 'lang-ar-phone-frame.png'), fullPage: true });
+  await page.getByTestId('tryon-use-photo').click();
+  await resultShown(page);
+  const layout = await page.evaluate(() => {
+    const root = document.querySelector('#host').shadowRoot;
+    const panel = root.querySelector('[data-testid=tryon-panel]').getBoundingClientRect();
+    const close = root.querySelector('[data-testid=tryon-close]').getBoundingClientRect();
+    const before = root.querySelector('.tryon__before');
+    const alt = root.querySelector('[data-testid=tryon-result-image]').alt;
+    return { closeLeft: close.left - panel.left, panelWidth: panel.width, clip: before && getComputedStyle(before).clipPath, alt };
+  });
+  assert.ok(layout.closeLeft < layout.panelWidth / 2, `the close button is on the left: ${JSON.stringify(layout)}`);
+  assert.match(layout.clip ?? '', /^inset\(0px 0px 0px /, 'your photo is shown from the right, where the slider starts');
+  assert.ok(layout.alt.includes('\u2068Solidus T-shirt\u2069'), `the Latin product name is isolated in the Arabic text: ${layout.alt}`);
+  await page.screenshot({ path: path.join(SCREENS, 'lang-ar-phone-result.png'), fullPage: true });
+  assertClean(page);
+  await page.context().close();
+});
+
+test('screenshots: the Arabic and Japanese panels, desktop and phone', async () => {
+  for (const lang of ['ar', 'ja', 'he']) {
+    for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 360, height: 780 }]]) {
+      const page = await widgetIn(lang, viewport);
+      await page.getByTestId('tryon-open').click();
+      await page.getByTestId('tryon-start').waitFor();
+      await page.screenshot({ path: path.join(SCREENS, `lang-${lang}-${name}-start.png`), fullPage: true });
+      assertClean(page);
+      await page.context().close();
+    }
+  }
+});
+
+test('a pack that cannot be fetched leaves the widget in English, with a warning', async () => {
+  const page = await newPage(await browser.newContext());
+  const warnings = [];
+  page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  await page.route('**/tryon-locale-sv.json*', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await mountOnBlankPage(page, shop.url, { ...OPTIONS, locale: 'sv' });
+  await page.getByTestId('tryon-open').click();
+  await page.getByTestId('tryon-start').waitFor();
+  assert.match(await page.getByTestId('tryon-start').innerText(), /See it on you/);
+  assert.ok(warnings.some((w) => /sv strings are not loaded/.test(w)), `warned: ${warnings}`);
+  // The browser's own line about the 404 is the only error.
+  assertClean(page, ['status of 404']);
+  await page.context().close();
+});
