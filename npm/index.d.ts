@@ -51,7 +51,9 @@ export type TryOnModerationLevel =
  * The widget's language. A regional tag is accepted too and reduced to its
  * language (`de-AT`, `fr_CA` → `de`, `fr`).
  */
-export type TryOnLocale = 'en' | 'de' | 'fr' | 'es' | `${'en' | 'de' | 'fr' | 'es'}-${string}` | `${'en' | 'de' | 'fr' | 'es'}_${string}`;
+/** The widget's languages (`ar` and `he` right to left). */
+export type TryOnLanguage = 'en' | 'de' | 'fr' | 'es' | 'it' | 'nl' | 'pt' | 'pl' | 'sv' | 'tr' | 'ja' | 'ar' | 'he';
+export type TryOnLocale = TryOnLanguage | `${TryOnLanguage}-${string}` | `${TryOnLanguage}_${string}`;
 
 /** Colour scheme of the widget. */
 export type TryOnTheme =

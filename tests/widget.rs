@@ -231,6 +231,20 @@ async fn data_attributes_locale_and_string_overrides() {
     h.set_attribute("data-locale", "de").unwrap();
     h.set_attribute("data-string-start-title", "Probier es an!")
         .unwrap();
+    // German comes as a pack (the loader fetches tryon-locale-de.json); two of its strings.
+    let pack = js_sys::Object::new();
+    js_sys::Reflect::set(&pack, &"openButton".into(), &"Anprobieren".into()).unwrap();
+    js_sys::Reflect::set(
+        &pack,
+        &"privacy".into(),
+        &"Dein Foto wird nur für dieses Bild gesendet und nicht aufbewahrt.".into(),
+    )
+    .unwrap();
+    tryon_widget::mount::add_language("de-DE", pack.into()).unwrap();
+    let wrong = js_sys::Object::new();
+    js_sys::Reflect::set(&wrong, &"noSuchString".into(), &"x".into()).unwrap();
+    let refused = tryon_widget::mount::add_language("de", wrong.into()).unwrap_err();
+    assert!(refused.as_string().unwrap().contains("noSuchString"));
     let _w = tryon_widget::mount::mount(h.clone(), JsValue::UNDEFINED).unwrap();
     assert_eq!(
         find(&h, "tryon-open")
