@@ -36,11 +36,11 @@
   // either this loader loaded twice or someone else's global.
   var before = win.TryOn;
   if (before && before.version) {
-    fail('tryon.js is loaded twice; the second copy does nothing. Remove one <script> tag.');
+    fail('tryon.js is loaded twice: remove one <script> tag.');
     return;
   }
   if (before && !Array.isArray(before.q)) {
-    fail('window.TryOn is taken by another script; the widget was not loaded.');
+    fail('window.TryOn is taken by another script: the widget did not load.');
     return;
   }
 

@@ -191,10 +191,8 @@ export type TryOnStringKey =
   | 'errorQuota'
   /** The shop's try-on budget for today is spent (SpendingLimitReached). */
   | 'errorPaused'
-  /** A few try-ons left (`{n}`, more than one). */
+  /** Try-ons left for now (`{n}`, 1 or more: `{n, plural, one {…} other {…}}`). */
   | 'triesLeft'
-  /** One try-on left. */
-  | 'triesLeftOne'
   /** None left: when the shopper can go on (`{minutes}`). */
   | 'triesNone'
   /** Photo tips link after a PoseError. */

@@ -125,8 +125,25 @@ function resolveElement(element) {
  * @param {HTMLElement | string} element
  * @param {object} [options]
  */
-/** The languages with a pack in ./dist/locales/ (English is built in). */
-const PACKED = ['de', 'fr', 'es', 'it', 'nl', 'pt', 'pl', 'sv', 'tr', 'ja', 'ar', 'he'];
+/**
+ * The language packs in ./dist/locales/ (English is built in), one static import
+ * each: every bundler makes each a lazy chunk of its own (a template-literal import
+ * inside node_modules is left alone by Vite, and would not be found at run time).
+ */
+const PACKS = {
+  de: () => import('./dist/locales/de.js'),
+  fr: () => import('./dist/locales/fr.js'),
+  es: () => import('./dist/locales/es.js'),
+  it: () => import('./dist/locales/it.js'),
+  nl: () => import('./dist/locales/nl.js'),
+  pt: () => import('./dist/locales/pt.js'),
+  pl: () => import('./dist/locales/pl.js'),
+  sv: () => import('./dist/locales/sv.js'),
+  tr: () => import('./dist/locales/tr.js'),
+  ja: () => import('./dist/locales/ja.js'),
+  ar: () => import('./dist/locales/ar.js'),
+  he: () => import('./dist/locales/he.js'),
+};
 /** Languages handed to the widget. */
 const added = new Set();
 
@@ -138,9 +155,9 @@ const added = new Set();
  */
 async function addLanguage(mod, locale) {
   const lang = String(locale || '').slice(0, 2).toLowerCase().replace('iw', 'he');
-  if (!PACKED.includes(lang) || added.has(lang)) return;
+  if (!Object.hasOwn(PACKS, lang) || added.has(lang)) return;
   try {
-    const pack = await import(`./dist/locales/${lang}.js`);
+    const pack = await PACKS[lang]();
     mod.addLanguage(lang, pack.default);
     added.add(lang);
   } catch (e) {

@@ -130,10 +130,12 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test('the tarball holds the module, its types, the glue and the wasm, and nothing else', () => {
+test('the tarball holds the module, its types, the glue, the wasm and the language packs, and nothing else', () => {
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
-    'README.md', 'dist/tryon-widget.js', 'dist/tryon-widget_bg.wasm', 'dist/tryon-widget_nosimd_bg.wasm', 'index.d.ts',
+    'README.md',
+    ...['ar', 'de', 'es', 'fr', 'he', 'it', 'ja', 'nl', 'pl', 'pt', 'sv', 'tr'].map((l) => `dist/locales/${l}.js`),
+    'dist/tryon-widget.js', 'dist/tryon-widget_bg.wasm', 'dist/tryon-widget_nosimd_bg.wasm', 'index.d.ts',
     'index.js', 'package.json',
   ]);
   const manifest = JSON.parse(fs.readFileSync(path.join(app, 'node_modules/@tryon/widget/package.json'), 'utf8'));
@@ -155,7 +157,7 @@ test('the types cover every option, string key and event of the widget', async (
   const declared = [...body.matchAll(/^\s+(\w+)\?:/gm)].map((m) => m[1]);
   assert.deepEqual(declared.sort(), [...names, 'strings'].sort(), 'TryOnOptions names exactly the widget options');
   const i18n = fs.readFileSync(path.join(ROOT, 'src/i18n.rs'), 'utf8');
-  const keys = [...i18n.matchAll(/^\s+[A-Z]\w* = "(\w+)"\s*\{/gm)].map((m) => m[1]);
+  const keys = [...i18n.matchAll(/^\s+[A-Z]\w* = "(\w+)"$/gm)].map((m) => m[1]);
   assert.ok(keys.length >= 50, `string keys read from src/i18n.rs: ${keys}`);
   // Comments out first: a `;` in a key's doc comment must not end the type.
   const uncommented = dts.replace(/\/\*[\s\S]*?\*\//g, '');
