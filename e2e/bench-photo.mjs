@@ -47,9 +47,10 @@ const toDataUrl = (b) => new Promise((ok, no) => { const r = new FileReader(); r
 const jpeg = (canvas) => new Promise((ok) => canvas.toBlob(ok, 'image/jpeg', 0.9));
 const canvasOf = (w, h) => Object.assign(document.createElement('canvas'), { width: w, height: h });
 const resizer = window.pica({ features: ['js', 'wasm', 'ww'] });
-const planes = Boolean(window.ImageDecoder);
+// The planes path needs ImageDecoder and the frame's rotation (Firefox 153 has only the first).
+const planes = Boolean(window.ImageDecoder && window.VideoFrame && 'rotation' in VideoFrame.prototype);
 const methods = {
-  [planes ? 'widget (JPEG planes + wasm Lanczos3)' : 'widget (no ImageDecoder: the canvas path)']: (b) => preparePhoto(b),
+  [planes ? 'widget (JPEG planes + wasm Lanczos3)' : 'widget (no planes here: the canvas path)']: (b) => preparePhoto(b),
   // What browsers without WebCodecs' ImageDecoder (Safari), and photos other than
   // JPEG, get: the browser decodes upright and pre-shrinks, wasm finishes.
   ...(planes ? { 'widget, canvas path (browser pre-shrink + wasm Lanczos3)': async (b) => {
