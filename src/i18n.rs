@@ -470,6 +470,8 @@ strings! {
 pub struct Strings {
     locale: Option<Locale>,
     overrides: BTreeMap<String, String>,
+    /// The tag numbers are written for (`ar-SA`); the locale's own when empty.
+    number_tag: String,
 }
 
 impl Strings {
@@ -488,7 +490,14 @@ impl Strings {
         Strings {
             locale: Some(locale),
             overrides: texts,
+            number_tag: String::new(),
         }
+    }
+
+    /// The same, writing numbers as `tag` (the merchant's `ar-SA`, say) does.
+    pub fn with_number_tag(mut self, tag: &str) -> Self {
+        self.number_tag = tag.to_owned();
+        self
     }
 
     /// The text for `key`.
@@ -508,7 +517,14 @@ impl Strings {
         values.iter().fold(self.get(key), |text, (name, value)| {
             let number = value.parse::<u64>().ok();
             let shown = match number {
-                Some(n) if NUMBERS.contains(name) => format_number(locale, n),
+                Some(n) if NUMBERS.contains(name) => format_number(
+                    if self.number_tag.is_empty() {
+                        locale.tag()
+                    } else {
+                        &self.number_tag
+                    },
+                    n,
+                ),
                 _ => (*value).to_owned(),
             };
             let text = match number {
@@ -534,16 +550,16 @@ impl Strings {
 /// numbers. (`{id}`, a job's reference, stays as it is even when it is all digits.)
 const NUMBERS: &[&str] = &["n", "count", "seconds", "minutes", "width", "height"];
 
-/// `n` as `locale` writes it (Arabic-Indic digits in Arabic, say), by the browser's
-/// `Intl.NumberFormat`; plain digits outside a browser.
-fn format_number(locale: Locale, n: u64) -> String {
+/// `n` as the language tagged `tag` writes it (Arabic-Indic digits for `ar-SA`, say),
+/// by the browser's `Intl.NumberFormat`; plain digits outside a browser, or for a tag
+/// the browser refuses.
+fn format_number(tag: &str, n: u64) -> String {
     #[cfg(target_arch = "wasm32")]
     {
         let options = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&options, &"useGrouping".into(), &false.into());
         let format =
-            js_sys::Intl::NumberFormat::new(&js_sys::Array::of1(&locale.tag().into()), &options)
-                .format();
+            js_sys::Intl::NumberFormat::new(&js_sys::Array::of1(&tag.into()), &options).format();
         if let Some(text) = format
             .call1(&wasm_bindgen::JsValue::NULL, &(n as f64).into())
             .ok()
@@ -552,7 +568,7 @@ fn format_number(locale: Locale, n: u64) -> String {
             return text;
         }
     }
-    let _ = locale;
+    let _ = tag;
     n.to_string()
 }
 

@@ -174,6 +174,7 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsVal
     }
     let target: web_sys::EventTarget = host.clone().into();
     let message = crate::i18n::Strings::new(options.locale, options.strings.clone())
+        .with_number_tag(&options.locale_tag)
         .get(crate::i18n::Key::ErrorWidget);
     // The view's own owner is a child of this one: cleaning this up disposes all.
     let owner = Owner::new();

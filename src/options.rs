@@ -54,6 +54,9 @@ pub struct WidgetOptions {
     pub seed: u32,
     /// Language of the widget.
     pub locale: Locale,
+    /// The merchant's own tag for it (`ar-SA`), for writing numbers as that region
+    /// does (Arabic-Indic digits in Saudi Arabia, Latin ones in plain `ar`).
+    pub locale_tag: String,
     /// Colour scheme.
     pub theme: Theme,
     /// Give up waiting for a result after this many seconds.
@@ -100,6 +103,7 @@ impl Default for WidgetOptions {
             moderation_level: defaults.moderation_level,
             seed: defaults.seed,
             locale: Locale::En,
+            locale_tag: "en".to_owned(),
             theme: Theme::Auto,
             max_wait_seconds: 180,
             strings: BTreeMap::new(),
@@ -203,7 +207,10 @@ impl WidgetOptions {
                         .map_err(|_| err(format!("`{value}` is not accepted: use a whole number from 0 to 4294967295")))?
                 }
                 "segmentationFree" => o.segmentation_free = boolean(value).ok_or_else(|| err(format!("`{value}` is not accepted: use true or false")))?,
-                "locale" => o.locale = Locale::parse(value).ok_or_else(|| err(format!("`{value}` is not accepted: use one of {}", Locale::ALL_TAGS.join(", "))))?,
+                "locale" => {
+                    o.locale = Locale::parse(value).ok_or_else(|| err(format!("`{value}` is not accepted: use one of {}", Locale::ALL_TAGS.join(", "))))?;
+                    o.locale_tag = value.replace('_', "-");
+                }
                 "theme" => {
                     o.theme = match value {
                         "auto" => Theme::Auto,

@@ -64,8 +64,8 @@ test('every language but English comes as a pack, and the start step speaks it',
   }
 });
 
-test('Arabic is laid out right to left, the comparison included; numbers are isolated', async () => {
-  const page = await widgetIn('ar', { width: 360, height: 780 });
+test('Arabic is laid out right to left, the comparison included; numbers are written for the region and isolated', async () => {
+  const page = await widgetIn('ar-SA', { width: 360, height: 780 });
   await page.getByTestId('tryon-open').click();
   await page.getByTestId('tryon-sample').click();
   await page.getByTestId('tryon-frame-step').waitFor();
@@ -83,6 +83,11 @@ test('Arabic is laid out right to left, the comparison included; numbers are iso
   assert.ok(layout.closeLeft < layout.panelWidth / 2, `the close button is on the left: ${JSON.stringify(layout)}`);
   assert.match(layout.clip ?? '', /^inset\(0px 0px 0px /, 'your photo is shown from the right, where the slider starts');
   assert.ok(layout.alt.includes('\u2068Solidus T-shirt\u2069'), `the Latin product name is isolated in the Arabic text: ${layout.alt}`);
+  // Numbers as Saudi Arabia writes them (Intl: Arabic-Indic digits for `ar-SA`, where
+  // plain `ar` has Latin ones in CLDR 48), isolated: "picture ⁨١⁩ of ⁨١⁩".
+  const one = await page.evaluate(() => new Intl.NumberFormat('ar-SA').format(1));
+  assert.equal(one, '\u0661', 'this browser writes ar-SA numbers in Arabic-Indic digits');
+  assert.ok(layout.alt.includes(`\u2068${one}\u2069`), `the picture's number as Intl writes it (${one}): ${layout.alt}`);
   await page.screenshot({ path: path.join(SCREENS, 'lang-ar-phone-result.png'), fullPage: true });
   assertClean(page);
   await page.context().close();

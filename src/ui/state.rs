@@ -302,7 +302,8 @@ impl Widget {
     /// State for a widget with these options, dispatching events on `host`. Its work
     /// stops when the current owner is cleaned up (the widget is removed).
     pub fn new(options: WidgetOptions, host: Option<EventTarget>) -> Self {
-        let strings = Strings::new(options.locale, options.strings.clone());
+        let strings = Strings::new(options.locale, options.strings.clone())
+            .with_number_tag(&options.locale_tag);
         let session = Rc::new(Session::new(options.session_url.clone()));
         let flow = RwSignal::new_local(Flow::Start { notice: None });
         let w = Widget {
