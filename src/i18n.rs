@@ -18,32 +18,14 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-// Only native builds (the tests, the pack writer) compile the other languages in.
-#[cfg(not(target_arch = "wasm32"))]
-mod ar;
-#[cfg(not(target_arch = "wasm32"))]
-mod de;
 mod en;
-#[cfg(not(target_arch = "wasm32"))]
-mod es;
-#[cfg(not(target_arch = "wasm32"))]
-mod fr;
-#[cfg(not(target_arch = "wasm32"))]
-mod he;
-#[cfg(not(target_arch = "wasm32"))]
-mod it;
-#[cfg(not(target_arch = "wasm32"))]
-mod ja;
-#[cfg(not(target_arch = "wasm32"))]
-mod nl;
-#[cfg(not(target_arch = "wasm32"))]
-mod pl;
-#[cfg(not(target_arch = "wasm32"))]
-mod pt;
-#[cfg(not(target_arch = "wasm32"))]
-mod sv;
-#[cfg(not(target_arch = "wasm32"))]
-mod tr;
+
+/// Declares the other languages' files, compiled only in native builds (the tests,
+/// the pack writer): the WebAssembly gets them as packs.
+macro_rules! packed_languages {
+    ($($language:ident),+) => { $( #[cfg(not(target_arch = "wasm32"))] mod $language; )+ };
+}
+packed_languages!(ar, de, es, fr, he, it, ja, nl, pl, pt, sv, tr);
 
 /// A language the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
