@@ -147,8 +147,9 @@ async function overWebDriver(engine) {
   const s = await startSession(engine);
   try {
     await s.go(url);
-    const found = await s.until(() => window.__results || null, 'the results', { timeout: 300000 });
-    return { browser: s.browser, ...found };
+    // Wrapped: `until` reads a bare { error } as "not yet", and would wait it out.
+    const found = await s.until(() => (window.__results ? { value: window.__results } : null), 'the results', { timeout: 300000 });
+    return { browser: s.browser, ...found.value };
   } finally {
     await s.quit();
   }

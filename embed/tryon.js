@@ -16,16 +16,15 @@
   // The widget stylesheet's button rules (from src/ui/widget.css), so that the
   // placeholder button looks exactly like the widget's own.
   var BUTTON_CSS = '__BUTTON_CSS__';
-  // The button's label by language, and the load failure in English, from
-  // src/i18n/. The widget's other strings come in a language pack
-  // (tryon-locale-<language>.json), fetched with the widget.
+  // The button's label and the load failure by language, from src/i18n/ (both are
+  // shown before the widget, or instead of it). The widget's other strings come in a
+  // language pack (tryon-locale-<language>.json), fetched with the widget.
   var LABELS = '__LABELS__';
   var LOAD_FAILED = '__LOAD_FAILED__';
-  // language → the pack's promise; language → the pack, once here.
+  // language → the pack's promise.
   var packs = {};
-  var words = {};
   // Languages handed to the widget.
-  var added = {};
+  var added = { en: 1 };
   var EVENTS = ['open', 'photo-ready', 'advice', 'submit', 'complete', 'error', 'close'];
 
   function fail(message) {
@@ -64,7 +63,8 @@
   }
 
   function language(options) {
-    var tag = value(options, 'locale').slice(0, 2).toLowerCase();
+    // `iw`: Hebrew's old code, still sent by some Android browsers.
+    var tag = value(options, 'locale').slice(0, 2).toLowerCase().replace('iw', 'he');
     return LABELS[tag] ? tag : 'en';
   }
 
@@ -159,31 +159,37 @@
   // Replaces the placeholder with the widget. A wrong option is reported (console,
   // naming the option and the accepted values) and leaves the element empty rather
   // than with a button that does nothing.
-  // The pack of `lang` (null for English, or when it could not be fetched: the
-  // widget then says it in English).
+  // The pack of `lang`: null for English, and when it could not be fetched within 4 s
+  // (the widget then speaks English, and a later start asks again).
   function pack(lang) {
-    return (packs[lang] =
-      packs[lang] ||
-      (lang == 'en'
-        ? Promise.resolve(null)
-        : fetch(base + 'tryon-locale-' + lang + '.json?v=' + BUILD)
-            .then((r) => r.json())
-            .then((texts) => (words[lang] = texts), () => null)));
+    if (lang == 'en') return Promise.resolve(null);
+    if (!packs[lang]) {
+      packs[lang] = fetch(base + 'tryon-locale-' + lang + '.json?v=' + BUILD)
+        .then((r) => (r.ok ? r.json() : null))
+        .catch(() => null)
+        .then((texts) => {
+          if (!texts) delete packs[lang];
+          return texts;
+        });
+    }
+    return Promise.race([packs[lang], new Promise((done) => setTimeout(done, 4000, null))]);
   }
 
-  function start(el, record, mod) {
+  // Mounts the widget in place of the placeholder, its language's pack handed over
+  // first (once per language; the `tried` mark lets a start without it go on).
+  function start(el, record, mod, tried) {
     var lang = language(record.options);
-    if (!added[lang]) {
+    if (!added[lang] && !tried) {
       pack(lang).then((texts) => {
-        if (!added[lang]) {
-          added[lang] = 1;
+        if (texts && !added[lang]) {
           try {
-            if (texts) mod.addLanguage(lang, texts);
+            mod.addLanguage(lang, texts);
+            added[lang] = 1;
           } catch (error) {
             fail(String(error));
           }
         }
-        start(el, record, mod);
+        start(el, record, mod, 1);
       });
       return;
     }
@@ -238,7 +244,7 @@
             var note = record.box.querySelector('p') || doc.createElement('p');
             note.setAttribute('role', 'alert');
             note.className = 'tryon__error';
-            note.textContent = (words[record.box.lang] || {}).loadFailed || LOAD_FAILED;
+            note.textContent = LOAD_FAILED[record.box.lang];
             record.box.appendChild(note);
           });
           return null;

@@ -47,12 +47,13 @@ export type TryOnModerationLevel =
   /** No moderation: the merchant stays responsible for lawful use. */
   | 'none';
 
-/**
- * The widget's language. A regional tag is accepted too and reduced to its
- * language (`de-AT`, `fr_CA` → `de`, `fr`).
- */
-/** The widget's languages (`ar` and `he` right to left). */
+/** The widget's languages (`ar` and `he` right to left; `pt` is Brazil's Portuguese). */
 export type TryOnLanguage = 'en' | 'de' | 'fr' | 'es' | 'it' | 'nl' | 'pt' | 'pl' | 'sv' | 'tr' | 'ja' | 'ar' | 'he';
+/**
+ * The widget's language. A regional tag is accepted too: its language picks the
+ * strings (`de-AT`, `fr_CA` → `de`, `fr`), the whole tag how numbers are written
+ * (`ar-SA`: Arabic-Indic digits).
+ */
 export type TryOnLocale = TryOnLanguage | `${TryOnLanguage}-${string}` | `${TryOnLanguage}_${string}`;
 
 /** Colour scheme of the widget. */
@@ -389,7 +390,8 @@ export function preparePhoto(blob: Blob): Promise<string>;
 
 /**
  * Preloads the widget (its script and WebAssembly), e.g. on hover, so that a
- * later `mount` is instant. Safe anywhere: without a DOM (server-side
+ * later `mount` is instant (in a language other than English, once its pack, a
+ * lazy chunk of about 2 KB, has arrived). Safe anywhere: without a DOM (server-side
  * rendering) it resolves at once and does nothing. Rejects when the
  * WebAssembly cannot be loaded.
  */

@@ -155,7 +155,7 @@ const added = new Set();
  */
 async function addLanguage(mod, locale) {
   const lang = String(locale || '').slice(0, 2).toLowerCase().replace('iw', 'he');
-  if (!Object.hasOwn(PACKS, lang) || added.has(lang)) return;
+  if (!Object.prototype.hasOwnProperty.call(PACKS, lang) || added.has(lang)) return;
   try {
     const pack = await PACKS[lang]();
     mod.addLanguage(lang, pack.default);
@@ -172,7 +172,8 @@ export async function mount(element, options) {
     throw new TypeError(`${PREFIX}: mount(): options must be an object, but got ${describe(options)}.`);
   }
   const mod = await glue();
-  await addLanguage(mod, options && options.locale);
+  // Without options the widget reads the element's data-* attributes: so does this.
+  await addLanguage(mod, options == null ? host.getAttribute('data-locale') : options.locale);
   mounted = mounted || new WeakMap();
   // A second mount on the same element (React StrictMode runs effects twice)
   // replaces the first widget rather than stacking two.

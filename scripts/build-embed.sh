@@ -49,7 +49,11 @@ if wasm-opt --print-features "$out/tryon-widget_nosimd_bg.wasm" -o /dev/null | g
 fi
 
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
-build=$(cat "$out/tryon-widget_bg.wasm" "$out/tryon-widget_nosimd_bg.wasm" "$out/tryon-widget.js" | sha256sum | cut -c1-12)
+# The language packs (every language but English), from src/i18n/: before the hash,
+# so that a translation fixed alone gets a new ?v= too.
+cargo run --quiet -p tryon-widget --example languages -- "$out"
+build=$(cat "$out/tryon-widget_bg.wasm" "$out/tryon-widget_nosimd_bg.wasm" "$out/tryon-widget.js" \
+  "$out"/tryon-locale-*.json | sha256sum | cut -c1-12)
 # The loader's button rules, verbatim from the widget's stylesheet.
 button_css=$(sed -n '/loader:start/,/loader:end/p' src/ui/widget.css \
   | esbuild --loader=css --minify --log-level=warning)
@@ -72,7 +76,7 @@ for (const [k, v] of [
   ['__BUILD__', build],
   ['__BUTTON_CSS__', css.trim()],
   ['__LABELS__', translations('OpenButton')],
-  ['__LOAD_FAILED__', translations('LoadFailed').en],
+  ['__LOAD_FAILED__', translations('LoadFailed')],
 ]) {
   if (!src.includes(`'${k}'`)) throw new Error(`embed/tryon.js lost its ${k} placeholder`);
   src = src.replace(`'${k}'`, JSON.stringify(v));
@@ -83,8 +87,6 @@ esbuild target/embed/tryon.src.js --minify --target=es2017 --legal-comments=none
   --log-level=warning --outfile="$out/tryon.js"
 rm "$out/tryon.src.js"
 
-# The language packs (every language but English), from src/i18n/.
-cargo run --quiet -p tryon-widget --example languages -- "$out"
 cp "$out/tryon-widget.js" "$out/tryon-widget_bg.wasm" "$out/tryon-widget_nosimd_bg.wasm" npm/dist/
 rm -rf npm/dist/locales && cp -r "$out/locales" npm/dist/
 echo "build-embed: $out/ and npm/dist/ ready (version $version, build $build)"

@@ -13,10 +13,13 @@
 //! `examples/languages.rs`) that the loader or the npm package fetches with the widget
 //! and hands over ([`add_language`]) before mounting. Thirteen languages compiled in
 //! would add 17 KB brotli to every shopper's download; a pack costs its own shoppers
-//! ~3 KB.
+//! about 2 KB.
 
 use std::cell::RefCell;
+
 use std::collections::BTreeMap;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen::JsCast;
 
 mod en;
 
@@ -491,35 +494,87 @@ impl Strings {
     }
 
     /// The text for `key` with `{name}` placeholders filled in. A value that is a
-    /// whole number picks the form of a `{name, plural, …}` and is written as the
-    /// language writes numbers; in right-to-left languages each value is isolated
-    /// (U+2068…U+2069), so a Latin product name or `864×1296` keeps its own order.
+    /// whole number picks the branch of a `{name, plural, …}` (or `=N`) and is
+    /// written as the language writes numbers; in right-to-left languages each value
+    /// but `{id}` is isolated (U+2068…U+2069), so a Latin product name keeps its own
+    /// order. One pass over the text: a value is never read again as text (a product
+    /// named "Tee #5" or "{count}" stays as it is).
     pub fn fill(&self, key: Key, values: &[(&str, &str)]) -> String {
+        self.render(&self.get(key), values, None)
+    }
+
+    /// `template` with its placeholders and plurals filled in; `hash` is what `#`
+    /// stands for (inside a plural's branch).
+    fn render(&self, template: &str, values: &[(&str, &str)], hash: Option<&str>) -> String {
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut rest = template;
+        while let Some(at) = rest.find(|c| c == '{' || (c == '#' && hash.is_some())) {
+            out.push_str(&rest[..at]);
+            if rest[at..].starts_with('#') {
+                out.push_str(hash.unwrap_or("#"));
+                rest = &rest[at + 1..];
+                continue;
+            }
+            let Some(end) = closing_brace(&rest[at..]) else {
+                // An unmatched brace: the rest is shown as written.
+                out.push_str(&rest[at..]);
+                return out;
+            };
+            let inner = &rest[at + 1..at + end];
+            rest = &rest[at + end + 1..];
+            let (name, tail) = inner
+                .split_once(',')
+                .map_or((inner.trim(), None), |(n, t)| (n.trim(), Some(t)));
+            let value = values.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+            match (value, tail.and_then(plural_body)) {
+                (Some(value), Some(body)) => {
+                    let number = value.parse::<u64>().ok();
+                    let branches = plural_branches(body).map(|(b, _)| b).unwrap_or_default();
+                    let exact = number.map(|n| format!("={n}"));
+                    let category = number.map_or("other", |n| plural(self.locale(), n));
+                    let chosen = branches
+                        .iter()
+                        .find(|(c, _)| Some(*c) == exact.as_deref())
+                        .or_else(|| branches.iter().find(|(c, _)| *c == category))
+                        .or_else(|| branches.iter().find(|(c, _)| *c == "other"))
+                        .or(branches.first())
+                        .map_or("", |(_, b)| *b);
+                    let shown = self.shown(name, value);
+                    out.push_str(&self.render(chosen, values, Some(&shown)));
+                }
+                (Some(value), None) if tail.is_none() => out.push_str(&self.shown(name, value)),
+                // Not one of this string's values (or not a plural): as written.
+                _ => {
+                    out.push('{');
+                    out.push_str(inner);
+                    out.push('}');
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// A value as shown: numbers as the language writes them, isolated right to left.
+    fn shown(&self, name: &str, value: &str) -> String {
         let locale = self.locale();
-        values.iter().fold(self.get(key), |text, (name, value)| {
-            let number = value.parse::<u64>().ok();
-            let shown = match number {
-                Some(n) if NUMBERS.contains(name) => format_number(
-                    if self.number_tag.is_empty() {
-                        locale.tag()
-                    } else {
-                        &self.number_tag
-                    },
-                    n,
-                ),
-                _ => (*value).to_owned(),
-            };
-            let text = match number {
-                Some(n) => choose_plural(&text, name, plural(locale, n), &shown),
-                None => text,
-            };
-            let shown = if locale.is_rtl() {
-                format!("\u{2068}{shown}\u{2069}")
-            } else {
-                shown
-            };
-            text.replace(&format!("{{{name}}}"), &shown)
-        })
+        let text = match value.parse::<u64>() {
+            Ok(n) if NUMBERS.contains(&name) => format_number(
+                if self.number_tag.is_empty() {
+                    locale.tag()
+                } else {
+                    &self.number_tag
+                },
+                n,
+            ),
+            _ => value.to_owned(),
+        };
+        // `{id}` is a reference to copy and quote: no invisible marks in it.
+        if locale.is_rtl() && name != "id" {
+            format!("\u{2068}{text}\u{2069}")
+        } else {
+            text
+        }
     }
 
     /// The locale.
@@ -538,15 +593,29 @@ const NUMBERS: &[&str] = &["n", "count", "seconds", "minutes", "width", "height"
 fn format_number(tag: &str, n: u64) -> String {
     #[cfg(target_arch = "wasm32")]
     {
-        let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"useGrouping".into(), &false.into());
-        let format =
-            js_sys::Intl::NumberFormat::new(&js_sys::Array::of1(&tag.into()), &options).format();
-        if let Some(text) = format
-            .call1(&wasm_bindgen::JsValue::NULL, &(n as f64).into())
-            .ok()
-            .and_then(|v| v.as_string())
-        {
+        use js_sys::{Array, Function, Object, Reflect};
+        // Through Reflect, which returns the RangeError of a tag the browser refuses
+        // (`de_DE.UTF-8`) instead of throwing it out of the render.
+        let written = (|| {
+            let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+            let constructor: Function = Reflect::get(&intl, &"NumberFormat".into())
+                .ok()?
+                .dyn_into()
+                .ok()?;
+            let options = Object::new();
+            Reflect::set(&options, &"useGrouping".into(), &false.into()).ok()?;
+            let args = Array::of2(&tag.into(), &options);
+            let format = Reflect::construct(&constructor, &args).ok()?;
+            let format: Function = Reflect::get(&format, &"format".into())
+                .ok()?
+                .dyn_into()
+                .ok()?;
+            format
+                .call1(&wasm_bindgen::JsValue::NULL, &(n as f64).into())
+                .ok()?
+                .as_string()
+        })();
+        if let Some(text) = written {
             return text;
         }
     }
@@ -554,37 +623,39 @@ fn format_number(tag: &str, n: u64) -> String {
     n.to_string()
 }
 
-/// `text` with each `{name, plural, category {…} … other {…}}` replaced by the branch
-/// for `category` (or `other`), `#` in it standing for `number`.
-fn choose_plural(text: &str, name: &str, category: &str, number: &str) -> String {
-    let opening = format!("{{{name}, plural,");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(&opening) {
-        out.push_str(&rest[..at]);
-        let Some((branches, after)) = plural_branches(&rest[at + opening.len()..]) else {
-            // Not well formed: shown as written rather than guessed at.
-            out.push_str(&rest[at..]);
-            return out;
-        };
-        let chosen = branches
-            .iter()
-            .find(|(c, _)| *c == category)
-            .or_else(|| branches.iter().find(|(c, _)| *c == "other"))
-            .map_or("", |(_, body)| body);
-        out.push_str(&chosen.replace('#', number));
-        rest = after;
+/// Where the brace opening `text` closes (nested braces counted).
+fn closing_brace(text: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
     }
-    out.push_str(rest);
-    out
+    None
 }
 
-/// The `category {body}` pairs after `{name, plural,` up to its closing brace, and
-/// the text after that brace.
+/// After `{name,`: the branches of a ` plural, one {…} other {…}` (any spacing).
+fn plural_body(tail: &str) -> Option<&str> {
+    let (kind, body) = tail.split_once(',')?;
+    (kind.trim() == "plural").then_some(body)
+}
+
+/// The `category {body}` pairs of a plural's body, up to its end or its closing
+/// brace, and the text after that brace.
 fn plural_branches(mut s: &str) -> Option<(Vec<(&str, &str)>, &str)> {
     let mut branches = Vec::new();
     loop {
         s = s.trim_start();
+        if s.is_empty() {
+            return Some((branches, s));
+        }
         if let Some(after) = s.strip_prefix('}') {
             return Some((branches, after));
         }
@@ -756,6 +827,53 @@ mod tests {
         wrong.insert("noSuchKey".to_owned(), "x".to_owned());
         let e = add_language(Locale::Sv, wrong).unwrap_err();
         assert!(e.contains("noSuchKey"), "{e}");
+    }
+
+    #[test]
+    fn values_are_filled_once_and_plurals_parse_loosely() {
+        let mut o = BTreeMap::new();
+        o.insert(
+            "resultAlt".to_owned(),
+            "{product}: {n,plural,=1{first}other{# of {count}}}".to_owned(),
+        );
+        o.insert(
+            "triesLeft".to_owned(),
+            "{ n , plural , one {# left} }".to_owned(),
+        );
+        let s = Strings::new(Locale::En, o);
+        // A value is not read again: "#5" and "{count}" in a product name stay.
+        assert_eq!(
+            s.fill(
+                Key::ResultAlt,
+                &[("product", "Tee #5 {count}"), ("n", "1"), ("count", "2")]
+            ),
+            "Tee #5 {count}: first"
+        );
+        assert_eq!(
+            s.fill(
+                Key::ResultAlt,
+                &[("product", "Tee"), ("n", "2"), ("count", "3")]
+            ),
+            "Tee: 2 of 3"
+        );
+        // No `other`: the first branch rather than nothing.
+        assert_eq!(s.fill(Key::TriesLeft, &[("n", "4")]), "4 left");
+        // A malformed plural is shown as written, not lost.
+        let mut o = BTreeMap::new();
+        o.insert(
+            "triesLeft".to_owned(),
+            "{n, plural, one {# left}".to_owned(),
+        );
+        let s = Strings::new(Locale::En, o);
+        assert_eq!(
+            s.fill(Key::TriesLeft, &[("n", "1")]),
+            "{n, plural, one {# left}"
+        );
+        // The reference is never isolated (it is copied and quoted).
+        let he = Strings::new(Locale::He, BTreeMap::new());
+        assert!(!he
+            .fill(Key::ErrorGeneric, &[("id", "job-123")])
+            .contains('\u{2068}'));
     }
 
     #[test]

@@ -165,9 +165,9 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsVal
         // The pack did not arrive (or an npm caller skipped it): English rather than nothing.
         web_sys::console::warn_1(
             &format!(
-                "TryOn: the {} strings are not loaded (tryon-locale-{}.json beside the widget); showing English",
+                "TryOn: the {} strings are not loaded (tryon-locale-{}.json beside the widget, or the npm package's dist/locales/); showing English",
                 options.locale.tag(),
-                options.locale.tag()
+                options.locale.tag().split('-').next().unwrap_or_default()
             )
             .into(),
         );

@@ -209,7 +209,14 @@ impl WidgetOptions {
                 "segmentationFree" => o.segmentation_free = boolean(value).ok_or_else(|| err(format!("`{value}` is not accepted: use true or false")))?,
                 "locale" => {
                     o.locale = Locale::parse(value).ok_or_else(|| err(format!("`{value}` is not accepted: use one of {}", Locale::ALL_TAGS.join(", "))))?;
-                    o.locale_tag = value.replace('_', "-");
+                    // Only a well-formed tag reaches Intl (`de_DE.UTF-8` would not): else the language's own.
+                    let tag = value.replace('_', "-");
+                    let well_formed = tag.split('-').enumerate().all(|(i, part)| {
+                        let len = part.len();
+                        part.chars().all(|c| c.is_ascii_alphanumeric())
+                            && if i == 0 { (2..=3).contains(&len) } else { (1..=8).contains(&len) }
+                    });
+                    o.locale_tag = if well_formed { tag } else { o.locale.tag().to_owned() };
                 }
                 "theme" => {
                     o.theme = match value {
@@ -317,6 +324,7 @@ mod tests {
         assert_eq!(o.category, Category::OnePieces);
         assert_eq!(o.num_samples, 4);
         assert_eq!(o.locale, Locale::De);
+        assert_eq!(o.locale_tag, "de-DE");
         assert_eq!(o.theme, Theme::Dark);
         assert_eq!(o.strings["startTitle"], "Anprobieren!");
         let r = o.request(
@@ -344,6 +352,14 @@ mod tests {
         assert!(e.message.contains("unknown option"));
         let e = parse(&[("mode", "quality")]).unwrap_err();
         assert_eq!(e.option, "garmentImage");
+        let o = parse(&[("garmentImage", "x"), ("locale", "de_DE.UTF-8")]).unwrap();
+        assert_eq!(
+            (o.locale, o.locale_tag.as_str()),
+            (Locale::De, "de"),
+            "a tag Intl would refuse"
+        );
+        let o = parse(&[("garmentImage", "x"), ("locale", "ar_SA")]).unwrap();
+        assert_eq!(o.locale_tag, "ar-SA");
         let e = parse(&[("garmentImage", "x"), ("locale", "xx")]).unwrap_err();
         assert!(e.message.contains("en, de, fr, es"), "{}", e.message);
         let e = parse(&[("garmentImage", "x"), ("strings.nope", "y")]).unwrap_err();

@@ -120,3 +120,55 @@ test('a pack that cannot be fetched leaves the widget in English, with a warning
   assertClean(page, ['status of 404']);
   await page.context().close();
 });
+
+test('a pack that failed is asked for again by the next widget; `iw` is Hebrew', async () => {
+  const page = await newPage(await browser.newContext());
+  let asked = 0;
+  let failing = true;
+  await page.route('**/tryon-locale-sv.json*', (route) => {
+    asked++;
+    return failing ? route.fulfill({ status: 503, body: 'busy' }) : route.continue();
+  });
+  await mountOnBlankPage(page, shop.url, { ...OPTIONS, locale: 'sv' });
+  await page.getByTestId('tryon-open').click();
+  await page.getByTestId('tryon-start').waitFor();
+  assert.match(await page.getByTestId('tryon-start').innerText(), /See it on you/, 'English while the pack is missing');
+  const failed = asked;
+  failing = false;
+  await page.evaluate((o) => {
+    TryOn.destroy('#host');
+    const again = document.createElement('div');
+    again.id = 'again';
+    document.querySelector('main').append(again);
+    TryOn.mount(again, o);
+  }, { ...OPTIONS, locale: 'sv' });
+  const sv = pack('sv');
+  await page.locator('#again').getByTestId('tryon-open').click();
+  await page.locator('#again').getByText(sv.startTitle).waitFor();
+  assert.ok(failed >= 1 && asked > failed, `the pack was asked for again (${failed} failed, ${asked} in all)`);
+
+  const he = await newPage(await browser.newContext());
+  await mountOnBlankPage(he, shop.url, { ...OPTIONS, locale: 'iw' });
+  const placeholder = await he.evaluate(() => {
+    const root = document.querySelector('#host').shadowRoot.querySelector('[part=root]');
+    return { dir: root.dir, lang: root.lang, label: root.textContent };
+  });
+  assert.deepEqual(placeholder, { dir: 'rtl', lang: 'he', label: pack('he').openButton });
+  await he.getByTestId('tryon-open').click();
+  await he.getByText(pack('he').startTitle).waitFor();
+  assertClean(page, ['status of 503']);
+  assertClean(he);
+  await page.context().close();
+  await he.context().close();
+});
+
+test("the widget that cannot load says so in the page's language", async () => {
+  const page = await newPage(await browser.newContext());
+  await page.route('**/tryon-widget.js*', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await mountOnBlankPage(page, shop.url, { ...OPTIONS, locale: 'ja' });
+  await page.getByTestId('tryon-open').click();
+  const note = page.locator('#host').getByRole('alert');
+  await note.waitFor();
+  assert.equal(await note.innerText(), pack('ja').loadFailed);
+  await page.context().close();
+});

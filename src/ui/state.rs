@@ -778,8 +778,12 @@ impl Widget {
     }
 
     fn fail(&self, photo: Rc<PreparedPhoto>, failure: Failure) {
-        // The message the shopper sees, in their language (for the merchant's logs).
-        let message = self.strings.with_value(|s| failure.message(s));
+        // The message the shopper sees, in their language (for the merchant's logs),
+        // without the invisible marks that isolate values in right-to-left text.
+        let message = self
+            .strings
+            .with_value(|s| failure.message(s))
+            .replace(['\u{2068}', '\u{2069}'], "");
         self.emit(
             WidgetEvent::Error,
             detail(&[
