@@ -5,7 +5,8 @@
 //!   which wasm crops, filters (Lanczos3 over the full-size photo) and turns upright
 //!   in one go ([`super::planes`]);
 //! - everything else: the browser decodes (applying EXIF orientation) and, in one
-//!   step, crops and pre-shrinks to 1.25× the target; a Lanczos3 pass in wasm
+//!   step, crops and halves (a box filter; or, for crops under 2.5× or above 5× the
+//!   target, pre-shrinks to 1.25× of it); a Lanczos3 pass in wasm
 //!   (`tryon-resize`, SIMD, speed-optimised) makes the final size.
 //!
 //! The browser's encoder writes the JPEG. Between decoding and the upload, one
@@ -280,15 +281,68 @@ fn pre_shrunk(
     tw: u32,
     th: u32,
 ) -> Result<Vec<u8>, PhotoError> {
-    // Pre-shrink in the browser to 1.25× the target: cheap (bilinear), and it spares
-    // wasm the copy of a 48 MB frame; the final Lanczos3 pass decides the quality.
-    // Measured (BENCHMARKS.md): 1.25× → 134 ms, 43.8 dB; 1.5× → 159 ms, 44.3 dB;
-    // 2× → 187 ms, 44.5 dB (pica: 410 ms, 44.7 dB).
-    let (pw, ph) = if sw as u32 > tw * 5 / 4 {
+    let (sw, sh) = (sw as u32, sh as u32);
+    // A crop between 2.5× and 5× the target (a 12 MP photo's): the browser halves it.
+    // Drawn at exactly half the size, its bilinear filter averages each 2×2 block (a
+    // box filter, no aliasing), and the Lanczos3 pass in wasm then reads the half-size
+    // picture over exactly the crop's extent (a fraction of a pixel included: rounding
+    // it would shift the picture by up to a third of a pixel, measured 41.9 dB).
+    // Measured in WebKit (BENCHMARKS.md): 44.43 dB in 191 ms, where the bilinear
+    // pre-shrink to 1.25× below gave 43.81 dB in 189 ms (pica: 44.65 dB, 370 ms).
+    if sw * 2 >= tw * 5 && sh * 2 >= th * 5 && sw < tw * 5 {
+        let bitmap_size = (bitmap.width(), bitmap.height());
+        // Whole pairs of pixels: one column or row more than the crop where the photo
+        // has it, else one less.
+        let even = |start: i32, len: u32, limit: u32| {
+            let up = len.div_ceil(2) * 2;
+            if start.max(0) as u32 + up <= limit {
+                up
+            } else {
+                len / 2 * 2
+            }
+        };
+        let (dw, dh) = (even(sx, sw, bitmap_size.0), even(sy, sh, bitmap_size.1));
+        let (hw, hh) = (dw / 2, dh / 2);
+        let pixels = read_back(bitmap, (sx, sy, dw, dh), (hw, hh))?;
+        let crop = tryon_resize::Crop {
+            left: 0.0,
+            top: 0.0,
+            width: (sw as f64 / 2.0).min(hw as f64),
+            height: (sh as f64 / 2.0).min(hh as f64),
+        };
+        return Ok(tryon_resize::resize_rgba(
+            &pixels,
+            hw,
+            hh,
+            Some(crop),
+            tw,
+            th,
+            false,
+        ));
+    }
+    // Otherwise the browser pre-shrinks to 1.25× the target: cheap (bilinear), and it
+    // spares wasm the copy of a 48 MB frame; the final Lanczos3 pass decides the
+    // quality.
+    let (pw, ph) = if sw > tw * 5 / 4 {
         (tw * 5 / 4, th * 5 / 4)
     } else {
-        (sw as u32, sh as u32)
+        (sw, sh)
     };
+    let pixels = read_back(bitmap, (sx, sy, sw, sh), (pw, ph))?;
+    Ok(if (pw, ph) == (tw, th) {
+        pixels
+    } else {
+        tryon_resize::resize_rgba(&pixels, pw, ph, None, tw, th, false)
+    })
+}
+
+/// `source` (x, y, width, height) of `bitmap` drawn at `size` by the browser
+/// (bilinear), read back as RGBA.
+fn read_back(
+    bitmap: &ImageBitmap,
+    (sx, sy, sw, sh): (i32, i32, u32, u32),
+    (pw, ph): (u32, u32),
+) -> Result<Vec<u8>, PhotoError> {
     // drawImage, not createImageBitmap's crop-and-resize: Chromium's resampling there
     // shifts the picture by a fraction of a pixel (measured: 39 dB against the
     // reference instead of 45).
@@ -309,11 +363,7 @@ fn pre_shrunk(
         .data()
         .0;
     release(&read_canvas);
-    Ok(if (pw, ph) == (tw, th) {
-        pixels
-    } else {
-        tryon_resize::resize_rgba(&pixels, pw, ph, None, tw, th, false)
-    })
+    Ok(pixels)
 }
 
 /// The canvas as a JPEG blob, by the browser's encoder.
