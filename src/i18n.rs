@@ -555,18 +555,24 @@ impl Strings {
         out
     }
 
+    /// `n` as this widget's language writes it (the countdown's digits).
+    pub fn number(&self, n: u64) -> String {
+        let locale = self.locale();
+        format_number(
+            if self.number_tag.is_empty() {
+                locale.tag()
+            } else {
+                &self.number_tag
+            },
+            n,
+        )
+    }
+
     /// A value as shown: numbers as the language writes them, isolated right to left.
     fn shown(&self, name: &str, value: &str) -> String {
         let locale = self.locale();
         let text = match value.parse::<u64>() {
-            Ok(n) if NUMBERS.contains(&name) => format_number(
-                if self.number_tag.is_empty() {
-                    locale.tag()
-                } else {
-                    &self.number_tag
-                },
-                n,
-            ),
+            Ok(n) if NUMBERS.contains(&name) => self.number(n),
             _ => value.to_owned(),
         };
         // `{id}` is a reference to copy and quote: no invisible marks in it.

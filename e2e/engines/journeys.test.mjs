@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
 import { AXE_SOURCE, axeInPage, judgeAxe } from '../lib/axe.mjs';
-import { startShop, FIXTURES, SCREENS } from '../lib/harness.mjs';
+import { startShop, FIXTURES, SCREENS, ROOT } from '../lib/harness.mjs';
 import { startSession } from './webdriver.mjs';
 
 const ENGINES = (process.env.TRYON_ENGINES || 'webkit,firefox').split(',').filter(Boolean);
@@ -269,6 +269,24 @@ for (const engine of ENGINES) {
       await s.until(() => !document.querySelector('[data-tryon]').shadowRoot.querySelector('[data-testid=tryon-panel]'), 'the panel closed');
       await focusSettles(s, (f) => f.testid === 'tryon-open', 'back on "Try it on"');
       assert.equal(await s.run(() => window.pointerUse), 0, 'no pointer was used');
+      assert.deepEqual(await problems(s), []);
+    });
+
+    test('an Arabic widget: its pack arrives and the panel is laid out right to left', async () => {
+      const words = JSON.parse(fs.readFileSync(path.join(ROOT, 'target/embed/tryon-locale-ar.json'), 'utf8'));
+      await mountBlank(s, { locale: 'ar' });
+      await s.click(await shown(s, 'tryon-open'));
+      const seen = await s.until((title) => {
+        const root = document.querySelector('#host').shadowRoot;
+        const start = root.querySelector('[data-testid=tryon-start]');
+        if (!start || !start.textContent.includes(title)) return null;
+        const panel = root.querySelector('[data-testid=tryon-panel]').getBoundingClientRect();
+        const close = root.querySelector('[data-testid=tryon-close]').getBoundingClientRect();
+        return { dir: root.querySelector('[data-testid=tryon-root]').dir, closeLeft: close.left - panel.left, width: panel.width };
+      }, 'the Arabic start step', { args: [words.startTitle] });
+      assert.equal(seen.dir, 'rtl');
+      assert.ok(seen.closeLeft < seen.width / 2, `the close button is on the left: ${JSON.stringify(seen)}`);
+      fs.writeFileSync(path.join(SCREENS, `engine-${engine}-arabic.png`), await s.screenshot());
       assert.deepEqual(await problems(s), []);
     });
 
