@@ -3,12 +3,12 @@
 // are laid out right to left (the close button, the thumbnail and the before/after
 // comparison mirrored), a missing pack falls back to English with a warning, and
 // screenshots of the Arabic and Japanese panels on a desktop and a 360 px phone.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sandboxGateway } from '../lib/gateway.mjs';
-import { mountOnBlankPage, startShop, launch, newPage, resultShown, assertClean, ROOT, SCREENS } from '../lib/harness.mjs';
+import { mountOnBlankPage, newPage, resultShown, assertClean, ROOT, SCREENS } from '../lib/harness.mjs';
+import { sandboxSuite } from '../lib/suite.mjs';
 
 const OPTIONS = {
   garmentImage: '/fixtures/garments/solidus_tshirt.png',
@@ -20,24 +20,13 @@ const PACKS = fs
   .filter((f) => /^tryon-locale-\w+\.json$/.test(f))
   .map((f) => f.slice('tryon-locale-'.length, -'.json'.length));
 
-let gateway, shop, browser;
-before(async () => {
-  gateway = await sandboxGateway();
-  shop = await startShop(gateway);
-  browser = await launch();
-  fs.mkdirSync(SCREENS, { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  await shop?.close();
-  await gateway?.stop();
-});
+const suite = sandboxSuite();
 
 const pack = (lang) => JSON.parse(fs.readFileSync(path.join(ROOT, `target/embed/tryon-locale-${lang}.json`), 'utf8'));
 
 async function widgetIn(locale, viewport = { width: 1280, height: 900 }) {
-  const page = await newPage(await browser.newContext({ viewport }));
-  await mountOnBlankPage(page, shop.url, { ...OPTIONS, locale });
+  const page = await newPage(await suite.browser.newContext({ viewport }));
+  await mountOnBlankPage(page, suite.shop.url, { ...OPTIONS, locale });
   return page;
 }
 
@@ -107,11 +96,11 @@ test('screenshots: the Arabic and Japanese panels, desktop and phone', async () 
 });
 
 test('a pack that cannot be fetched leaves the widget in English, with a warning', async () => {
-  const page = await newPage(await browser.newContext());
+  const page = await newPage(await suite.browser.newContext());
   const warnings = [];
   page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
   await page.route('**/tryon-locale-sv.json*', (route) => route.fulfill({ status: 404, body: 'gone' }));
-  await mountOnBlankPage(page, shop.url, { ...OPTIONS, locale: 'sv' });
+  await mountOnBlankPage(page, suite.shop.url, { ...OPTIONS, locale: 'sv' });
   await page.getByTestId('tryon-open').click();
   await page.getByTestId('tryon-start').waitFor();
   assert.match(await page.getByTestId('tryon-start').innerText(), /See it on you/);
@@ -122,14 +111,14 @@ test('a pack that cannot be fetched leaves the widget in English, with a warning
 });
 
 test('a pack that failed is asked for again by the next widget; `iw` is Hebrew', async () => {
-  const page = await newPage(await browser.newContext());
+  const page = await newPage(await suite.browser.newContext());
   let asked = 0;
   let failing = true;
   await page.route('**/tryon-locale-sv.json*', (route) => {
     asked++;
     return failing ? route.fulfill({ status: 503, body: 'busy' }) : route.continue();
   });
-  await mountOnBlankPage(page, shop.url, { ...OPTIONS, locale: 'sv' });
+  await mountOnBlankPage(page, suite.shop.url, { ...OPTIONS, locale: 'sv' });
   await page.getByTestId('tryon-open').click();
   await page.getByTestId('tryon-start').waitFor();
   assert.match(await page.getByTestId('tryon-start').innerText(), /See it on you/, 'English while the pack is missing');
@@ -147,8 +136,8 @@ test('a pack that failed is asked for again by the next widget; `iw` is Hebrew',
   await page.locator('#again').getByText(sv.startTitle).waitFor();
   assert.ok(failed >= 1 && asked > failed, `the pack was asked for again (${failed} failed, ${asked} in all)`);
 
-  const he = await newPage(await browser.newContext());
-  await mountOnBlankPage(he, shop.url, { ...OPTIONS, locale: 'iw' });
+  const he = await newPage(await suite.browser.newContext());
+  await mountOnBlankPage(he, suite.shop.url, { ...OPTIONS, locale: 'iw' });
   const placeholder = await he.evaluate(() => {
     const root = document.querySelector('#host').shadowRoot.querySelector('[part=root]');
     return { dir: root.dir, lang: root.lang, label: root.textContent };
@@ -163,9 +152,9 @@ test('a pack that failed is asked for again by the next widget; `iw` is Hebrew',
 });
 
 test("the widget that cannot load says so in the page's language", async () => {
-  const page = await newPage(await browser.newContext());
+  const page = await newPage(await suite.browser.newContext());
   await page.route('**/tryon-widget.js*', (route) => route.fulfill({ status: 404, body: 'gone' }));
-  await mountOnBlankPage(page, shop.url, { ...OPTIONS, locale: 'ja' });
+  await mountOnBlankPage(page, suite.shop.url, { ...OPTIONS, locale: 'ja' });
   await page.getByTestId('tryon-open').click();
   const note = page.locator('#host').getByRole('alert');
   await note.waitFor();
