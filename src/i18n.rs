@@ -289,29 +289,34 @@ macro_rules! strings {
 }
 
 strings! {
-    /// The button on the product page.
+    /// The button on the product page that opens the try-on (short: it sits beside
+    /// "Add to cart" on phones).
     OpenButton = "openButton"
     /// Closes the widget.
     Close = "close"
-    /// Heading of the first step.
+    /// Heading of the first step, inviting the shopper to see the garment on
+    /// themselves.
     StartTitle = "startTitle"
-    /// What happens to the photo.
+    /// What happens to the photo: sent only to make the picture, not kept; nothing is
+    /// stored on the device unless the shopper opts in (`rememberPhoto`).
     Privacy = "privacy"
     /// Heading of the photo guidelines.
     GuidelinesTitle = "guidelinesTitle"
-    /// Guideline.
+    /// Photo tip, an item of a bulleted list: nobody else in the photo.
     GuideOnePerson = "guideOnePerson"
-    /// Guideline.
+    /// Photo tip, an item of a bulleted list: the shopper faces the camera.
     GuideFacing = "guideFacing"
-    /// Guideline.
+    /// Photo tip, an item of a bulleted list: bright, even lighting.
     GuideLight = "guideLight"
-    /// Guideline.
+    /// Photo tip, an item of a bulleted list: the body visible at least from the head
+    /// to the hips.
     GuideFramed = "guideFramed"
     /// Opens the file picker.
     ChoosePhoto = "choosePhoto"
     /// Opens the camera.
     TakePhoto = "takePhoto"
-    /// Drop and paste hint.
+    /// Below the photo buttons: a photo can also be dragged onto the panel or pasted
+    /// (lowercase start: it continues the buttons).
     DropHint = "dropHint"
     /// Uses the merchant's sample photo.
     UseSamplePhoto = "useSamplePhoto"
@@ -330,11 +335,12 @@ strings! {
     CameraLabel = "cameraLabel"
     /// Front/back switch.
     SwitchCamera = "switchCamera"
-    /// Starts the countdown.
+    /// The camera's shutter button: the photo is taken 3 seconds after the press.
     Capture = "capture"
     /// Back to the previous step.
     Back = "back"
-    /// Camera refused or absent.
+    /// The camera cannot be used; `{reason}` is one of the `camera…` reasons below, a
+    /// lowercase clause shown in parentheses.
     CameraUnavailable = "cameraUnavailable"
     /// Camera reason: the page cannot use a camera (not a secure page).
     CameraNoAccess = "cameraNoAccess"
@@ -348,25 +354,28 @@ strings! {
     CameraFailed = "cameraFailed"
     /// Crop step heading.
     CropTitle = "cropTitle"
-    /// Crop instructions.
+    /// How to move and resize the 2:3 frame over the photo: by dragging, or the arrow
+    /// keys and the + and − keys.
     CropHint = "cropHint"
     /// Accessible name of the crop frame.
     CropFrameLabel = "cropFrameLabel"
     /// Confirms the crop.
     UsePhoto = "usePhoto"
-    /// Small photo warning.
+    /// The photo has few pixels (`{width}`×`{height}`); the result may look blurry.
     SmallPhoto = "smallPhoto"
-    /// An image format the browser cannot read.
+    /// The photo's format (`{format}`: HEIC, AVIF) cannot be read by this browser; the
+    /// iPhone settings path must use the menu names of iOS in this language.
     UnsupportedFormat = "unsupportedFormat"
     /// Not an image at all.
     NotAPhoto = "notAPhoto"
     /// Progress: upload.
     StageUploading = "stageUploading"
-    /// Progress: queued.
+    /// While the try-on waits for the service to take it (others are being served).
     StageQueued = "stageQueued"
-    /// Progress: generating.
+    /// While the picture of the shopper wearing the garment is being made.
     StageGenerating = "stageGenerating"
-    /// Progress: time estimate.
+    /// The time left, counted down each second (`{seconds}`; a plural). Keep it short:
+    /// it sits under a progress bar.
     Estimate = "estimate"
     /// Progress: connection lost.
     Reconnecting = "reconnecting"
@@ -380,13 +389,13 @@ strings! {
     ResultAlt = "resultAlt"
     /// The shopper's own photo.
     YourPhoto = "yourPhoto"
-    /// Before/after slider label.
+    /// Label of the slider that reveals the shopper's own photo over the result.
     Compare = "compare"
     /// Download button.
     Download = "download"
     /// Start over with a new photo.
     TryAnotherPhoto = "tryAnotherPhoto"
-    /// Same photo, again.
+    /// Tries the same photo again after a failure.
     TryAgain = "tryAgain"
     /// Heading of a failed try-on.
     FailedTitle = "failedTitle"
@@ -400,7 +409,7 @@ strings! {
     ErrorPipeline = "errorPipeline"
     /// ThirdPartyError.
     ErrorThirdParty = "errorThirdParty"
-    /// Any other error.
+    /// Any other failure; `{id}` is a reference to give the shop (kept as it is).
     ErrorGeneric = "errorGeneric"
     /// Waited too long.
     ErrorTimeout = "errorTimeout"
@@ -410,7 +419,7 @@ strings! {
     ErrorPaused = "errorPaused"
     /// How many try-ons the shopper has left for now (`{n}`, 1 or more; a plural).
     TriesLeft = "triesLeft"
-    /// None left: when the shopper can go on.
+    /// No try-ons left for now; `{minutes}` until more (a plural).
     TriesNone = "triesNone"
     /// Service unreachable or refusing.
     ErrorService = "errorService"
