@@ -21,12 +21,11 @@ pub fn load() -> Option<String> {
 /// The remembered photo as a JPEG blob. Decoded here rather than fetched: a strict
 /// Content-Security-Policy (`connect-src 'self'`) blocks `fetch("data:…")`.
 pub fn load_blob() -> Option<web_sys::Blob> {
+    use base64::Engine as _;
     let data = load()?;
-    let binary = web_sys::window()?
-        .atob(data.strip_prefix("data:image/jpeg;base64,")?)
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.strip_prefix("data:image/jpeg;base64,")?)
         .ok()?;
-    // `atob` gives one char per byte (U+0000…U+00FF).
-    let bytes: Vec<u8> = binary.chars().map(|c| c as u32 as u8).collect();
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&bytes[..]));
     let kind = web_sys::BlobPropertyBag::new();
     kind.set_type("image/jpeg");
