@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
 import { AXE_SOURCE, axeInPage, judgeAxe } from '../lib/axe.mjs';
+import { focusedInPage } from '../lib/focus.mjs';
 import { startShop, FIXTURES, SCREENS, ROOT } from '../lib/harness.mjs';
 import { startSession } from './webdriver.mjs';
 
@@ -68,20 +69,6 @@ function resultShown(s, host) {
     'the result picture',
     { args: [host] }
   );
-}
-
-/** The element that has focus, looking through shadow roots (runs in the page). */
-function focusedInPage() {
-  let el = document.activeElement;
-  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-  if (!el || el === document.body) return null;
-  return {
-    testid: el.dataset.testid ?? null,
-    heading: el.hasAttribute('data-step-heading'),
-    text: el.textContent.trim().slice(0, 80),
-    inPanel: Boolean(el.closest('[data-testid=tryon-panel]')),
-    visible: el.matches(':focus-visible'),
-  };
 }
 
 /** Waits until focus satisfies `check` (the widget moves focus after a frame). */

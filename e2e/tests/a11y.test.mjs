@@ -6,6 +6,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
 import { axeInPage, judgeAxe } from '../lib/axe.mjs';
+import { focusedInPage } from '../lib/focus.mjs';
 import { mountOnBlankPage, widgetLoaded, startShop, launch, newPage, resultShown, assertClean, ROOT, SCREENS, FIXTURES } from '../lib/harness.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
@@ -53,20 +54,7 @@ async function scan(page, state) {
 
 /** The element that has focus, looking through shadow roots. */
 function focused(page) {
-  return page.evaluate(() => {
-    let el = document.activeElement;
-    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-    if (!el || el === document.body) return null;
-    return {
-      tag: el.localName,
-      testid: el.dataset.testid ?? null,
-      heading: el.hasAttribute('data-step-heading'),
-      text: el.textContent.trim().slice(0, 80),
-      inPanel: Boolean(el.closest('[data-testid=tryon-panel]')),
-      visible: el.matches(':focus-visible'),
-      outline: getComputedStyle(el).outlineStyle,
-    };
-  });
+  return page.evaluate(focusedInPage);
 }
 
 /** Waits until focus satisfies `check` (the widget moves focus after a frame). */
