@@ -156,9 +156,6 @@
     }
   }
 
-  // Replaces the placeholder with the widget. A wrong option is reported (console,
-  // naming the option and the accepted values) and leaves the element empty rather
-  // than with a button that does nothing.
   // The pack of `lang`: null for English, and when it could not be fetched within 4 s
   // (the widget then speaks English, and a later start asks again).
   function pack(lang) {
@@ -175,8 +172,10 @@
     return Promise.race([packs[lang], new Promise((done) => setTimeout(done, 4000, null))]);
   }
 
-  // Mounts the widget in place of the placeholder, its language's pack handed over
-  // first (once per language; the `tried` mark lets a start without it go on).
+  // Replaces the placeholder with the widget, its language's pack handed over first
+  // (once per language; the `tried` mark lets a start without it go on). A wrong
+  // option is reported (console, naming the option and the accepted values) and
+  // leaves the element empty rather than with a button that does nothing.
   function start(el, record, mod, tried) {
     var lang = language(record.options);
     if (!added[lang] && !tried) {

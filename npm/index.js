@@ -114,18 +114,6 @@ function resolveElement(element) {
 }
 
 /**
- * Mounts the try-on widget on `element` (in an open shadow root) and resolves to
- * a handle with `open()`, `close()` and `destroy()`. The WebAssembly is loaded
- * and initialised on the first call (once per page).
- *
- * `options` as in index.d.ts (TryOnOptions); without options the element's
- * `data-*` attributes are read. A wrong option rejects with an Error naming the
- * option and the accepted values. Mounting again on an element that already has
- * a widget replaces it.
- * @param {HTMLElement | string} element
- * @param {object} [options]
- */
-/**
  * The language packs in ./dist/locales/ (English is built in), one static import
  * each: every bundler makes each a lazy chunk of its own (a template-literal import
  * inside node_modules is left alone by Vite, and would not be found at run time).
@@ -165,6 +153,18 @@ async function addLanguage(mod, locale) {
   }
 }
 
+/**
+ * Mounts the try-on widget on `element` (in an open shadow root) and resolves to
+ * a handle with `open()`, `close()` and `destroy()`. The WebAssembly is loaded
+ * and initialised on the first call (once per page).
+ *
+ * `options` as in index.d.ts (TryOnOptions); without options the element's
+ * `data-*` attributes are read. A wrong option rejects with an Error naming the
+ * option and the accepted values. Mounting again on an element that already has
+ * a widget replaces it.
+ * @param {HTMLElement | string} element
+ * @param {object} [options]
+ */
 export async function mount(element, options) {
   if (!inBrowser()) throw notInBrowser('mount');
   const host = resolveElement(element);
