@@ -52,8 +52,8 @@ const planes = Boolean(window.ImageDecoder && window.VideoFrame && 'rotation' in
 const methods = {
   [planes ? 'widget (JPEG planes + wasm Lanczos3)' : 'widget (no planes here: the canvas path)']: (b) => preparePhoto(b),
   // What browsers without WebCodecs' ImageDecoder (Safari), and photos other than
-  // JPEG, get: the browser decodes upright and pre-shrinks, wasm finishes.
-  ...(planes ? { 'widget, canvas path (browser pre-shrink + wasm Lanczos3)': async (b) => {
+  // JPEG, get: the browser decodes upright, wasm reads the crop back in strips and filters.
+  ...(planes ? { 'widget, canvas path (browser decode + wasm Lanczos3 over strips)': async (b) => {
     const decoder = window.ImageDecoder;
     delete window.ImageDecoder;
     try { return await preparePhoto(b); } finally { window.ImageDecoder = decoder; }

@@ -1,10 +1,14 @@
 //! High-quality resizing of RGBA pixels (Lanczos3, with SIMD on x86 and wasm32).
 //!
+//! The widget uses [`planar`] (JPEG planes) and [`bands`] (pictures read back from a
+//! canvas a strip at a time); the gateway's sandbox uses [`resize_rgba`].
+//!
 //! Its own crate, with non-generic functions, so that the SIMD loops are compiled
 //! here, where the build profile gives them a speed opt-level, even when the widget
 //! around them is optimised for size (`[profile.wasm-release.package.tryon-resize]`).
 //! A wasm32 build without `simd128` uses [`scalar`] instead (see there why).
 
+pub mod bands;
 pub mod planar;
 pub mod scalar;
 

@@ -352,15 +352,15 @@ const ONE: i32 = 1 << 14;
 
 /// The filter along one axis: for each output sample, the first source sample it reads
 /// and the weights from there.
-struct Axis {
-    first: Vec<usize>,
-    weights: Vec<Vec<f32>>,
+pub(crate) struct Axis {
+    pub(crate) first: Vec<usize>,
+    pub(crate) weights: Vec<Vec<f32>>,
 }
 
 impl Axis {
     /// Lanczos3 from `len` samples starting at `start` to `out` samples. As when the
     /// crop is cut out first, samples outside it are never read.
-    fn new(start: u32, len: u32, out: u32) -> Axis {
+    pub(crate) fn new(start: u32, len: u32, out: u32) -> Axis {
         let taps = Taps::new(len, 0.0, len as f64, out);
         Axis {
             first: taps.first.iter().map(|f| f + start as usize).collect(),
@@ -418,7 +418,7 @@ impl Axis {
 
     /// The weights in fixed point, summing to exactly [`ONE`] (so flat areas stay
     /// exactly flat).
-    fn fixed(&self) -> Vec<Vec<i16>> {
+    pub(crate) fn fixed(&self) -> Vec<Vec<i16>> {
         self.weights
             .iter()
             .map(|w| {
@@ -482,7 +482,7 @@ fn filter_plane(plane: Plane, across: &Axis, down: &Axis) -> Vec<f32> {
 
 /// `out[x] = Σ weights[k] · rows[k][x]`, the weights in fixed point ([`ONE`]).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn weighted_rows(rows: &[&[u8]], weights: &[i16], out: &mut [f32]) {
+pub(crate) fn weighted_rows(rows: &[&[u8]], weights: &[i16], out: &mut [f32]) {
     weighted_rows_from(rows, weights, out, 0);
 }
 
@@ -503,7 +503,7 @@ fn weighted_rows_from(rows: &[&[u8]], weights: &[i16], out: &mut [f32], from: us
 /// multiply (`i32x4.dot_i16x8_s` multiplies and adds pairs of 16-bit samples), the
 /// sums in registers until the last row.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn weighted_rows(rows: &[&[u8]], weights: &[i16], out: &mut [f32]) {
+pub(crate) fn weighted_rows(rows: &[&[u8]], weights: &[i16], out: &mut [f32]) {
     use core::arch::wasm32::*;
     let n = out.len();
     assert!(rows.iter().all(|r| r.len() >= n) && weights.len() == rows.len());

@@ -4,10 +4,10 @@
 //! - JPEGs, where the browser has WebCodecs' `ImageDecoder`: decoded to YCbCr planes,
 //!   which wasm crops, filters (Lanczos3 over the full-size photo) and turns upright
 //!   in one go ([`super::planes`]);
-//! - everything else: the browser decodes (applying EXIF orientation) and, in one
-//!   step, crops and halves (a box filter; or, for crops under 2.5× or above 5× the
-//!   target, pre-shrinks to 1.25× of it); a Lanczos3 pass in wasm
-//!   (`tryon-resize`, SIMD, speed-optimised) makes the final size.
+//! - everything else: the browser decodes (applying EXIF orientation) and wasm reads
+//!   the crop back a strip of rows at a time, filtering each (Lanczos3,
+//!   `tryon_resize::bands`, SIMD, speed-optimised); crops above 5× the target are
+//!   pre-shrunk by the browser to 1.25× of it first.
 //!
 //! The browser's encoder writes the JPEG. Between decoding and the upload, one
 //! full-size decoded copy is held (in [`DecodedPhoto`]: 18 MB of planes for a 12 MP
@@ -273,8 +273,8 @@ pub async fn upload_pixels(
     Ok((pixels, tw, th))
 }
 
-/// The canvas path: `source` (x, y, width, height) of `bitmap` pre-shrunk by the
-/// browser, then resized to `tw`×`th` by wasm's Lanczos3; RGBA.
+/// The canvas path: `source` (x, y, width, height) of `bitmap` resized to `tw`×`th`;
+/// RGBA.
 fn pre_shrunk(
     bitmap: &ImageBitmap,
     (sx, sy, sw, sh): (i32, i32, i32, i32),
@@ -282,88 +282,94 @@ fn pre_shrunk(
     th: u32,
 ) -> Result<Vec<u8>, PhotoError> {
     let (sw, sh) = (sw as u32, sh as u32);
-    // A crop between 2.5× and 5× the target (a 12 MP photo's): the browser halves it.
-    // Drawn at exactly half the size, its bilinear filter averages each 2×2 block (a
-    // box filter, no aliasing), and the Lanczos3 pass in wasm then reads the half-size
-    // picture over exactly the crop's extent (a fraction of a pixel included: rounding
-    // it would shift the picture by up to a third of a pixel, measured 41.9 dB).
-    // Measured in WebKit (BENCHMARKS.md): 44.43 dB in 191 ms, where the bilinear
-    // pre-shrink to 1.25× below gave 43.81 dB in 189 ms (pica: 44.65 dB, 370 ms).
-    if sw * 2 >= tw * 5 && sh * 2 >= th * 5 && sw < tw * 5 {
-        let bitmap_size = (bitmap.width(), bitmap.height());
-        // Whole pairs of pixels: one column or row more than the crop where the photo
-        // has it, else one less.
-        let even = |start: i32, len: u32, limit: u32| {
-            let up = len.div_ceil(2) * 2;
-            if start.max(0) as u32 + up <= limit {
-                up
-            } else {
-                len / 2 * 2
-            }
+    // Up to 5× the target (every 12–24 MP phone photo's crop): the exact Lanczos3 of
+    // the whole crop, read back a strip at a time. Measured in WebKit (BENCHMARKS.md):
+    // 44.66 dB, where halving the crop in the browser first (a 2×2 box) gave 44.43 dB,
+    // and pica 44.65 dB.
+    if sw <= tw * 5 && sh <= th * 5 {
+        // Rounding may put the far edge one pixel outside the photo.
+        let (x, y) = (sx.max(0) as u32, sy.max(0) as u32);
+        let (w, h) = (
+            sw.min(bitmap.width().saturating_sub(x)).max(1),
+            sh.min(bitmap.height().saturating_sub(y)).max(1),
+        );
+        let draw = |context: &CanvasRenderingContext2d, top: u32, rows: u32| {
+            let (w, rows) = (w as f64, rows as f64);
+            context.draw_image_with_image_bitmap_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+                bitmap,
+                x as f64,
+                (y + top) as f64,
+                w,
+                rows,
+                0.0,
+                0.0,
+                w,
+                rows,
+            )
         };
-        let (dw, dh) = (even(sx, sw, bitmap_size.0), even(sy, sh, bitmap_size.1));
-        let (hw, hh) = (dw / 2, dh / 2);
-        let pixels = read_back(bitmap, (sx, sy, dw, dh), (hw, hh))?;
-        let crop = tryon_resize::Crop {
-            left: 0.0,
-            top: 0.0,
-            width: (sw as f64 / 2.0).min(hw as f64),
-            height: (sh as f64 / 2.0).min(hh as f64),
-        };
-        return Ok(tryon_resize::resize_rgba(
-            &pixels,
-            hw,
-            hh,
-            Some(crop),
-            tw,
-            th,
-            false,
-        ));
+        return in_bands(&draw, (w, h), tw, th);
     }
-    // Otherwise the browser pre-shrinks to 1.25× the target: cheap (bilinear), and it
-    // spares wasm the copy of a 48 MB frame; the final Lanczos3 pass decides the
-    // quality.
-    let (pw, ph) = if sw > tw * 5 / 4 {
-        (tw * 5 / 4, th * 5 / 4)
-    } else {
-        (sw, sh)
-    };
-    let pixels = read_back(bitmap, (sx, sy, sw, sh), (pw, ph))?;
-    Ok(if (pw, ph) == (tw, th) {
-        pixels
-    } else {
-        tryon_resize::resize_rgba(&pixels, pw, ph, None, tw, th, false)
-    })
-}
-
-/// `source` (x, y, width, height) of `bitmap` drawn at `size` by the browser
-/// (bilinear), read back as RGBA.
-fn read_back(
-    bitmap: &ImageBitmap,
-    (sx, sy, sw, sh): (i32, i32, u32, u32),
-    (pw, ph): (u32, u32),
-) -> Result<Vec<u8>, PhotoError> {
-    // drawImage, not createImageBitmap's crop-and-resize: Chromium's resampling there
-    // shifts the picture by a fraction of a pixel (measured: 39 dB against the
-    // reference instead of 45).
-    let (read_canvas, read_context) = canvas(pw, ph)?;
-    let _ = js_sys::Reflect::set(
-        &read_context,
-        &"imageSmoothingQuality".into(),
-        &"low".into(),
-    );
-    read_context
+    // Larger crops (a 48 MP photo's): the browser first shrinks the crop to 1.25× the
+    // target, cheaply (bilinear; drawImage, not createImageBitmap's resize, which
+    // shifts the picture by a fraction of a pixel in Chromium: 39 dB instead of 45),
+    // so the strips read back stay few.
+    let (pw, ph) = (tw * 5 / 4, th * 5 / 4);
+    let (small, context) = canvas(pw, ph)?;
+    let _ = js_sys::Reflect::set(&context, &"imageSmoothingQuality".into(), &"low".into());
+    context
         .draw_image_with_image_bitmap_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
             bitmap, sx as f64, sy as f64, sw as f64, sh as f64, 0.0, 0.0, pw as f64, ph as f64,
         )
         .map_err(js_error)?;
-    let pixels = read_context
-        .get_image_data(0.0, 0.0, pw as f64, ph as f64)
-        .map_err(js_error)?
-        .data()
-        .0;
-    release(&read_canvas);
-    Ok(pixels)
+    let draw = |strip: &CanvasRenderingContext2d, top: u32, rows: u32| {
+        let (w, rows) = (pw as f64, rows as f64);
+        strip.draw_image_with_html_canvas_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+            &small, 0.0, top as f64, w, rows, 0.0, 0.0, w, rows,
+        )
+    };
+    let pixels = in_bands(&draw, (pw, ph), tw, th);
+    release(&small);
+    pixels
+}
+
+/// Output rows made from one strip read back: for a 12 MP photo's crop, a strip of
+/// about 320 rows (3.4 MB of RGBA).
+const BAND_ROWS: u32 = 96;
+
+/// Draws rows `top..top + rows` of a picture at the top left of a canvas, 1:1.
+type DrawRows<'a> = dyn Fn(&CanvasRenderingContext2d, u32, u32) -> Result<(), JsValue> + 'a;
+
+/// A picture of `w`×`h` (drawn by `draw`) resized to `tw`×`th` by wasm's Lanczos3,
+/// read back from the browser a strip of rows at a time: wasm never holds the
+/// full-size picture, and the browser draws it 1:1 at whole pixels (no resampling).
+fn in_bands(draw: &DrawRows, (w, h): (u32, u32), tw: u32, th: u32) -> Result<Vec<u8>, PhotoError> {
+    let bands = tryon_resize::bands::Bands::new(w, h, tw, th);
+    let each = |r0: u32| r0..(r0 + BAND_ROWS).min(th);
+    let tallest = (0..th)
+        .step_by(BAND_ROWS as usize)
+        .map(|r0| bands.rows_read(each(r0)).len() as u32)
+        .max()
+        .unwrap_or(1);
+    let (strip_canvas, context) = canvas(w, tallest)?;
+    let mut out = vec![0u8; tw as usize * th as usize * 4];
+    for r0 in (0..th).step_by(BAND_ROWS as usize) {
+        let rows = each(r0);
+        let read = bands.rows_read(rows.clone());
+        let n = read.len() as u32;
+        // Cleared first, so a transparent picture does not show the strip before.
+        context.clear_rect(0.0, 0.0, w as f64, n as f64);
+        draw(&context, read.start, n).map_err(js_error)?;
+        let strip = context
+            .get_image_data(0.0, 0.0, w as f64, n as f64)
+            .map_err(js_error)?
+            .data()
+            .0;
+        let bytes = tw as usize * 4;
+        let into = &mut out[rows.start as usize * bytes..rows.end as usize * bytes];
+        bands.filter(rows, &strip, into);
+    }
+    release(&strip_canvas);
+    Ok(out)
 }
 
 /// The canvas as a JPEG blob, by the browser's encoder.
