@@ -277,11 +277,23 @@ for (const engine of ENGINES) {
       assert.deepEqual(await problems(s), []);
     });
 
-    test('axe: every state of a try-on, then a failed one', async () => {
+    test('axe: every state of a try-on (the camera too), the advice, then a failed one', async () => {
       await mountBlank(s, {}, slowShop);
       await s.click(await shown(s, 'tryon-open'));
       await shown(s, 'tryon-start');
       await scan(s, 'start');
+      // The camera step, with the engine's fake camera playing.
+      await s.click(await shown(s, 'tryon-camera'));
+      await shown(s, 'tryon-camera-step');
+      await s.until(() => {
+        const root = document.querySelector('#host').shadowRoot;
+        const video = root.querySelector('[data-testid=tryon-video]');
+        const problem = root.querySelector('[data-testid=tryon-camera-problem]');
+        return problem ? `problem: ${problem.textContent}` : video && video.readyState >= 2 && video.videoWidth > 0;
+      }, 'the fake camera playing').then((seen) => assert.equal(seen, true, `${engine}: the fake camera works`));
+      await scan(s, 'camera');
+      fs.writeFileSync(path.join(SCREENS, `engine-${engine}-camera.png`), await s.screenshot());
+      await s.click(await shown(s, 'tryon-camera-back'));
       await s.click(await shown(s, 'tryon-sample'));
       await s.until(() => {
         const img = document.querySelector('#host').shadowRoot.querySelector('.tryon__source');
@@ -295,6 +307,14 @@ for (const engine of ENGINES) {
       assert.ok(await s.run(() => Boolean(document.querySelector('#host').shadowRoot.querySelector('[data-testid=tryon-working]'))), 'still waiting after the scan');
       await resultShown(s, '#host');
       await scan(s, 'results');
+
+      // The advice about a photo with nobody in it.
+      await mountBlank(s);
+      await s.click(await shown(s, 'tryon-open'));
+      await s.pickFile(await shown(s, 'tryon-file'), path.join(FIXTURES, 'bad/coffee.png'));
+      await s.click(await shown(s, 'tryon-use-photo'));
+      await shown(s, 'tryon-advice');
+      await scan(s, 'advice');
 
       await mountBlank(s, { seed: 4000000001 });
       await trySample(s, '#host');

@@ -14,7 +14,8 @@ export const ENGINES = {
       'webkitgtk:browserOptions': {
         binary: process.env.WEBKIT_MINIBROWSER || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
         // Automation mode; MiniBrowser needs a display (the test runs under xvfb-run).
-        args: ['--automation'],
+        // WebKit's mock camera stands in for one (the camera step is scanned too).
+        args: ['--automation', '--enable-media-stream=true', '--enable-mock-capture-devices=true'],
       },
     },
   },
@@ -40,6 +41,9 @@ export const ENGINES = {
           'network.prefetch-next': false,
           'browser.region.network.url': '',
           'services.settings.server': 'http://127.0.0.1:9/',
+          // Firefox's fake camera, granted without a prompt (the camera step is scanned too).
+          'media.navigator.streams.fake': true,
+          'media.navigator.permission.disabled': true,
         },
       },
     },
