@@ -362,6 +362,8 @@ strings! {
     /// Confirms the crop.
     UsePhoto = "usePhoto"
     /// The photo has few pixels (`{width}`×`{height}`); the result may look blurry.
+    /// Right to left, keep `{width}×{height}` inside U+2066 … U+2069 (left-to-right
+    /// isolate), so it reads 640×960 and not 960×640.
     SmallPhoto = "smallPhoto"
     /// The photo's format (`{format}`: HEIC, AVIF) cannot be read by this browser; the
     /// iPhone settings path must use the menu names of iOS in this language.
@@ -899,6 +901,16 @@ mod tests {
             &[("product", "Solidus T-shirt"), ("n", "1"), ("count", "2")],
         );
         assert!(text.contains("\u{2068}Solidus T-shirt\u{2069}"), "{text}");
+        // A size reads left to right as a whole: each number isolated on its own would
+        // be laid out right to left, 960×640.
+        for locale in [Locale::He, Locale::Ar] {
+            let text = Strings::new(locale, BTreeMap::new())
+                .fill(Key::SmallPhoto, &[("width", "640"), ("height", "960")]);
+            assert!(
+                text.contains("\u{2066}\u{2068}640\u{2069}×\u{2068}960\u{2069}\u{2069}"),
+                "{locale:?}: {text:?}"
+            );
+        }
         assert_eq!(Locale::He.dir(), "rtl");
         assert_eq!(Locale::Ja.dir(), "ltr");
     }

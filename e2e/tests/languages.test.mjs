@@ -161,3 +161,42 @@ test("the widget that cannot load says so in the page's language", async () => {
   assert.equal(await note.innerText(), pack('ja').loadFailed);
   await page.context().close();
 });
+
+test('right to left, a photo size reads as it does left to right (400×600)', async () => {
+  for (const lang of ['he', 'ar']) {
+    const page = await widgetIn(lang, { width: 360, height: 740 });
+    await page.getByTestId('tryon-open').click();
+    await page.getByTestId('tryon-start').waitFor();
+    // A 400×600 photo (under 512 px: the warning), drawn and given to the file input as a shopper's pick would be.
+    await page.evaluate(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 400;
+      canvas.height = 600;
+      canvas.getContext('2d').fillRect(0, 0, 400, 600);
+      const blob = await new Promise((r) => canvas.toBlob(r, 'image/jpeg'));
+      const input = document.querySelector('#host').shadowRoot.querySelector('[data-testid=tryon-file]');
+      const files = new DataTransfer();
+      files.items.add(new File([blob], 'small.jpg', { type: 'image/jpeg' }));
+      input.files = files.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await page.getByTestId('tryon-small-warning').waitFor();
+    // Where each number is drawn: 400 must be left of 600, as in "400×600".
+    const at = await page.evaluate(() => {
+      const p = document.querySelector('#host').shadowRoot.querySelector('[data-testid=tryon-small-warning]');
+      const text = p.firstChild;
+      const left = (digits) => {
+        const range = document.createRange();
+        const from = text.data.indexOf(digits);
+        range.setStart(text, from);
+        range.setEnd(text, from + digits.length);
+        return range.getBoundingClientRect().left;
+      };
+      return { width: left('400'), height: left('600'), text: text.data };
+    });
+    assert.ok(at.width < at.height, `${lang}: 400 is drawn left of 600 in ${JSON.stringify(at)}`);
+    if (lang === 'he') fs.writeFileSync(path.join(SCREENS, 'lang-he-phone-small-photo.png'), await page.screenshot());
+    assertClean(page);
+    await page.context().close();
+  }
+});
