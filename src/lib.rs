@@ -5,9 +5,13 @@
 //! crop, 864×1296 JPEG); a short-lived session token from the merchant's gateway
 //! authorises the try-on; results, progress and every failure are shown in place.
 
+pub mod attempt;
 pub mod camera;
 pub mod crash;
+pub mod dom;
 pub mod events;
+pub mod failure;
+pub mod flow;
 pub mod i18n;
 pub mod job;
 pub mod mount;

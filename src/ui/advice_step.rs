@@ -12,7 +12,7 @@ use crate::i18n::{Key, Strings};
 #[component]
 pub fn AdviceStep() -> impl IntoView {
     let w = expect_context::<Widget>();
-    let Some((photo, problems)) = w.flow.with_untracked(|f| match f {
+    let Some((photo, problems)) = w.flow_untracked(|f| match f {
         Flow::Advice {
             photo, problems, ..
         } => Some((photo.clone(), problems.clone())),
@@ -20,9 +20,7 @@ pub fn AdviceStep() -> impl IntoView {
     }) else {
         return ().into_any();
     };
-    let advice_lines: Vec<String> = w
-        .strings
-        .with_value(|s| problems.iter().map(|p| advice(p, s)).collect());
+    let advice_lines: Vec<String> = w.strings(|s| problems.iter().map(|p| advice(p, s)).collect());
     // For tests and support: what was found, by the gateway's names.
     let reasons = problems
         .iter()

@@ -111,7 +111,7 @@ pub fn CameraStep() -> impl IntoView {
                     // Always there (empty when idle): a live region created together with
                     // its first number is not announced by every screen reader.
                     <div class="tryon__countdown" aria-live="assertive" data-testid="tryon-countdown">
-                        {move || match countdown.get() { 0 => String::new(), n => w.strings.with_value(|s| s.number(n.into())) }}
+                        {move || match countdown.get() { 0 => String::new(), n => w.strings(|s| s.number(n.into())) }}
                     </div>
                 </div>
                 <div class="tryon__actions">

@@ -15,14 +15,22 @@ pub fn FrameStep() -> impl IntoView {
     let drag = RwSignal::new(None::<(f64, f64, f64, f64)>);
     // The photo and its warning change only with a new photo, not with the frame.
     let source = Memo::new(move |_| {
-        w.flow.with(|f| match f {
+        w.flow(|f| match f {
             Flow::Frame(framing) => framing.source.as_str().to_owned(),
             _ => String::new(),
         })
     });
     let warning = Memo::new(move |_| {
-        w.flow.with(|f| match f {
-            Flow::Frame(framing) => framing.warning.clone(),
+        w.flow(|f| match f {
+            Flow::Frame(framing) => framing.small.map(|(width, height)| {
+                w.tf(
+                    Key::SmallPhoto,
+                    &[
+                        ("width", &width.to_string()),
+                        ("height", &height.to_string()),
+                    ],
+                )
+            }),
             _ => None,
         })
     });

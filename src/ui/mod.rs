@@ -12,9 +12,10 @@ mod working_step;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::failure::FailureKind;
 use crate::i18n::Key;
 use crate::options::{Theme, WidgetOptions};
-use state::{FailureKind, Flow, Step, Widget};
+use state::{Flow, Step, Widget};
 
 /// The stylesheet, adopted by the widget's shadow root (see `mount`).
 pub const STYLES: &str = include_str!("widget.css");
@@ -119,14 +120,14 @@ pub fn TryOnWidget(
 #[component]
 fn FailedStep() -> impl IntoView {
     let w = expect_context::<Widget>();
-    let Some(failure) = w.flow.with_untracked(|f| match f {
+    let Some(failure) = w.flow_untracked(|f| match f {
         Flow::Failed { failure, .. } => Some(failure.clone()),
         _ => None,
     }) else {
         return ().into_any();
     };
     let kind = failure.kind;
-    let message = w.strings.with_value(|s| failure.message(s));
+    let message = w.strings(|s| failure.message(s));
     let pose = kind == FailureKind::Pose;
     let can_retry = failure.can_retry();
     // At a quota or a paused shop no photo helps: the shopper is only told when.

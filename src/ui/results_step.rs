@@ -15,7 +15,7 @@ use tryon_protocol::OutputFormat;
 #[component]
 pub fn ResultsStep() -> impl IntoView {
     let w = expect_context::<Widget>();
-    let Some((results, photo)) = w.flow.with_untracked(|f| match f {
+    let Some((results, photo)) = w.flow_untracked(|f| match f {
         Flow::Results { output, photo, .. } => Some((output.clone(), photo.clone())),
         _ => None,
     }) else {
@@ -27,8 +27,8 @@ pub fn ResultsStep() -> impl IntoView {
     let selected = RwSignal::new(0usize);
     // The result first; the slider reveals the shopper's own photo from the left.
     let split = RwSignal::new(0u32);
-    let product = w.options.with_value(|o| o.product_name.clone());
-    let format = w.options.with_value(|o| o.output_format);
+    let product = w.options(|o| o.product_name.clone());
+    let format = w.options(|o| o.output_format);
     let before = photo.object_url.as_str().to_owned();
     let all = results.clone();
     let current = move || all.get(selected.get()).cloned().unwrap_or_default();

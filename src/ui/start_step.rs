@@ -39,12 +39,12 @@ pub fn StartStep() -> impl IntoView {
         }
     };
     let notice = move || {
-        w.flow.with(|f| match f {
-            Flow::Start { notice } => notice.clone(),
+        w.flow(|f| match f {
+            Flow::Start { notice } => notice.map(|n| w.notice_text(n)),
             _ => None,
         })
     };
-    let has_sample = w.options.with_value(|o| o.sample_photo.is_some());
+    let has_sample = w.options(|o| o.sample_photo.is_some());
     let camera_possible = web_sys::window()
         .and_then(|win| win.navigator().media_devices().ok())
         .is_some();

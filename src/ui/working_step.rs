@@ -21,13 +21,13 @@ pub fn WorkingStep() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
     let stage = Memo::new(move |_| {
-        w.flow.with(|f| match f {
+        w.flow(|f| match f {
             Flow::Working(job) => job.stage,
             _ => Stage::Uploading,
         })
     });
     // Fixed for this try-on: set when the shopper confirmed the photo.
-    let started_at = w.flow.with_untracked(|f| match f {
+    let started_at = w.flow_untracked(|f| match f {
         Flow::Working(job) => job.started_at,
         _ => now_ms(),
     });
@@ -39,7 +39,7 @@ pub fn WorkingStep() -> impl IntoView {
         Stage::Reconnecting => w.t(Key::Reconnecting),
     };
     let expected_end = Memo::new(move |_| {
-        w.flow.with(|f| match f {
+        w.flow(|f| match f {
             Flow::Working(job) => job.expected_end,
             _ => started_at + w.typical_ms(),
         })

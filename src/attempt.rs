@@ -1,0 +1,141 @@
+//! One try-on's work in the browser: what [`flow::Action`](crate::flow::Action)s
+//! `Prepare` and `Run` start. The upload made from the framed photo; then the photo
+//! check (when asked), remembering the photo, and the job, each step's news sent back
+//! to the flow as an [`Event`] with the try-on's number.
+
+use std::rc::Rc;
+
+use tryon_protocol::PrecheckRequest;
+
+use crate::dom::garment_image;
+use crate::failure::{Failure, TriesLeft};
+use crate::flow::{Event, Media, PhotoCheck};
+use crate::job::{self, Cancel, Stage};
+use crate::net::now_ms;
+use crate::options::WidgetOptions;
+use crate::photo::{self, CropFrame, DecodedPhoto, ObjectUrl, PreparedPhoto};
+use crate::precheck;
+use crate::remembered;
+use crate::session::Session;
+
+/// The browser's photos, as the flow holds them.
+pub struct Web;
+
+impl Media for Web {
+    type Decoded = Rc<DecodedPhoto>;
+    type Source = Rc<ObjectUrl>;
+    type Prepared = Rc<PreparedPhoto>;
+}
+
+/// Where a try-on's news goes.
+pub type Send<'a> = &'a dyn Fn(Event<Web>);
+
+/// Makes the upload of try-on `attempt` from `decoded`, cropped to `frame`.
+pub async fn prepare(attempt: u32, decoded: Rc<DecodedPhoto>, frame: CropFrame, send: Send<'_>) {
+    let prepared = photo::prepare(&decoded, frame).await;
+    // The full-size decode is no longer needed: free it now.
+    drop(decoded);
+    send(Event::Prepared {
+        attempt,
+        photo: prepared.ok().map(|p| {
+            let (width, height) = (p.width, p.height);
+            (Rc::new(p), width, height)
+        }),
+    });
+}
+
+/// What a try-on needs besides its photo.
+pub struct Run<'a> {
+    /// The merchant's options.
+    pub options: &'a WidgetOptions,
+    /// The session tokens come from.
+    pub session: &'a Session,
+    /// Stops it (the shopper moved on).
+    pub cancel: &'a Cancel,
+    /// Whether the shopper asked to remember the photo.
+    pub remember: bool,
+    /// Told when the photo was remembered.
+    pub remembered: &'a dyn Fn(),
+}
+
+impl Run<'_> {
+    /// Runs try-on `attempt` of `prepared`; with `PhotoCheck::Ask`, first asks the
+    /// photo check and stops at its advice if it has any.
+    pub async fn go(
+        &self,
+        attempt: u32,
+        prepared: Rc<PreparedPhoto>,
+        check: PhotoCheck,
+        send: Send<'_>,
+    ) {
+        let finished = |outcome| {
+            send(Event::Finished {
+                attempt,
+                outcome,
+                now: now_ms(),
+            })
+        };
+        let Ok(mut photo_url) = photo::data_url(&prepared.blob).await else {
+            finished(Err(Failure::photo_unreadable()));
+            return;
+        };
+        let options = self.options;
+        if check == PhotoCheck::Ask {
+            // The check is sent exactly what the try-on would be: the same data URL.
+            let asked = PrecheckRequest {
+                model_image: photo_url,
+                category: options.category,
+            };
+            let problems = precheck::photo_problems(&options.api_base, self.session, &asked).await;
+            photo_url = asked.model_image;
+            if self.cancel.is_cancelled() {
+                return;
+            }
+            if !problems.is_empty() {
+                send(Event::Advised {
+                    attempt,
+                    problems,
+                    now: now_ms(),
+                });
+                return;
+            }
+        }
+        // Remembered only once it is tried on: not a photo the shopper replaces.
+        if self.remember && remembered::save(&photo_url) {
+            (self.remembered)();
+        }
+        let request = options.request(photo_url, garment_image(options));
+        let progress = job::Progress {
+            stage: &|stage: Stage| send(Event::Stage { attempt, stage }),
+            free_spot_at: &|at: f64| send(Event::FreeSpotAt { attempt, at }),
+            submitted: &|id: &str| {
+                send(Event::Submitted {
+                    attempt,
+                    job_id: id.to_owned(),
+                    now: now_ms(),
+                })
+            },
+            quota: &|left| {
+                send(Event::TriesLeft(TriesLeft {
+                    remaining: left.remaining,
+                    whole_at: now_ms() + left.reset_seconds as f64 * 1000.0,
+                }))
+            },
+        };
+        let outcome = job::run(
+            &options.api_base,
+            self.session,
+            &request,
+            options.max_wait_seconds,
+            self.cancel,
+            &progress,
+        )
+        .await;
+        drop(request);
+        // A job the shopper cancelled (or closed) stays silent, however it ended.
+        if self.cancel.is_cancelled() || outcome == Err(job::JobError::Cancelled) {
+            return;
+        }
+        finished(outcome.map_err(Failure::from));
+    }
+}
