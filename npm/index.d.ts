@@ -284,6 +284,13 @@ export type TryOnOpenDetail = null;
 /** Detail of `tryon:close`: none (`null`). */
 export type TryOnCloseDetail = null;
 
+/** Detail of `tryon:restore`: a try-on this tab kept, shown again (no new job). */
+export interface TryOnRestoreDetail {
+  jobId: string;
+  /** Still running (the widget waits for it again), or done (its pictures shown). */
+  status: 'running' | 'completed';
+}
+
 /** Detail of `tryon:photo-ready`: the prepared photo's size in pixels. */
 export interface TryOnPhotoReadyDetail {
   width: number;
@@ -356,6 +363,8 @@ export interface TryOnEventMap {
   'tryon:error': CustomEvent<TryOnErrorDetail>;
   /** The panel closed. */
   'tryon:close': CustomEvent<TryOnCloseDetail>;
+  /** A try-on this tab kept is shown again (after a reload, or on coming back). */
+  'tryon:restore': CustomEvent<TryOnRestoreDetail>;
 }
 
 declare global {

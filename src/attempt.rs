@@ -139,3 +139,49 @@ impl Run<'_> {
         finished(outcome.map_err(Failure::from));
     }
 }
+
+/// What following a job submitted before (a reload) needs.
+pub struct Follow<'a> {
+    /// The merchant's options.
+    pub options: &'a WidgetOptions,
+    /// The session the job belongs to (kept across the reload).
+    pub session: &'a Session,
+    /// Stops it (the shopper moved on).
+    pub cancel: &'a Cancel,
+}
+
+impl Follow<'_> {
+    /// Waits again for job `job_id` of try-on `attempt`, accepted at `accepted_at`
+    /// (ms): the time limit counts from then, as it did before the reload.
+    pub async fn go(&self, attempt: u32, job_id: String, accepted_at: f64, send: Send<'_>) {
+        let deadline = accepted_at + self.options.max_wait_seconds as f64 * 1000.0;
+        let progress = job::Progress {
+            stage: &|stage: Stage| send(Event::Stage { attempt, stage }),
+            free_spot_at: &|_| {},
+            submitted: &|_| {},
+            quota: &|left| {
+                send(Event::TriesLeft(TriesLeft {
+                    remaining: left.remaining,
+                    whole_at: now_ms() + left.reset_seconds as f64 * 1000.0,
+                }))
+            },
+        };
+        let outcome = job::follow(
+            &self.options.api_base,
+            self.session,
+            job_id,
+            deadline,
+            self.cancel,
+            &progress,
+        )
+        .await;
+        if self.cancel.is_cancelled() || outcome == Err(job::JobError::Cancelled) {
+            return;
+        }
+        send(Event::Finished {
+            attempt,
+            outcome: outcome.map_err(Failure::from),
+            now: now_ms(),
+        });
+    }
+}

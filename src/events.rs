@@ -22,6 +22,9 @@ pub enum WidgetEvent {
     Error,
     /// The panel closed.
     Close,
+    /// A try-on this tab kept is shown again after a reload or on coming back
+    /// (detail: `{jobId, status}`, `"running"` or `"completed"`).
+    Restore,
 }
 
 impl WidgetEvent {
@@ -35,6 +38,7 @@ impl WidgetEvent {
             WidgetEvent::Complete => "tryon:complete",
             WidgetEvent::Error => "tryon:error",
             WidgetEvent::Close => "tryon:close",
+            WidgetEvent::Restore => "tryon:restore",
         }
     }
 }

@@ -25,6 +25,8 @@ pub enum FailureKind {
     ThirdParty,
     /// Waited too long.
     Timeout,
+    /// A kept try-on expired on the service.
+    Expired,
     /// The service is unreachable or refused us.
     Service,
     /// The shopper used their try-ons for now; they can go on later.
@@ -45,6 +47,7 @@ impl FailureKind {
             FailureKind::Pipeline => Key::ErrorPipeline,
             FailureKind::ThirdParty => Key::ErrorThirdParty,
             FailureKind::Timeout => Key::ErrorTimeout,
+            FailureKind::Expired => Key::ErrorExpired,
             FailureKind::Service => Key::ErrorService,
             FailureKind::Quota => Key::ErrorQuota,
             FailureKind::Paused => Key::ErrorPaused,
@@ -62,6 +65,8 @@ impl FailureKind {
             ErrorName::ThirdPartyError => FailureKind::ThirdParty,
             ErrorName::QuotaExceeded => FailureKind::Quota,
             ErrorName::SpendingLimitReached => FailureKind::Paused,
+            // A job handle the service no longer knows: kept from before a reload.
+            ErrorName::NotFound => FailureKind::Expired,
             _ => FailureKind::Generic,
         }
     }

@@ -12,7 +12,7 @@
 
 use tryon_protocol::PhotoProblem;
 
-use crate::failure::{Failure, TriesLeft};
+use crate::failure::{Failure, FailureKind, TriesLeft};
 use crate::job::Stage;
 use crate::photo::CropFrame;
 
@@ -113,8 +113,9 @@ pub enum Flow<M: Media> {
     },
     /// The pictures.
     Results {
-        /// The shopper's prepared photo (for the comparison, and to try again).
-        photo: M::Prepared,
+        /// The shopper's prepared photo (for the comparison, and to try again); none
+        /// for pictures kept from before a reload.
+        photo: Option<M::Prepared>,
         /// The result URLs.
         output: Vec<String>,
         /// The job id.
@@ -122,8 +123,8 @@ pub enum Flow<M: Media> {
     },
     /// A try-on that failed.
     Failed {
-        /// The shopper's prepared photo (to try again).
-        photo: M::Prepared,
+        /// The shopper's prepared photo (to try again), if the flow has it.
+        photo: Option<M::Prepared>,
         /// What went wrong.
         failure: Failure,
     },
@@ -146,10 +147,10 @@ impl<M: Media> Flow<M> {
     /// The prepared photo, in the steps that have one.
     pub fn prepared(&self) -> Option<M::Prepared> {
         match self {
-            Flow::Working(w) => w.photo.clone(),
-            Flow::Advice { photo, .. }
+            Flow::Working(Waiting { photo, .. })
             | Flow::Results { photo, .. }
-            | Flow::Failed { photo, .. } => Some(photo.clone()),
+            | Flow::Failed { photo, .. } => photo.clone(),
+            Flow::Advice { photo, .. } => Some(photo.clone()),
             _ => None,
         }
     }
@@ -251,6 +252,22 @@ pub enum Event<M: Media> {
     },
     /// What the shopper has left, as the gateway said.
     TriesLeft(TriesLeft),
+    /// A try-on this tab kept (from before a reload, or before the panel closed):
+    /// running (no `output`) or done.
+    Restore {
+        /// The job.
+        job_id: String,
+        /// When the service accepted it (ms).
+        accepted_at: f64,
+        /// Its pictures, if it is done.
+        output: Vec<String>,
+    },
+    /// The pictures of kept try-on `job_id` (shown from before a reload) are gone:
+    /// the service let them expire.
+    Expired {
+        /// The job.
+        job_id: String,
+    },
     /// Try-on `attempt` ended: its pictures, or why not.
     Finished {
         /// Which try-on.
@@ -284,8 +301,45 @@ pub enum Action<M: Media> {
         /// Whether to ask the photo check first.
         check: PhotoCheck,
     },
+    /// Follow job `job_id` of try-on `attempt`, submitted before (a reload).
+    Resume {
+        /// Which try-on.
+        attempt: u32,
+        /// The job.
+        job_id: String,
+        /// When the service accepted it (ms): the time limit counts from there.
+        accepted_at: f64,
+    },
+    /// Change what this tab keeps.
+    Keep(Kept),
     /// Tell the merchant (an event on the host element).
     Tell(Note),
+}
+
+/// A change to what this tab keeps of its try-ons (`keep.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kept {
+    /// The panel opened (`true`) or closed.
+    Open(bool),
+    /// Job `job_id`, accepted at `at` (ms), runs.
+    Running {
+        /// The job.
+        job_id: String,
+        /// When it was accepted.
+        at: f64,
+    },
+    /// Job `job_id` is done.
+    Done {
+        /// The job.
+        job_id: String,
+        /// Its pictures.
+        output: Vec<String>,
+    },
+    /// Job `job_id` failed or the shopper cancelled it: nothing to show again.
+    Gone {
+        /// The job.
+        job_id: String,
+    },
 }
 
 /// What the merchant is told (the widget's `tryon:*` events).
@@ -318,6 +372,13 @@ pub enum Note {
     },
     /// The try-on failed.
     Error(Failure),
+    /// A kept try-on is shown again (still running, or done).
+    Restore {
+        /// The job.
+        job_id: String,
+        /// Whether it was still running.
+        running: bool,
+    },
 }
 
 /// The whole state of one widget's flow.
@@ -352,17 +413,28 @@ impl<M: Media> Machine<M> {
         match event {
             Event::Open if !self.open => {
                 self.open = true;
-                vec![Action::Tell(Note::Open)]
+                vec![Action::Keep(Kept::Open(true)), Action::Tell(Note::Open)]
             }
             Event::Close if self.open => {
+                // A job still running stays kept: opening again picks it up.
                 self.flow = Flow::start();
                 self.open = false;
-                vec![Action::StopWork, Action::Tell(Note::Close)]
+                vec![
+                    Action::StopWork,
+                    Action::Keep(Kept::Open(false)),
+                    Action::Tell(Note::Close),
+                ]
             }
             Event::Open | Event::Close => vec![],
             Event::StartOver => {
+                let cancelled = match &self.flow {
+                    Flow::Working(job) => job.job_id.clone(),
+                    _ => None,
+                };
                 self.flow = Flow::start();
-                vec![Action::StopWork]
+                let mut actions = vec![Action::StopWork];
+                actions.extend(cancelled.map(|job_id| Action::Keep(Kept::Gone { job_id })));
+                actions
             }
             Event::Camera => {
                 self.flow = Flow::Camera;
@@ -462,8 +534,13 @@ impl<M: Media> Machine<M> {
                 self.run(photo, started_at)
             }
             Event::TryAgain { now } => match self.flow.prepared() {
-                Some(photo) if !matches!(self.flow, Flow::Working(_)) => self.run(photo, now),
-                _ => vec![],
+                _ if matches!(self.flow, Flow::Working(_)) => vec![],
+                Some(photo) => self.run(photo, now),
+                // Pictures kept from before a reload: the photo is not here any more.
+                None => {
+                    self.flow = Flow::start();
+                    vec![]
+                }
             },
             Event::Stage { attempt, stage } => {
                 if let Some(job) = self.waiting(attempt) {
@@ -493,7 +570,13 @@ impl<M: Media> Machine<M> {
                 // The typical time counts from acceptance: the upload and any wait for
                 // a free spot came before it.
                 job.expected_end = now + typical;
-                vec![Action::Tell(Note::Submit { job_id })]
+                vec![
+                    Action::Keep(Kept::Running {
+                        job_id: job_id.clone(),
+                        at: now,
+                    }),
+                    Action::Tell(Note::Submit { job_id }),
+                ]
             }
             Event::TriesLeft(left) => {
                 self.tries_left = Some(left);
@@ -507,9 +590,7 @@ impl<M: Media> Machine<M> {
                 let Some(job) = self.waiting(attempt) else {
                     return vec![];
                 };
-                let (Some(photo), job_id) = (job.photo.clone(), job.job_id.clone()) else {
-                    return vec![];
-                };
+                let (photo, job_id) = (job.photo.clone(), job.job_id.clone());
                 match outcome {
                     Ok(output) => {
                         let job_id = job_id.unwrap_or_default();
@@ -518,7 +599,13 @@ impl<M: Media> Machine<M> {
                             output: output.clone(),
                             job_id: job_id.clone(),
                         };
-                        vec![Action::Tell(Note::Complete { job_id, output })]
+                        vec![
+                            Action::Keep(Kept::Done {
+                                job_id: job_id.clone(),
+                                output: output.clone(),
+                            }),
+                            Action::Tell(Note::Complete { job_id, output }),
+                        ]
                     }
                     Err(mut failure) => {
                         failure.job_id = failure.job_id.or(job_id);
@@ -526,13 +613,78 @@ impl<M: Media> Machine<M> {
                             // None left: the steps say so instead of offering more.
                             self.tries_left = Some(none_left);
                         }
+                        let mut actions: Vec<Action<M>> = failure
+                            .job_id
+                            .clone()
+                            .map(|job_id| Action::Keep(Kept::Gone { job_id }))
+                            .into_iter()
+                            .collect();
                         self.flow = Flow::Failed {
                             photo,
                             failure: failure.clone(),
                         };
-                        vec![Action::Tell(Note::Error(failure))]
+                        actions.push(Action::Tell(Note::Error(failure)));
+                        actions
                     }
                 }
+            }
+            Event::Expired { job_id } => {
+                let shown = matches!(&self.flow, Flow::Results { photo: None, job_id: id, .. } if *id == job_id);
+                if !shown {
+                    return vec![];
+                }
+                let failure = Failure {
+                    kind: FailureKind::Expired,
+                    name: "Expired".into(),
+                    job_id: Some(job_id.clone()),
+                    wait_seconds: None,
+                };
+                self.flow = Flow::Failed {
+                    photo: None,
+                    failure: failure.clone(),
+                };
+                vec![
+                    Action::Keep(Kept::Gone { job_id }),
+                    Action::Tell(Note::Error(failure)),
+                ]
+            }
+            Event::Restore {
+                job_id,
+                accepted_at,
+                output,
+            } => {
+                if !matches!(self.flow, Flow::Start { .. }) {
+                    return vec![];
+                }
+                let running = output.is_empty();
+                let told = Action::Tell(Note::Restore {
+                    job_id: job_id.clone(),
+                    running,
+                });
+                if !running {
+                    self.flow = Flow::Results {
+                        photo: None,
+                        output,
+                        job_id,
+                    };
+                    return vec![told];
+                }
+                // Still running: waiting again, from when it was accepted, for the same
+                // job (no new one).
+                let attempt = self.begin(None, accepted_at);
+                if let Some(job) = self.waiting(attempt) {
+                    job.stage = Stage::Queued;
+                    job.job_id = Some(job_id.clone());
+                }
+                vec![
+                    Action::StopWork,
+                    Action::Resume {
+                        attempt,
+                        job_id,
+                        accepted_at,
+                    },
+                    told,
+                ]
             }
         }
     }
@@ -576,7 +728,6 @@ impl<M: Media> Machine<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::failure::FailureKind;
     use crate::job::JobError;
 
     /// Photos as names.
@@ -601,6 +752,10 @@ mod tests {
                     photo,
                     check,
                 } => format!("run {photo} #{attempt} {check:?}"),
+                Action::Resume {
+                    attempt, job_id, ..
+                } => format!("resume {job_id} #{attempt}"),
+                Action::Keep(kept) => format!("keep {kept:?}"),
                 Action::Tell(note) => format!("tell {note:?}"),
             })
             .collect()
@@ -653,7 +808,13 @@ mod tests {
             job_id: "job-1".into(),
             now: 2_000.0,
         });
-        assert_eq!(said(&actions), ["tell Submit { job_id: \"job-1\" }"]);
+        assert_eq!(
+            said(&actions),
+            [
+                "keep Running { job_id: \"job-1\", at: 2000.0 }",
+                "tell Submit { job_id: \"job-1\" }"
+            ]
+        );
         let actions = m.next(Event::Finished {
             attempt: 1,
             outcome: Ok(vec!["a.png".into()]),
@@ -661,7 +822,10 @@ mod tests {
         });
         assert_eq!(
             said(&actions),
-            ["tell Complete { job_id: \"job-1\", output: [\"a.png\"] }"]
+            [
+                "keep Done { job_id: \"job-1\", output: [\"a.png\"] }",
+                "tell Complete { job_id: \"job-1\", output: [\"a.png\"] }"
+            ]
         );
         match &m.flow {
             Flow::Results {
@@ -671,7 +835,7 @@ mod tests {
             } => {
                 assert_eq!(
                     (*photo, output.as_slice(), job_id.as_str()),
-                    ("upload", &["a.png".to_owned()][..], "job-1")
+                    (Some("upload"), &["a.png".to_owned()][..], "job-1")
                 );
             }
             _ => panic!("results expected, at {:?}", m.flow.step()),
@@ -726,11 +890,14 @@ mod tests {
     #[test]
     fn closing_stops_the_work_and_forgets_the_photo() {
         let mut m = waiting();
-        assert_eq!(said(&m.next(Event::Close)), ["stop", "tell Close"]);
+        assert_eq!(
+            said(&m.next(Event::Close)),
+            ["stop", "keep Open(false)", "tell Close"]
+        );
         assert!(!m.open);
         assert_eq!(m.flow.step(), Step::Start);
         assert!(m.next(Event::Close).is_empty(), "closed once");
-        assert_eq!(said(&m.next(Event::Open)), ["tell Open"]);
+        assert_eq!(said(&m.next(Event::Open)), ["keep Open(true)", "tell Open"]);
         assert!(m.next(Event::Open).is_empty(), "opened once");
     }
 
@@ -826,7 +993,11 @@ mod tests {
             outcome: Err(quota),
             now: 5_000.0,
         });
-        assert_eq!(actions.len(), 1);
+        assert_eq!(
+            said(&actions)[0],
+            "keep Gone { job_id: \"job-9\" }",
+            "a failed job is not shown again"
+        );
         match &m.flow {
             Flow::Failed { failure, .. } => assert_eq!(failure.job_id.as_deref(), Some("job-9")),
             _ => panic!("failed expected"),
@@ -838,5 +1009,87 @@ mod tests {
                 whole_at: 65_000.0
             })
         );
+    }
+
+    #[test]
+    fn a_kept_try_on_is_shown_again_without_a_new_job() {
+        // Done: the pictures at once, with no request and no photo.
+        let mut m = M::new(10_000.0);
+        m.next(Event::Open);
+        let actions = m.next(Event::Restore {
+            job_id: "job-1".into(),
+            accepted_at: 1_000.0,
+            output: vec!["a.png".into()],
+        });
+        assert_eq!(
+            said(&actions),
+            ["tell Restore { job_id: \"job-1\", running: false }"]
+        );
+        assert!(matches!(&m.flow, Flow::Results { photo: None, .. }));
+        // "Try again" without the photo: back to the start for one.
+        assert!(m.next(Event::TryAgain { now: 0.0 }).is_empty());
+        assert_eq!(m.flow.step(), Step::Start);
+
+        // Running: waiting again for the same job, from when it was accepted.
+        let mut m = M::new(10_000.0);
+        let actions = m.next(Event::Restore {
+            job_id: "job-2".into(),
+            accepted_at: 5_000.0,
+            output: vec![],
+        });
+        assert_eq!(
+            said(&actions),
+            [
+                "stop",
+                "resume job-2 #1",
+                "tell Restore { job_id: \"job-2\", running: true }"
+            ]
+        );
+        match &m.flow {
+            Flow::Working(job) => {
+                assert_eq!((job.started_at, job.expected_end), (5_000.0, 15_000.0));
+                assert_eq!(job.job_id.as_deref(), Some("job-2"));
+            }
+            _ => panic!("working expected"),
+        }
+        let actions = m.next(Event::Finished {
+            attempt: 1,
+            outcome: Ok(vec!["b.png".into()]),
+            now: 9_000.0,
+        });
+        assert_eq!(said(&actions).len(), 2);
+        assert!(matches!(&m.flow, Flow::Results { photo: None, job_id, .. } if job_id == "job-2"));
+        // Nothing is restored over a shopper who is already somewhere.
+        let mut m = framing();
+        let restore = Event::Restore {
+            job_id: "x".into(),
+            accepted_at: 0.0,
+            output: vec!["c.png".into()],
+        };
+        assert!(m.next(restore).is_empty());
+        assert_eq!(m.flow.step(), Step::Frame);
+    }
+
+    #[test]
+    fn cancelling_a_submitted_try_on_forgets_it_closing_keeps_it() {
+        let mut m = waiting();
+        m.next(Event::Submitted {
+            attempt: 1,
+            job_id: "job-1".into(),
+            now: 2_000.0,
+        });
+        assert_eq!(
+            said(&m.next(Event::StartOver)),
+            ["stop", "keep Gone { job_id: \"job-1\" }"]
+        );
+        let mut m = waiting();
+        m.next(Event::Submitted {
+            attempt: 1,
+            job_id: "job-1".into(),
+            now: 2_000.0,
+        });
+        assert!(!said(&m.next(Event::Close))
+            .iter()
+            .any(|a| a.contains("Gone")));
     }
 }

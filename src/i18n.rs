@@ -415,6 +415,9 @@ strings! {
     ErrorGeneric = "errorGeneric"
     /// Waited too long.
     ErrorTimeout = "errorTimeout"
+    /// A try-on kept from before a reload can no longer be shown (its job or its
+    /// pictures expired on the service); the shopper tries again with a photo.
+    ErrorExpired = "errorExpired"
     /// The shopper has used their try-ons for now (the gateway's `QuotaExceeded`).
     ErrorQuota = "errorQuota"
     /// The shop's try-on budget for the day is spent (`SpendingLimitReached`).

@@ -137,8 +137,20 @@ pub async fn run(
     let body = serde_json::to_string(request).expect("a request always serialises");
     let id = submit(api_base, session, &body, deadline, progress).await?;
     (progress.submitted)(&id);
-    (progress.stage)(Stage::Queued);
+    follow(api_base, session, id, deadline, cancel, progress).await
+}
 
+/// Waits for job `id` (already submitted, perhaps before a reload) until its
+/// pictures are in, it fails or `deadline` (ms) passes, telling `progress` how it goes.
+pub async fn follow(
+    api_base: &str,
+    session: &Session,
+    id: String,
+    deadline: f64,
+    cancel: &Cancel,
+    progress: &Progress<'_>,
+) -> Result<Vec<String>, JobError> {
+    (progress.stage)(Stage::Queued);
     let mut since = JobStatus::Starting;
     let mut long_poll = true;
     let mut poll_delay = FIRST_POLL_MS;

@@ -14,6 +14,7 @@ pub mod failure;
 pub mod flow;
 pub mod i18n;
 pub mod job;
+pub mod keep;
 pub mod mount;
 pub mod net;
 pub mod options;

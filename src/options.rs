@@ -48,6 +48,9 @@ pub struct WidgetOptions {
     pub garment_photo_type: GarmentPhotoType,
     /// Fit without segmenting the old clothing.
     pub segmentation_free: bool,
+    /// Keep this tab's job handles and result URLs in `sessionStorage`, so a reload
+    /// shows them again (`persistResults`, on by default).
+    pub persist_results: bool,
     /// Content screening.
     pub moderation_level: ModerationLevel,
     /// Random seed.
@@ -100,6 +103,7 @@ impl Default for WidgetOptions {
             output_format: defaults.output_format,
             garment_photo_type: defaults.garment_photo_type,
             segmentation_free: defaults.segmentation_free,
+            persist_results: true,
             moderation_level: defaults.moderation_level,
             seed: defaults.seed,
             locale: Locale::En,
@@ -125,6 +129,7 @@ pub const OPTION_NAMES: &[&str] = &[
     "outputFormat",
     "garmentPhotoType",
     "segmentationFree",
+    "persistResults",
     "moderationLevel",
     "seed",
     "locale",
@@ -207,6 +212,7 @@ impl WidgetOptions {
                         .map_err(|_| err(format!("`{value}` is not accepted: use a whole number from 0 to 4294967295")))?
                 }
                 "segmentationFree" => o.segmentation_free = boolean(value).ok_or_else(|| err(format!("`{value}` is not accepted: use true or false")))?,
+                "persistResults" => o.persist_results = boolean(value).ok_or_else(|| err(format!("`{value}` is not accepted: use true or false")))?,
                 "locale" => {
                     o.locale = Locale::parse(value).ok_or_else(|| err(format!("`{value}` is not accepted: use one of {}", Locale::ALL_TAGS.join(", "))))?;
                     // Only a well-formed tag reaches Intl (`de_DE.UTF-8` would not): else the language's own.

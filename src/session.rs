@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 use tryon_protocol::SessionResponse;
 
+use crate::keep::{self, KeptSession};
 use crate::net::{call, now_ms, sleep, when_online, NetError};
 
 /// Renew when less than this is left (ms), or a fifth of the lifetime if shorter.
@@ -24,14 +25,29 @@ struct Current {
 pub struct Session {
     url: String,
     current: RefCell<Option<Current>>,
+    /// Whether the token is kept in this tab (`keep`), so a reload goes on with the
+    /// same session and the jobs it made stay readable.
+    kept: bool,
 }
 
 impl Session {
-    /// Tokens from the session endpoint at `url`.
-    pub fn new(url: impl Into<String>) -> Self {
+    /// Tokens from the session endpoint at `url`; with `kept`, going on with the
+    /// session this tab kept, and keeping each new token.
+    pub fn new(url: impl Into<String>, kept: bool) -> Self {
+        let url = url.into();
+        // An old token is renewed for the same session (the gateway allows it up to
+        // one lifetime after it expired): `renew_at` may well be past.
+        let current = kept
+            .then(|| keep::session(&url))
+            .flatten()
+            .map(|s| Current {
+                token: s.token,
+                renew_at: s.renew_at as f64,
+            });
         Session {
-            url: url.into(),
-            current: RefCell::new(None),
+            url,
+            current: RefCell::new(current),
+            kept,
         }
     }
 
@@ -84,9 +100,17 @@ impl Session {
             })?;
         let lifetime_ms = minted.expires_in as f64 * 1000.0;
         let margin = RENEW_MARGIN_MS.min(lifetime_ms / 5.0);
+        let renew_at = now_ms() + lifetime_ms - margin;
+        if self.kept {
+            keep::keep_session(&KeptSession {
+                url: self.url.clone(),
+                token: minted.token.clone(),
+                renew_at: renew_at as u64,
+            });
+        }
         *self.current.borrow_mut() = Some(Current {
             token: minted.token.clone(),
-            renew_at: now_ms() + lifetime_ms - margin,
+            renew_at,
         });
         Ok(minted.token)
     }

@@ -61,6 +61,7 @@ pub(super) const TEXTS: Texts = Texts {
     ErrorThirdParty: "Ein Dienst, den wir nutzen, hat dieses Foto abgelehnt. Probiere ein anderes Foto.",
     ErrorGeneric: "Die Anprobe hat nicht geklappt. Wenn es wieder passiert, nenne dem Shop diese Referenz: {id}",
     ErrorTimeout: "Das dauert viel länger als üblich. Bitte versuche es gleich noch einmal.",
+    ErrorExpired: "Diese Anprobe ist nicht mehr verfügbar. Probiere es mit deinem Foto noch einmal.",
     ErrorQuota: "Du hast in kurzer Zeit viel anprobiert. In etwa {minutes, plural, one {# Min.} other {# Min.}} kannst du weiter anprobieren.",
     ErrorPaused: "Die Anprobe ist für heute pausiert. Schau morgen wieder vorbei; alles andere im Shop funktioniert wie gewohnt.",
     TriesLeft: "{n, plural, one {Noch # Anprobe möglich} other {Noch # Anproben möglich}}",

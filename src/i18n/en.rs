@@ -61,6 +61,7 @@ pub(super) const TEXTS: Texts = Texts {
     ErrorThirdParty: "A service we rely on turned this photo down. Try a different photo.",
     ErrorGeneric: "The try-on didn't work. If it keeps happening, tell the shop this reference: {id}",
     ErrorTimeout: "This is taking much longer than usual. Please try again in a moment.",
+    ErrorExpired: "This try-on is no longer available. Try again with your photo.",
     ErrorQuota: "You've tried on a lot in a short time. You can try on more in about {minutes, plural, one {# min} other {# min}}.",
     ErrorPaused: "Try-on is paused for today. Please come back tomorrow; everything else in the shop works as usual.",
     TriesLeft: "{n, plural, one {# try-on left for now} other {# try-ons left for now}}",

@@ -61,6 +61,7 @@ pub(super) const TEXTS: Texts = Texts {
     ErrorThirdParty: "Un servicio que usamos ha rechazado esta foto. Prueba con otra.",
     ErrorGeneric: "La prueba no ha funcionado. Si sigue pasando, indica a la tienda esta referencia: {id}",
     ErrorTimeout: "Esto está tardando mucho más de lo normal. Inténtalo de nuevo en un momento.",
+    ErrorExpired: "Esta prueba ya no está disponible. Vuelve a intentarlo con tu foto.",
     ErrorQuota: "Has probado mucho en poco tiempo. Podrás probar más {minutes, plural, one {en aproximadamente # min} other {dentro de unos # min}}.",
     ErrorPaused: "La prueba está en pausa por hoy. Vuelve mañana; el resto de la tienda funciona con normalidad.",
     TriesLeft: "{n, plural, one {Te queda # prueba por ahora} other {Te quedan # pruebas por ahora}}",

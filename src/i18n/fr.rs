@@ -61,6 +61,7 @@ pub(super) const TEXTS: Texts = Texts {
     ErrorThirdParty: "Un service que nous utilisons a refusé cette photo. Essayez-en une autre.",
     ErrorGeneric: "L'essayage n'a pas fonctionné. Si cela persiste, communiquez cette référence à la boutique : {id}",
     ErrorTimeout: "Cela prend beaucoup plus de temps que d'habitude. Réessayez dans un instant.",
+    ErrorExpired: "Cet essayage n'est plus disponible. Réessayez avec votre photo.",
     ErrorQuota: "Vous avez beaucoup essayé en peu de temps. Vous pourrez essayer à nouveau dans environ {minutes, plural, one {# min} other {# min}}.",
     ErrorPaused: "L'essayage est en pause pour aujourd'hui. Revenez demain ; le reste de la boutique fonctionne normalement.",
     TriesLeft: "{n, plural, one {Encore # essayage possible} other {Encore # essayages possibles}}",

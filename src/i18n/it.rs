@@ -61,6 +61,7 @@ pub(super) const TEXTS: Texts = Texts {
     ErrorThirdParty: "Un servizio che utilizziamo ha rifiutato questa foto. Prova con un'altra.",
     ErrorGeneric: "La prova non ha funzionato. Se succede di nuovo, comunica al negozio questo riferimento: {id}",
     ErrorTimeout: "Ci sta mettendo molto più del solito. Riprova tra poco.",
+    ErrorExpired: "Questa prova non è più disponibile. Riprova con la tua foto.",
     ErrorQuota: "Hai provato molti capi in poco tempo. Potrai provarne altri tra circa {minutes, plural, one {# min} other {# min}}.",
     ErrorPaused: "La prova virtuale è in pausa per oggi. Torna domani; tutto il resto del negozio funziona come sempre.",
     TriesLeft: "{n, plural, one {Per ora ti resta # prova} other {Per ora ti restano # prove}}",

@@ -61,6 +61,7 @@ pub(super) const TEXTS: Texts = Texts {
     ErrorThirdParty: "連携サービスでこの写真を受け付けられませんでした。別の写真でお試しください。",
     ErrorGeneric: "試着できませんでした。繰り返し発生する場合は、次の参照番号をショップにお伝えください：{id}",
     ErrorTimeout: "通常よりかなり時間がかかっています。しばらくしてからもう一度お試しください。",
+    ErrorExpired: "この試着結果はもう表示できません。写真を使ってもう一度お試しください。",
     ErrorQuota: "短時間にたくさん試着されました。約{minutes, plural, other {#分}}後にまた試着できます。",
     ErrorPaused: "本日の試着は一時停止中です。明日またお越しください。ショップのその他の機能は通常どおりご利用いただけます。",
     TriesLeft: "{n, plural, other {現在あと#回試着できます}}",

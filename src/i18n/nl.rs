@@ -61,6 +61,7 @@ pub(super) const TEXTS: Texts = Texts {
     ErrorThirdParty: "Een dienst die we gebruiken heeft deze foto geweigerd. Probeer een andere foto.",
     ErrorGeneric: "Het passen is niet gelukt. Blijft het gebeuren, geef de winkel dan deze referentie: {id}",
     ErrorTimeout: "Dit duurt veel langer dan normaal. Probeer het zo nog eens.",
+    ErrorExpired: "Deze pasbeurt is niet meer beschikbaar. Probeer het opnieuw met je foto.",
     ErrorQuota: "Je hebt in korte tijd veel gepast. Over ongeveer {minutes, plural, one {# min.} other {# min.}} kun je weer verder passen.",
     ErrorPaused: "Virtueel passen is vandaag gepauzeerd. Kom morgen terug; de rest van de winkel werkt gewoon.",
     TriesLeft: "{n, plural, one {Voorlopig nog # keer passen} other {Voorlopig nog # keer passen}}",

@@ -61,6 +61,7 @@ pub(super) const TEXTS: Texts = Texts {
     ErrorThirdParty: "Usługa, z której korzystamy, odrzuciła to zdjęcie. Spróbuj z innym.",
     ErrorGeneric: "Przymiarka się nie udała. Jeśli to się powtarza, podaj sklepowi ten numer referencyjny: {id}",
     ErrorTimeout: "To trwa znacznie dłużej niż zwykle. Spróbuj ponownie za chwilę.",
+    ErrorExpired: "Ta przymiarka nie jest już dostępna. Spróbuj ponownie ze swoim zdjęciem.",
     ErrorQuota: "W krótkim czasie było sporo przymiarek. Kolejne będą możliwe za ok. {minutes, plural, one {# min} few {# min} many {# min} other {# min}}.",
     ErrorPaused: "Przymierzalnia jest dziś wstrzymana. Wróć jutro – reszta sklepu działa normalnie.",
     TriesLeft: "{n, plural, one {Na razie została ci # przymiarka} few {Na razie zostały ci # przymiarki} many {Na razie zostało ci # przymiarek} other {Na razie zostało ci # przymiarki}}",

@@ -61,6 +61,7 @@ pub(super) const TEXTS: Texts = Texts {
     ErrorThirdParty: "Um serviço que usamos recusou esta foto. Tente outra.",
     ErrorGeneric: "A prova não deu certo. Se continuar acontecendo, informe esta referência à loja: {id}",
     ErrorTimeout: "Está demorando muito mais que o normal. Tente de novo daqui a pouco.",
+    ErrorExpired: "Esta prova não está mais disponível. Tente de novo com a sua foto.",
     ErrorQuota: "Você provou muita coisa em pouco tempo. Você poderá provar mais em cerca de {minutes, plural, one {# min} other {# min}}.",
     ErrorPaused: "O provador virtual está pausado por hoje. Volte amanhã; o resto da loja funciona normalmente.",
     TriesLeft: "{n, plural, one {Você ainda tem # prova por enquanto} other {Você ainda tem # provas por enquanto}}",

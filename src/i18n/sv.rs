@@ -61,6 +61,7 @@ pub(super) const TEXTS: Texts = Texts {
     ErrorThirdParty: "En tjänst vi använder nekade det här fotot. Prova ett annat foto.",
     ErrorGeneric: "Provningen fungerade inte. Om det fortsätter, ge butiken den här referensen: {id}",
     ErrorTimeout: "Det här tar mycket längre tid än vanligt. Försök igen om en stund.",
+    ErrorExpired: "Den här provningen finns inte längre. Försök igen med ditt foto.",
     ErrorQuota: "Du har provat mycket på kort tid. Du kan prova mer om cirka {minutes, plural, one {# min} other {# min}}.",
     ErrorPaused: "Provningen är pausad för i dag. Kom tillbaka i morgon – allt annat i butiken fungerar som vanligt.",
     TriesLeft: "{n, plural, one {# provning kvar just nu} other {# provningar kvar just nu}}",

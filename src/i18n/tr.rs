@@ -61,6 +61,7 @@ pub(super) const TEXTS: Texts = Texts {
     ErrorThirdParty: "Kullandığımız bir hizmet bu fotoğrafı kabul etmedi. Başka bir fotoğraf dene.",
     ErrorGeneric: "Sanal deneme çalışmadı. Sorun devam ederse mağazaya şu referans kodunu ilet: {id}",
     ErrorTimeout: "Bu işlem her zamankinden çok daha uzun sürüyor. Birazdan tekrar dene.",
+    ErrorExpired: "Bu deneme artık mevcut değil. Fotoğrafınla tekrar dene.",
     ErrorQuota: "Kısa sürede çok fazla deneme yaptın. Yaklaşık {minutes, plural, one {# dk} other {# dk}} sonra yeniden deneyebilirsin.",
     ErrorPaused: "Sanal deneme bugünlük durduruldu. Yarın tekrar gel; mağazadaki diğer her şey her zamanki gibi çalışıyor.",
     TriesLeft: "{n, plural, one {Şimdilik # deneme hakkın kaldı} other {Şimdilik # deneme hakkın kaldı}}",

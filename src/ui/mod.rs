@@ -43,6 +43,9 @@ pub fn TryOnWidget(
     provide_context(w);
     if start_open {
         w.open_panel();
+    } else {
+        // Open when it was open as this tab left the page (a reload, the back button).
+        w.reopen();
     }
     let open_button: NodeRef<leptos::html::Button> = NodeRef::new();
     let panel: NodeRef<leptos::html::Section> = NodeRef::new();

@@ -15,8 +15,12 @@ use tryon_protocol::OutputFormat;
 #[component]
 pub fn ResultsStep() -> impl IntoView {
     let w = expect_context::<Widget>();
-    let Some((results, photo)) = w.flow_untracked(|f| match f {
-        Flow::Results { output, photo, .. } => Some((output.clone(), photo.clone())),
+    let Some((results, photo, job_id)) = w.flow_untracked(|f| match f {
+        Flow::Results {
+            output,
+            photo,
+            job_id,
+        } => Some((output.clone(), photo.clone(), job_id.clone())),
         _ => None,
     }) else {
         return ().into_any();
@@ -29,7 +33,12 @@ pub fn ResultsStep() -> impl IntoView {
     let split = RwSignal::new(0u32);
     let product = w.options(|o| o.product_name.clone());
     let format = w.options(|o| o.output_format);
-    let before = photo.object_url.as_str().to_owned();
+    // Pictures kept from before a reload come without the shopper's photo: no
+    // comparison then.
+    let before = photo.map(|p| p.object_url.as_str().to_owned());
+    let restored = before.is_none();
+    // Copy, so the error handler below stays `Copy` for every picture.
+    let job_id = StoredValue::new(job_id);
     let all = results.clone();
     let current = move || all.get(selected.get()).cloned().unwrap_or_default();
     let alt = move |n: usize| {
@@ -69,6 +78,12 @@ pub fn ResultsStep() -> impl IntoView {
             .unwrap_or(0);
         let _ = img.set_attribute("data-tries", &(tries + 1).to_string());
         if img.class_list().contains("tryon__result") {
+            if restored && crate::net::online() {
+                // Kept from before a reload, and not there while online: the
+                // service let the pictures expire.
+                job_id.with_value(|id| w.expired(id));
+                return;
+            }
             reloading.set(true);
         }
         tasks.spawn(async move {
@@ -84,15 +99,17 @@ pub fn ResultsStep() -> impl IntoView {
             <figure class="tryon__compare" class:tryon__compare--waiting=move || reloading.get() style:--tryon-split=move || format!("{}%", split.get())>
                 <img class="tryon__result" part="result" data-testid="tryon-result-image" src=current.clone() alt=move || alt_main(selected.get() + 1)
                     on:error=reload on:load=move |_| reloading.set(false) />
-                <img class="tryon__before" src=before alt=w.t(Key::YourPhoto) />
+                {before.clone().map(|before| view! { <img class="tryon__before" src=before alt=w.t(Key::YourPhoto) /> })}
             </figure>
             <p class="tryon__warning" role="status" data-testid="tryon-result-reloading" hidden=move || !reloading.get()>{w.t(Key::Reconnecting)}</p>
-            <label class="tryon__slider">
-                <span>{w.t(Key::Compare)}</span>
-                <input type="range" min="0" max="100" data-testid="tryon-compare"
-                    prop:value=move || split.get().to_string()
-                    on:input=move |ev| split.set(event_target_value(&ev).parse().unwrap_or(0)) />
-            </label>
+            {(!restored).then(|| view! {
+                <label class="tryon__slider">
+                    <span>{w.t(Key::Compare)}</span>
+                    <input type="range" min="0" max="100" data-testid="tryon-compare"
+                        prop:value=move || split.get().to_string()
+                        on:input=move |ev| split.set(event_target_value(&ev).parse().unwrap_or(0)) />
+                </label>
+            })}
             <Show when=move || { count > 1 }>
                 <div class="tryon__thumbs" role="group" aria-label=w.t(Key::ResultsTitle)>
                     {results.iter().enumerate().map(|(i, url)| {
@@ -110,7 +127,7 @@ pub fn ResultsStep() -> impl IntoView {
                     {w.t(Key::Download)}
                 </a>
                 {can_go_on.then(|| view! {
-                    <button class="tryon__secondary" part="secondary-button" data-testid="tryon-again" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button>
+                    {(!restored).then(|| view! { <button class="tryon__secondary" part="secondary-button" data-testid="tryon-again" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button> })}
                     <button class="tryon__primary" part="primary-button" data-testid="tryon-another" on:click=move |_| w.start_over()>{w.t(Key::TryAnotherPhoto)}</button>
                 })}
             </div>

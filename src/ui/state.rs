@@ -14,12 +14,13 @@ use web_sys::{Blob, EventTarget};
 
 use crate::attempt::{self, Web};
 use crate::crash::{self, WidgetId};
-use crate::dom::fetch_blob;
+use crate::dom::{fetch_blob, garment_image};
 use crate::events::{detail, emit, WidgetEvent};
 pub use crate::flow::Step;
-use crate::flow::{Action, Event, Machine, Note, Notice};
+use crate::flow::{Action, Event, Kept, Machine, Note, Notice};
 use crate::i18n::{Key, Strings};
 use crate::job::Cancel;
+use crate::keep;
 use crate::net::now_ms;
 use crate::options::WidgetOptions;
 use crate::photo::{self, CropFrame, ObjectUrl, PhotoError, PreparedPhoto};
@@ -42,6 +43,9 @@ pub struct Env {
     pub session: Rc<Session>,
     /// Which widget this is, for the panic hook's message.
     pub id: Option<WidgetId>,
+    /// Which product this widget tries on, for what this tab keeps: the garment
+    /// picture's absolute URL, or the page's path for a picture given inline.
+    pub product: String,
 }
 
 /// Everything the steps share (all `Copy` handles).
@@ -76,7 +80,11 @@ impl Widget {
         let machine = RwSignal::new_local(Machine::new((low + high) / 2.0 * 1000.0));
         let w = Widget {
             env: StoredValue::new_local(Env {
-                session: Rc::new(Session::new(options.session_url.clone())),
+                session: Rc::new(Session::new(
+                    options.session_url.clone(),
+                    options.persist_results,
+                )),
+                product: product_key(&options),
                 options,
                 strings,
                 host,
@@ -223,7 +231,73 @@ impl Widget {
                     run.go(attempt, photo, check, &|e| w.send(e)).await;
                 });
             }
+            Action::Resume {
+                attempt,
+                job_id,
+                accepted_at,
+            } => {
+                let cancel = Cancel::default();
+                self.cancel.set_value(cancel.clone());
+                let (options, session) = self
+                    .env
+                    .with_value(|e| (e.options.clone(), e.session.clone()));
+                self.tasks.spawn(async move {
+                    let follow = attempt::Follow {
+                        options: &options,
+                        session: &session,
+                        cancel: &cancel,
+                    };
+                    follow
+                        .go(attempt, job_id, accepted_at, &|e| w.send(e))
+                        .await;
+                });
+            }
+            Action::Keep(kept) => self.keep(kept),
             Action::Tell(note) => self.tell(note),
+        }
+    }
+
+    /// This product and whether the merchant lets this tab keep its try-ons.
+    fn kept_product(&self) -> Option<String> {
+        self.env
+            .with_value(|e| e.options.persist_results.then(|| e.product.clone()))
+    }
+
+    /// Keeps what this tab keeps up to date (unless the merchant turned it off).
+    fn keep(&self, kept: Kept) {
+        let Some(product) = self.kept_product() else {
+            return;
+        };
+        match kept {
+            Kept::Open(open) => keep::set_open(&product, open),
+            Kept::Running { job_id, at } => {
+                keep::change(|k| k.running(&job_id, &product, at as u64))
+            }
+            Kept::Done { job_id, output } => keep::change(|k| k.done(&job_id, &output)),
+            Kept::Gone { job_id } => keep::change(|k| k.remove(&job_id)),
+        }
+    }
+
+    /// Shows this product's latest kept try-on again, if the shopper is at the start:
+    /// its pictures, or the job still running. No new job either way.
+    fn restore(&self) {
+        let Some(product) = self.kept_product() else {
+            return;
+        };
+        if let Some(t) = keep::tryons().latest(&product).cloned() {
+            self.send(Event::Restore {
+                job_id: t.id,
+                accepted_at: t.at as f64,
+                output: t.output,
+            });
+        }
+    }
+
+    /// At mount: opens the panel again if it was open when this tab left the page
+    /// (a reload, the back button).
+    pub fn reopen(&self) {
+        if self.kept_product().is_some_and(|p| keep::was_open(&p)) {
+            self.open_panel();
         }
     }
 
@@ -237,6 +311,16 @@ impl Widget {
                 (WidgetEvent::Open, JsValue::UNDEFINED)
             }
             Note::Close => (WidgetEvent::Close, JsValue::UNDEFINED),
+            Note::Restore { job_id, running } => (
+                WidgetEvent::Restore,
+                detail(&[
+                    ("jobId", job_id.into()),
+                    (
+                        "status",
+                        if running { "running" } else { "completed" }.into(),
+                    ),
+                ]),
+            ),
             Note::PhotoReady { width, height } => (
                 WidgetEvent::PhotoReady,
                 detail(&[("width", width.into()), ("height", height.into())]),
@@ -278,9 +362,12 @@ impl Widget {
         self.emit(event, detail);
     }
 
-    /// Opens the panel.
+    /// Opens the panel, with this product's kept try-on if there is one.
     pub fn open_panel(&self) {
-        self.send(Event::Open);
+        if !self.open.get_untracked() {
+            self.send(Event::Open);
+            self.restore();
+        }
     }
 
     /// Closes the panel, stopping any job and forgetting the photo.
@@ -371,10 +458,30 @@ impl Widget {
         });
     }
 
-    /// Forgets the remembered photo.
+    /// The pictures of kept try-on `job_id` are gone from the service.
+    pub fn expired(&self, job_id: &str) {
+        self.send(Event::Expired {
+            job_id: job_id.to_owned(),
+        });
+    }
+
+    /// Forgets the remembered photo, and everything this tab kept of the try-ons.
     pub fn forget_remembered(&self) {
         remembered::forget();
+        keep::forget_all();
         self.has_remembered.set(false);
         self.remember.set(false);
+    }
+}
+
+/// The product a widget tries on, for what this tab keeps.
+fn product_key(options: &WidgetOptions) -> String {
+    let garment = garment_image(options);
+    if garment.is_empty() || garment.starts_with("data:") {
+        web_sys::window()
+            .and_then(|w| w.location().pathname().ok())
+            .unwrap_or_default()
+    } else {
+        garment
     }
 }
