@@ -399,11 +399,18 @@
     });
   }).observe(doc.documentElement, { childList: true, subtree: true });
 
-  if (loadOnIdle) {
+  // A panel was open as this tab left the page (a reload, the back button; the widget
+  // keeps this in sessionStorage): the widget comes at the load event, not at idle
+  // time or on intent, so the shopper's result is back at once.
+  var wasOpen = false;
+  try {
+    wasOpen = /"/.test(win.sessionStorage.getItem('tryon.v1.open'));
+  } catch (e) {}
+  if (loadOnIdle || wasOpen) {
     var idle = () => {
       // Without requestIdleCallback (Safari), a little after the load event instead
       // of at once (setTimeout would read the options object as a delay of 0).
-      (win.requestIdleCallback || ((f) => setTimeout(f, 2000)))(
+      (wasOpen ? (f) => f() : win.requestIdleCallback || ((f) => setTimeout(f, 2000)))(
         () => {
           if (hosts.size) load();
         },

@@ -182,6 +182,8 @@ export type TryOnStringKey =
   | 'errorGeneric'
   /** Waited too long. */
   | 'errorTimeout'
+  /** A try-on kept from before a reload has expired on the service. */
+  | 'errorExpired'
   /** Service unreachable or refusing. */
   | 'errorService'
   /** A failure before the job had an id. */
@@ -255,6 +257,12 @@ export interface TryOnOptions {
   garmentPhotoType?: TryOnGarmentPhotoType;
   /** Fit without segmenting the old clothing. Default `true`. */
   segmentationFree?: boolean;
+  /**
+   * Keep this tab's try-ons (job handles and result URLs, never images) in
+   * `sessionStorage`, so a reload or coming back shows them again with no new job.
+   * Default `true`.
+   */
+  persistResults?: boolean;
   /** Content screening of the garment image. Default `"permissive"`. */
   moderationLevel?: TryOnModerationLevel;
   /** Random seed, a whole number from 0 to 4294967295. Default `42`. */

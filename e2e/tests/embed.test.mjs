@@ -295,6 +295,8 @@ test('a hostile page stylesheet cannot break the widget, and the widget styles n
       await page.getByTestId('tryon-panel').screenshot({ path: path.join(SCREENS, 'hostile-panel.png') });
       await page.screenshot({ path: path.join(SCREENS, 'hostile-page.png'), fullPage: true });
     }
+    // Closed before the next page of the same product, which would open it again.
+    await page.getByTestId('tryon-close').click();
   }
   assert.deepEqual(sizes.hostile, sizes.tee);
   // The page's own buttons and headings keep the page's styles.

@@ -227,7 +227,8 @@ test('a Vite app that installed the tarball completes a try-on in Chromium', asy
   await page.evaluate(() => window.widget.close());
   await page.getByTestId('tryon-panel').waitFor({ state: 'detached' });
   await page.evaluate(() => window.widget.open());
-  await page.getByTestId('tryon-start').waitFor();
+  // Opened again, it shows the try-on this tab kept (no new job: restore.test.mjs).
+  await page.getByTestId('tryon-results').waitFor();
   const afterDestroy = await page.evaluate(() => {
     window.widget.destroy();
     window.widget.destroy();
