@@ -12,8 +12,11 @@
 //!
 //! The `persistResults: false` option turns all of it off. The list's rules are pure
 //! functions of [`Tryons`], tested natively; the storage calls are the thin rest.
-
-use serde::{Deserialize, Serialize};
+//!
+//! Stored as lines of tab-separated fields (a try-on, the session or a product a
+//! line), not JSON: handles, URLs and tokens hold neither tabs nor line breaks, and
+//! the widget then needs no JSON reader for these types (serde's derives for them
+//! cost about 3 KB of the widget's brotli size).
 
 /// The most try-ons kept.
 pub const MOST: usize = 20;
@@ -23,7 +26,7 @@ const SESSION: &str = "tryon.v1.session";
 const OPEN: &str = "tryon.v1.open";
 
 /// One try-on of this tab.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tryon {
     /// The job handle.
     pub id: String,
@@ -32,7 +35,6 @@ pub struct Tryon {
     /// When the service accepted it (ms since the epoch, whole).
     pub at: u64,
     /// The result URLs, once done (empty while it runs).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub output: Vec<String>,
 }
 
@@ -44,10 +46,15 @@ impl Tryon {
 }
 
 /// This tab's try-ons, oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tryons {
     /// The try-ons.
     pub items: Vec<Tryon>,
+}
+
+/// Whether a field can be stored without breaking the line format.
+fn clean(field: &str) -> bool {
+    !field.is_empty() && !field.contains(['\t', '\n'])
 }
 
 impl Tryons {
@@ -85,16 +92,70 @@ impl Tryons {
     }
 }
 
+impl Tryons {
+    /// As stored: `id⇥product⇥at[⇥output…]`, a line each.
+    pub fn to_text(&self) -> String {
+        let mut text = String::new();
+        for t in &self.items {
+            let at = t.at.to_string();
+            let mut fields = vec![t.id.as_str(), t.product.as_str(), at.as_str()];
+            fields.extend(t.output.iter().map(String::as_str));
+            if fields.iter().all(|f| clean(f)) {
+                text.push_str(&fields.join("\t"));
+                text.push('\n');
+            }
+        }
+        text
+    }
+
+    /// Read back from [`Tryons::to_text`]; lines it cannot read are left out.
+    pub fn from_text(text: &str) -> Tryons {
+        let items = text
+            .lines()
+            .filter_map(|line| {
+                let mut fields = line.split('\t');
+                let (id, product, at) = (fields.next()?, fields.next()?, fields.next()?);
+                let tryon = Tryon {
+                    id: id.to_owned(),
+                    product: product.to_owned(),
+                    at: at.parse().ok()?,
+                    output: fields.map(str::to_owned).collect(),
+                };
+                (clean(id) && clean(product)).then_some(tryon)
+            })
+            .collect();
+        Tryons { items }
+    }
+}
+
 /// The session the kept handles belong to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct KeptSession {
     /// The session endpoint it came from.
     pub url: String,
     /// The token.
     pub token: String,
     /// When to renew it (ms since the epoch, by this browser's clock).
-    #[serde(rename = "renewAt")]
     pub renew_at: u64,
+}
+
+impl KeptSession {
+    /// As stored: `url⇥token⇥renewAt`.
+    pub fn to_text(&self) -> String {
+        format!("{}\t{}\t{}", self.url, self.token, self.renew_at)
+    }
+
+    /// Read back from [`KeptSession::to_text`].
+    pub fn from_text(text: &str) -> Option<KeptSession> {
+        let mut fields = text.split('\t');
+        let (url, token, renew_at) = (fields.next()?, fields.next()?, fields.next()?);
+        let session = KeptSession {
+            url: url.to_owned(),
+            token: token.to_owned(),
+            renew_at: renew_at.parse().ok()?,
+        };
+        (clean(url) && clean(token) && fields.next().is_none()).then_some(session)
+    }
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -102,55 +163,59 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
-fn read<T: for<'a> Deserialize<'a>>(key: &str) -> Option<T> {
-    serde_json::from_str(&storage()?.get_item(key).ok()??).ok()
+fn read(key: &str) -> String {
+    storage()
+        .and_then(|s| s.get_item(key).ok().flatten())
+        .unwrap_or_default()
 }
 
-fn write(key: &str, value: &impl Serialize) {
-    if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(value)) {
+fn write(key: &str, value: &str) {
+    if let Some(s) = storage() {
         // Full or refused: the try-on still works, it is only not kept.
-        let _ = s.set_item(key, &json);
+        let _ = s.set_item(key, value);
     }
 }
 
 /// This tab's try-ons.
 pub fn tryons() -> Tryons {
-    read(TRYONS).unwrap_or_default()
+    Tryons::from_text(&read(TRYONS))
 }
 
 /// Changes this tab's try-ons and keeps the change.
 pub fn change(edit: impl FnOnce(&mut Tryons)) {
     let mut kept = tryons();
     edit(&mut kept);
-    write(TRYONS, &kept);
+    write(TRYONS, &kept.to_text());
 }
 
 /// The session kept for the endpoint `url`.
 pub fn session(url: &str) -> Option<KeptSession> {
-    read::<KeptSession>(SESSION).filter(|s| s.url == url)
+    KeptSession::from_text(&read(SESSION)).filter(|s| s.url == url)
 }
 
 /// Keeps the session.
 pub fn keep_session(session: &KeptSession) {
-    write(SESSION, session);
+    if clean(&session.url) && clean(&session.token) {
+        write(SESSION, &session.to_text());
+    }
 }
 
 /// Whether `product`'s panel was open when this tab left its page.
 pub fn was_open(product: &str) -> bool {
-    read::<Vec<String>>(OPEN).is_some_and(|open| open.iter().any(|p| p == product))
+    read(OPEN).lines().any(|p| p == product)
 }
 
 /// Notes that `product`'s panel is open, or closed.
 pub fn set_open(product: &str, open: bool) {
-    let mut products: Vec<String> = read(OPEN).unwrap_or_default();
-    products.retain(|p| p != product);
-    if open {
-        products.push(product.to_owned());
+    let text = read(OPEN);
+    let mut products: Vec<&str> = text.lines().filter(|p| *p != product).collect();
+    if open && clean(product) {
+        products.push(product);
     }
     // A few products at most: the latest are kept.
     let over = products.len().saturating_sub(MOST);
     products.drain(..over);
-    write(OPEN, &products);
+    write(OPEN, &products.join("\n"));
 }
 
 /// Forgets everything this tab kept ("Forget my photo").
@@ -201,16 +266,34 @@ mod tests {
     }
 
     #[test]
-    fn the_stored_form_is_plain_json_with_whole_times() {
+    fn the_stored_form_is_a_line_each_with_whole_times() {
         let mut kept = Tryons::default();
-        kept.running("job-1", "p", 1_700_000_000_123);
-        let json = serde_json::to_string(&kept).unwrap();
-        assert_eq!(
-            json,
-            r#"{"items":[{"id":"job-1","product":"p","at":1700000000123}]}"#
+        kept.running("job-1", "https://shop/tee.png", 1_700_000_000_123);
+        kept.running("job-2", "/p", 5);
+        kept.done(
+            "job-2",
+            &["https://gw/a.png".to_owned(), "https://gw/b.png".to_owned()],
         );
-        assert_eq!(serde_json::from_str::<Tryons>(&json).unwrap(), kept);
-        // Something else under the key reads as nothing kept.
-        assert!(serde_json::from_str::<Tryons>(r#"{"items":3}"#).is_err());
+        let text = kept.to_text();
+        assert_eq!(
+            text,
+            "job-1\thttps://shop/tee.png\t1700000000123\njob-2\t/p\t5\thttps://gw/a.png\thttps://gw/b.png\n"
+        );
+        assert_eq!(Tryons::from_text(&text), kept);
+        // Lines it cannot read are left out; nothing at all is nothing kept.
+        assert_eq!(Tryons::from_text("job-3\tp\tsoon\n{\"items\":3}").items, []);
+        assert_eq!(Tryons::from_text("").items, []);
+        // A field that would break a line is never written.
+        let mut odd = Tryons::default();
+        odd.running("job\t4", "p", 1);
+        assert_eq!(odd.to_text(), "");
+
+        let session = KeptSession {
+            url: "/v1/sessions".into(),
+            token: "a.b.c".into(),
+            renew_at: 42,
+        };
+        assert_eq!(KeptSession::from_text(&session.to_text()), Some(session));
+        assert_eq!(KeptSession::from_text("/v1/sessions\ta.b.c"), None);
     }
 }
