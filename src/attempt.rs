@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use tryon_protocol::PrecheckRequest;
+use tryon_protocol::{PrecheckRequest, QuotaLeft};
 
 use crate::dom::garment_image;
 use crate::failure::{Failure, TriesLeft};
@@ -108,21 +108,9 @@ impl Run<'_> {
         let progress = job::Progress {
             stage: &|stage: Stage| send(Event::Stage { attempt, stage }),
             free_spot_at: &|at: f64| send(Event::FreeSpotAt { attempt, at }),
-            submitted: &|id: &str| {
-                send(Event::Submitted {
-                    attempt,
-                    job_id: id.to_owned(),
-                    now: now_ms(),
-                })
-            },
-            quota: &|left| {
-                send(Event::TriesLeft(TriesLeft {
-                    remaining: left.remaining,
-                    whole_at: now_ms() + left.reset_seconds as f64 * 1000.0,
-                }))
-            },
+            quota: &|left| tell_quota(send, left),
         };
-        let outcome = job::run(
+        let outcome = job::send(
             &options.api_base,
             self.session,
             &request,
@@ -136,11 +124,27 @@ impl Run<'_> {
         if self.cancel.is_cancelled() || outcome == Err(job::JobError::Cancelled) {
             return;
         }
-        finished(outcome.map_err(Failure::from));
+        match outcome {
+            // Accepted: the flow starts following it (`Follow`), as after a reload.
+            Ok(job_id) => send(Event::Submitted {
+                attempt,
+                job_id,
+                now: now_ms(),
+            }),
+            Err(e) => finished(Err(Failure::from(e))),
+        }
     }
 }
 
-/// What following a job submitted before (a reload) needs.
+/// What the shopper has left, as the gateway said, told to the flow.
+fn tell_quota(send: Send<'_>, left: QuotaLeft) {
+    send(Event::TriesLeft(TriesLeft {
+        remaining: left.remaining,
+        whole_at: now_ms() + left.reset_seconds as f64 * 1000.0,
+    }))
+}
+
+/// What following an accepted job (just now, or before a reload) needs.
 pub struct Follow<'a> {
     /// The merchant's options.
     pub options: &'a WidgetOptions,
@@ -151,20 +155,14 @@ pub struct Follow<'a> {
 }
 
 impl Follow<'_> {
-    /// Waits again for job `job_id` of try-on `attempt`, accepted at `accepted_at`
-    /// (ms): the time limit counts from then, as it did before the reload.
+    /// Waits for job `job_id` of try-on `attempt`, accepted at `accepted_at` (ms):
+    /// the time limit counts from then, also across a reload.
     pub async fn go(&self, attempt: u32, job_id: String, accepted_at: f64, send: Send<'_>) {
         let deadline = accepted_at + self.options.max_wait_seconds as f64 * 1000.0;
         let progress = job::Progress {
             stage: &|stage: Stage| send(Event::Stage { attempt, stage }),
             free_spot_at: &|_| {},
-            submitted: &|_| {},
-            quota: &|left| {
-                send(Event::TriesLeft(TriesLeft {
-                    remaining: left.remaining,
-                    whole_at: now_ms() + left.reset_seconds as f64 * 1000.0,
-                }))
-            },
+            quota: &|left| tell_quota(send, left),
         };
         let outcome = job::follow(
             &self.options.api_base,

@@ -301,8 +301,9 @@ pub enum Action<M: Media> {
         /// Whether to ask the photo check first.
         check: PhotoCheck,
     },
-    /// Follow job `job_id` of try-on `attempt`, submitted before (a reload).
-    Resume {
+    /// Wait for the pictures of job `job_id` of try-on `attempt`, just accepted or
+    /// from before a reload.
+    Follow {
         /// Which try-on.
         attempt: u32,
         /// The job.
@@ -575,7 +576,14 @@ impl<M: Media> Machine<M> {
                         job_id: job_id.clone(),
                         at: now,
                     }),
-                    Action::Tell(Note::Submit { job_id }),
+                    Action::Tell(Note::Submit {
+                        job_id: job_id.clone(),
+                    }),
+                    Action::Follow {
+                        attempt,
+                        job_id,
+                        accepted_at: now,
+                    },
                 ]
             }
             Event::TriesLeft(left) => {
@@ -678,7 +686,7 @@ impl<M: Media> Machine<M> {
                 }
                 vec![
                     Action::StopWork,
-                    Action::Resume {
+                    Action::Follow {
                         attempt,
                         job_id,
                         accepted_at,
@@ -752,9 +760,9 @@ mod tests {
                     photo,
                     check,
                 } => format!("run {photo} #{attempt} {check:?}"),
-                Action::Resume {
+                Action::Follow {
                     attempt, job_id, ..
-                } => format!("resume {job_id} #{attempt}"),
+                } => format!("follow {job_id} #{attempt}"),
                 Action::Keep(kept) => format!("keep {kept:?}"),
                 Action::Tell(note) => format!("tell {note:?}"),
             })
@@ -812,7 +820,8 @@ mod tests {
             said(&actions),
             [
                 "keep Running { job_id: \"job-1\", at: 2000.0 }",
-                "tell Submit { job_id: \"job-1\" }"
+                "tell Submit { job_id: \"job-1\" }",
+                "follow job-1 #1"
             ]
         );
         let actions = m.next(Event::Finished {
@@ -1041,7 +1050,7 @@ mod tests {
             said(&actions),
             [
                 "stop",
-                "resume job-2 #1",
+                "follow job-2 #1",
                 "tell Restore { job_id: \"job-2\", running: true }"
             ]
         );

@@ -114,34 +114,31 @@ pub struct Progress<'a> {
     /// The service is too busy for the submit (429): it waits in the queue stage and
     /// is sent again at this time (ms since the epoch).
     pub free_spot_at: &'a dyn Fn(f64),
-    /// The job's id, once the service accepted it.
-    pub submitted: &'a dyn Fn(&str),
     /// What the shopper has left of their try-ons, when the gateway says.
     pub quota: &'a dyn Fn(QuotaLeft),
 }
 
-/// Runs a try-on, telling `progress` how it goes.
-pub async fn run(
+/// Sends a try-on until the service accepts it (waiting out its "too busy" answers
+/// for up to `max_wait_seconds`); the job's id. [`follow`] waits for its pictures.
+pub async fn send(
     api_base: &str,
     session: &Session,
     request: &TryOnRequest,
     max_wait_seconds: u32,
     cancel: &Cancel,
     progress: &Progress<'_>,
-) -> Result<Vec<String>, JobError> {
+) -> Result<String, JobError> {
     let deadline = now_ms() + max_wait_seconds as f64 * 1000.0;
     if cancel.is_cancelled() {
         return Err(JobError::Cancelled);
     }
     (progress.stage)(Stage::Uploading);
     let body = serde_json::to_string(request).expect("a request always serialises");
-    let id = submit(api_base, session, &body, deadline, progress).await?;
-    (progress.submitted)(&id);
-    follow(api_base, session, id, deadline, cancel, progress).await
+    submit(api_base, session, &body, deadline, progress).await
 }
 
-/// Waits for job `id` (already submitted, perhaps before a reload) until its
-/// pictures are in, it fails or `deadline` (ms) passes, telling `progress` how it goes.
+/// Waits for job `id` (just accepted, or before a reload) until its pictures are
+/// in, it fails or `deadline` (ms) passes, telling `progress` how it goes.
 pub async fn follow(
     api_base: &str,
     session: &Session,

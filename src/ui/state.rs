@@ -231,7 +231,7 @@ impl Widget {
                     run.go(attempt, photo, check, &|e| w.send(e)).await;
                 });
             }
-            Action::Resume {
+            Action::Follow {
                 attempt,
                 job_id,
                 accepted_at,
