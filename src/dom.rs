@@ -46,3 +46,34 @@ pub async fn fetch_blob(url: &str) -> Option<Blob> {
         .ok()?;
     blob.dyn_into().ok()
 }
+
+/// `x` written with at most three decimals, for CSS (`12.5%`, `46.667vh`). Not with
+/// `format!("{:.3}")`: Rust's float formatting is about 5 KB of the widget's brotli
+/// size, and these are the only floats it would write.
+pub fn decimal(x: f64) -> String {
+    let thousandths = (x.abs() * 1000.0 + 0.5) as u64;
+    let sign = if x < 0.0 && thousandths > 0 { "-" } else { "" };
+    let (whole, part) = (thousandths / 1000, thousandths % 1000);
+    if part == 0 {
+        format!("{sign}{whole}")
+    } else {
+        let digits = format!("{part:03}");
+        format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimal;
+
+    #[test]
+    fn decimals_are_written_as_css_reads_them() {
+        assert_eq!(decimal(12.5), "12.5");
+        assert_eq!(decimal(46.666_666), "46.667");
+        assert_eq!(decimal(100.0), "100");
+        assert_eq!(decimal(0.0004), "0");
+        assert_eq!(decimal(-3.25), "-3.25");
+        assert_eq!(decimal(0.0999), "0.1");
+        assert_eq!(decimal(1e-9 - 0.0), "0");
+    }
+}

@@ -38,7 +38,14 @@ pub fn options_from_js(value: &JsValue) -> Result<WidgetOptions, OptionError> {
 
 fn js_text(v: &JsValue) -> String {
     v.as_string()
-        .or_else(|| v.as_f64().map(|n| n.to_string()))
+        // Written by JS (`String(n)`): Rust's float formatting is about 5 KB of wasm.
+        .or_else(|| {
+            v.as_f64()?;
+            js_sys::Number::from(v.clone())
+                .to_string(10)
+                .ok()
+                .map(String::from)
+        })
         .or_else(|| v.as_bool().map(|b| b.to_string()))
         .unwrap_or_default()
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::state::{Flow, Widget};
+use crate::dom::decimal;
 use crate::i18n::Key;
 
 /// The framing step.
@@ -40,7 +41,7 @@ pub fn FrameStep() -> impl IntoView {
     let edge = move |side: fn((f64, f64, f64, f64)) -> f64| {
         move || {
             w.frame()
-                .map(|f| format!("{:.3}%", side(f.as_fractions()) * 100.0))
+                .map(|f| format!("{}%", decimal(side(f.as_fractions()) * 100.0)))
                 .unwrap_or_default()
         }
     };
@@ -49,15 +50,15 @@ pub fn FrameStep() -> impl IntoView {
     // never on bars beside it.
     let stage_ratio = move || {
         w.frame()
-            .map(|f| format!("{} / {}", f.photo_width, f.photo_height))
+            .map(|f| format!("{} / {}", decimal(f.photo_width), decimal(f.photo_height)))
             .unwrap_or_default()
     };
     let stage_width = move || {
         w.frame()
             .map(|f| {
                 format!(
-                    "min(100%, {:.3}vh)",
-                    70.0 * f.photo_width / f.photo_height.max(1.0)
+                    "min(100%, {}vh)",
+                    decimal(70.0 * f.photo_width / f.photo_height.max(1.0))
                 )
             })
             .unwrap_or_default()

@@ -68,7 +68,7 @@ pub fn WorkingStep() -> impl IntoView {
                 aria-labelledby="tryon-stage-text"
                 aria-valuenow=move || ((fraction.get() * 100.0) as u32).to_string()
                 aria-valuetext=estimate>
-                <div class="tryon__progress-bar" style:width=move || format!("{:.0}%", fraction.get() * 100.0)></div>
+                <div class="tryon__progress-bar" style:width=move || format!("{}%", (fraction.get() * 100.0 + 0.5) as u32)></div>
             </div>
             <p class="tryon__hint" aria-hidden="true">{estimate}</p>
             <div class="tryon__actions">
