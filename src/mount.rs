@@ -42,7 +42,7 @@ fn js_text(v: &JsValue) -> String {
         .or_else(|| {
             v.as_f64()?;
             js_sys::Number::from(v.clone())
-                .to_string(10)
+                .to_string_with_radix(10)
                 .ok()
                 .map(String::from)
         })
