@@ -83,7 +83,7 @@ impl Session {
                     ..
                 }) if unavailable < UNAVAILABLE_TRIES => {
                     unavailable += 1;
-                    let seconds = retry_after.unwrap_or(2.0).clamp(0.5, 10.0);
+                    let seconds = retry_after.unwrap_or(2.0).max(0.5).min(10.0);
                     sleep(seconds * 1000.0).await;
                 }
                 other => break other?,

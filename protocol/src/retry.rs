@@ -42,7 +42,7 @@ impl Backoff {
     /// `first_seconds × 2^attempt`; each within its ceiling.
     pub fn delay(&self, attempt: u32, retry_after: Option<f64>) -> f64 {
         match retry_after {
-            Some(seconds) => seconds.clamp(0.0, self.max_retry_after_seconds),
+            Some(seconds) => seconds.max(0.0).min(self.max_retry_after_seconds),
             None => (self.first_seconds * 2f64.powi(attempt.min(62) as i32)).min(self.max_seconds),
         }
     }

@@ -45,9 +45,13 @@ impl CropFrame {
 
     /// The frame moved by (`dx`, `dy`) photo pixels, kept inside the photo.
     pub fn moved(self, dx: f64, dy: f64) -> Self {
+        // `max`/`min`, not `f64::clamp`, here and across the widget: clamp's assertion
+        // formats floats, which links Rust's float printing (about 5 KB brotli).
         CropFrame {
-            x: (self.x + dx).clamp(0.0, self.photo_width - self.width),
-            y: (self.y + dy).clamp(0.0, self.photo_height - self.height()),
+            x: (self.x + dx).min(self.photo_width - self.width).max(0.0),
+            y: (self.y + dy)
+                .min(self.photo_height - self.height())
+                .max(0.0),
             ..self
         }
     }
@@ -55,7 +59,7 @@ impl CropFrame {
     /// The frame resized by `factor` around its centre, within the photo.
     pub fn scaled(self, factor: f64) -> Self {
         let max = Self::largest_centred(self.photo_width as u32, self.photo_height as u32).width;
-        let width = (self.width * factor).clamp(max * MIN_SHARE, max);
+        let width = (self.width * factor).max(max * MIN_SHARE).min(max);
         let (cx, cy) = (self.x + self.width / 2.0, self.y + self.height() / 2.0);
         CropFrame {
             x: cx - width / 2.0,

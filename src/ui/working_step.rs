@@ -50,7 +50,8 @@ pub fn WorkingStep() -> impl IntoView {
     let fraction = Memo::new(move |shown: Option<&f64>| {
         let whole = (expected_end.get() - started_at).max(1.0);
         ((now.get() - started_at).max(0.0) / whole)
-            .clamp(0.02, 0.95)
+            .max(0.02)
+            .min(0.95)
             .max(shown.copied().unwrap_or(0.0))
     });
     let estimate = move || w.tf(Key::Estimate, &[("seconds", &left().to_string())]);
