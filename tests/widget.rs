@@ -67,8 +67,27 @@ mod base64_free {
     }
 }
 
-/// A fresh host element on the page.
+/// A host element in the same tab as the test's first (what it keeps stays).
+fn host_keeping_the_tab() -> HtmlElement {
+    let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+/// The tab's `sessionStorage`, where the widget keeps its try-ons.
+fn tab() -> web_sys::Storage {
+    web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+}
+
+/// A fresh host element on the page, in what is as good as a fresh tab: the tests
+/// share one page, and a try-on one test kept would open in the next one's widget
+/// (what the tab keeps is tested below and in e2e/tests/restore.test.mjs).
 fn host() -> HtmlElement {
+    tab().clear().unwrap();
     let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&el).unwrap();
     el
@@ -152,6 +171,7 @@ fn record_events(host: &HtmlElement) -> Rc<RefCell<Vec<(String, JsValue)>>> {
         "tryon:complete",
         "tryon:error",
         "tryon:close",
+        "tryon:restore",
     ] {
         let seen = seen.clone();
         let listener =
@@ -392,6 +412,36 @@ async fn a_whole_try_on_against_the_gateway_shows_the_results_inline() {
         .unwrap()
         .unchecked_into();
     assert_eq!(output.length(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn the_tab_keeps_the_try_on_and_a_new_widget_of_the_product_shows_it_at_once() {
+    let h = host();
+    let events = record_events(&h);
+    let mut w = start_try_on(&h, flow_options(gateway(), &[])).await;
+    wait_for(&h, "tryon-result-image", 30.0).await;
+    let complete = events.borrow().last().unwrap().1.clone();
+    let job_id = js_sys::Reflect::get(&complete, &"jobId".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    let kept = tab().get_item("tryon.v1.tryons").unwrap().unwrap();
+    let line: Vec<&str> = kept.lines().next().unwrap().split('\t').collect();
+    assert_eq!(line[0], job_id, "{kept}");
+    assert!(line[3].contains("/v1/results/"), "{kept}");
+    assert!(!kept.contains("data:"), "no image bytes: {kept}");
+    let session = tab().get_item("tryon.v1.session").unwrap().unwrap();
+    assert_eq!(session.split('\t').count(), 3, "{session}");
+    // The page goes (as on a reload) and the product's widget comes again: open at
+    // once, on the same pictures, without a new job.
+    w.destroy();
+    let again = host_keeping_the_tab();
+    let events = record_events(&again);
+    let _w = tryon_widget::mount::mount(again.clone(), flow_options(gateway(), &[])).unwrap();
+    let image = wait_for(&again, "tryon-result-image", 5.0).await;
+    assert!(image.get_attribute("src").unwrap().contains("/v1/results/"));
+    let names: Vec<String> = events.borrow().iter().map(|(n, _)| n.clone()).collect();
+    assert_eq!(names, ["tryon:open", "tryon:restore"]);
 }
 
 #[wasm_bindgen_test]
