@@ -25,7 +25,7 @@
   var packs = {};
   // Languages handed to the widget.
   var added = { en: 1 };
-  var EVENTS = ['open', 'photo-ready', 'advice', 'submit', 'complete', 'error', 'close', 'restore'];
+  var EVENTS = ['open', 'photo-ready', 'advice', 'submit', 'complete', 'error', 'close', 'restore', 'share', 'add-to-cart'];
 
   function fail(message) {
     console.error('TryOn: ' + message);

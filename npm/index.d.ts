@@ -182,6 +182,10 @@ export type TryOnStringKey =
   | 'errorGeneric'
   /** Waited too long. */
   | 'errorTimeout'
+  /** Shares the result picture through the device's share sheet. */
+  | 'share'
+  /** Puts the product tried on in the shop's cart. */
+  | 'addToCart'
   /** A try-on kept from before a reload has expired on the service. */
   | 'errorExpired'
   /** Service unreachable or refusing. */
@@ -263,6 +267,16 @@ export interface TryOnOptions {
    * Default `true`.
    */
   persistResults?: boolean;
+  /**
+   * Show "Add to cart" with the results. A click dispatches `tryon:add-to-cart`;
+   * the widget never touches the cart itself. Default `false`.
+   */
+  addToCart?: boolean;
+  /**
+   * Called when the shopper taps "Add to cart" (and shows that button), with the
+   * product and the try-on: add it to your cart here.
+   */
+  onAddToCart?: (detail: TryOnAddToCartDetail) => void;
   /** Content screening of the garment image. Default `"permissive"`. */
   moderationLevel?: TryOnModerationLevel;
   /** Random seed, a whole number from 0 to 4294967295. Default `42`. */
@@ -291,6 +305,20 @@ export interface TryOnWidget {
 export type TryOnOpenDetail = null;
 /** Detail of `tryon:close`: none (`null`). */
 export type TryOnCloseDetail = null;
+
+/** Detail of `tryon:share`: the shopper shared or downloaded a result. */
+export interface TryOnShareDetail {
+  jobId: string;
+  /** The device's share sheet, or the download (where sharing files is not possible). */
+  method: 'share' | 'download';
+}
+
+/** Detail of `tryon:add-to-cart`: the shopper wants the product tried on. */
+export interface TryOnAddToCartDetail {
+  /** The `productName` option. */
+  product: string;
+  jobId: string;
+}
 
 /** Detail of `tryon:restore`: a try-on this tab kept, shown again (no new job). */
 export interface TryOnRestoreDetail {
@@ -373,6 +401,10 @@ export interface TryOnEventMap {
   'tryon:close': CustomEvent<TryOnCloseDetail>;
   /** A try-on this tab kept is shown again (after a reload, or on coming back). */
   'tryon:restore': CustomEvent<TryOnRestoreDetail>;
+  /** The shopper shared or downloaded a result. */
+  'tryon:share': CustomEvent<TryOnShareDetail>;
+  /** The shopper tapped "Add to cart": add the product to your cart. */
+  'tryon:add-to-cart': CustomEvent<TryOnAddToCartDetail>;
 }
 
 declare global {

@@ -1,7 +1,7 @@
 //! Small helpers over the page: what the widget reads from it (the garment picture)
 //! and fetches for the shopper (the sample photo).
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
 use crate::options::WidgetOptions;
@@ -75,5 +75,77 @@ mod tests {
         assert_eq!(decimal(-3.25), "-3.25");
         assert_eq!(decimal(0.0999), "0.1");
         assert_eq!(decimal(1e-9 - 0.0), "0");
+    }
+}
+
+/// How a shopper's "Share" ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shared {
+    /// The system's share sheet took the picture.
+    Shared,
+    /// The shopper closed the share sheet.
+    Cancelled,
+    /// This browser cannot share the picture as a file: download it instead.
+    CannotShare,
+}
+
+/// A picture to share, fetched ahead of the tap: Safari lets `navigator.share` run
+/// only straight from the tap, not after a fetch awaited in between.
+pub async fn shareable_file(url: &str, name: &str) -> Option<JsValue> {
+    let blob = fetch_blob(url).await?;
+    let window = web_sys::window()?;
+    let file_class: js_sys::Function = js_sys::Reflect::get(&window, &"File".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"type".into(), &blob.type_().into()).ok()?;
+    let args = js_sys::Array::of3(&js_sys::Array::of1(&blob), &name.into(), &options);
+    js_sys::Reflect::construct(&file_class, &args).ok()
+}
+
+/// Whether this browser has the Web Share API for files at all (`navigator.canShare`).
+pub fn can_share_files() -> bool {
+    web_sys::window().is_some_and(|w| {
+        js_sys::Reflect::get(&w.navigator(), &"canShare".into()).is_ok_and(|f| f.is_function())
+    })
+}
+
+/// Shares `file` (from [`shareable_file`]) with the system's share sheet (Web Share
+/// API level 2), titled `title`. Call it straight from the shopper's tap.
+pub async fn share_file(file: &JsValue, title: &str) -> Shared {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return Shared::CannotShare;
+    };
+    let call = |name: &str, data: &JsValue| -> Option<JsValue> {
+        let f: js_sys::Function = js_sys::Reflect::get(&navigator, &name.into())
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        f.call1(&navigator, data).ok()
+    };
+    let data = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&data, &"files".into(), &js_sys::Array::of1(file));
+    let _ = js_sys::Reflect::set(&data, &"title".into(), &title.into());
+    if call("canShare", &data).and_then(|v| v.as_bool()) != Some(true) {
+        return Shared::CannotShare;
+    }
+    let Some(promise) = call("share", &data).and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+    else {
+        return Shared::CannotShare;
+    };
+    match wasm_bindgen_futures::JsFuture::from(promise).await {
+        Ok(_) => Shared::Shared,
+        Err(e) => {
+            let name = js_sys::Reflect::get(&e, &"name".into())
+                .ok()
+                .and_then(|n| n.as_string());
+            if name.as_deref() == Some("AbortError") {
+                Shared::Cancelled
+            } else {
+                // Not allowed here (a policy, no user activation): the download instead.
+                Shared::CannotShare
+            }
+        }
     }
 }

@@ -25,6 +25,12 @@ pub enum WidgetEvent {
     /// A try-on this tab kept is shown again after a reload or on coming back
     /// (detail: `{jobId, status}`, `"running"` or `"completed"`).
     Restore,
+    /// The shopper shared or downloaded a result (detail: `{jobId, method}`,
+    /// `"share"` or `"download"`).
+    Share,
+    /// The shopper asked to add the product to the cart (detail: `{product, jobId}`):
+    /// the shop adds it; the widget never touches the cart.
+    AddToCart,
 }
 
 impl WidgetEvent {
@@ -39,6 +45,8 @@ impl WidgetEvent {
             WidgetEvent::Error => "tryon:error",
             WidgetEvent::Close => "tryon:close",
             WidgetEvent::Restore => "tryon:restore",
+            WidgetEvent::Share => "tryon:share",
+            WidgetEvent::AddToCart => "tryon:add-to-cart",
         }
     }
 }

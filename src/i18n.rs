@@ -395,6 +395,12 @@ strings! {
     Compare = "compare"
     /// Download button.
     Download = "download"
+    /// Shares the result picture through the device's share sheet (a verb, on a
+    /// button).
+    Share = "share"
+    /// Puts the product tried on in the shop's cart (a button; the shop's own words
+    /// for "cart" may differ, and the merchant can override it).
+    AddToCart = "addToCart"
     /// Start over with a new photo.
     TryAnotherPhoto = "tryAnotherPhoto"
     /// Tries the same photo again after a failure.

@@ -20,6 +20,17 @@ pub fn options_from_js(value: &JsValue) -> Result<WidgetOptions, OptionError> {
             let entry: js_sys::Array = entry.unchecked_into();
             let key = entry.get(0).as_string().unwrap_or_default();
             let v = entry.get(1);
+            if key == "onAddToCart" {
+                // The function itself is called by `AddToCartHook`; the options only
+                // learn that there is one.
+                let said = if v.is_function() {
+                    "function".to_owned()
+                } else {
+                    js_text(&v)
+                };
+                pairs.push((key, said));
+                continue;
+            }
             if key == "strings" && v.is_object() {
                 for inner in js_sys::Object::entries(v.unchecked_ref()).iter() {
                     let inner: js_sys::Array = inner.unchecked_into();
@@ -79,6 +90,48 @@ struct LiveWidget {
     view: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
     /// Keeps it on the panic hook's list.
     _crash_note: crash::Registration,
+    /// The merchant's `onAddToCart`, while the widget lives.
+    _add_to_cart: Option<AddToCartHook>,
+}
+
+/// The merchant's `onAddToCart` function, called with each `tryon:add-to-cart`
+/// event's detail; the listener goes with the widget.
+struct AddToCartHook {
+    host: HtmlElement,
+    listener: Closure<dyn Fn(web_sys::CustomEvent)>,
+}
+
+impl AddToCartHook {
+    /// Listens on `host` for `onAddToCart` in `options`, if it is a function.
+    fn new(host: &HtmlElement, options: &JsValue) -> Option<Self> {
+        let hook: js_sys::Function = js_sys::Reflect::get(options, &"onAddToCart".into())
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let listener =
+            Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+                // The merchant's code: whatever it throws stays out of the widget.
+                let _ = hook.call1(&JsValue::NULL, &e.detail());
+            });
+        host.add_event_listener_with_callback(
+            crate::events::WidgetEvent::AddToCart.dom_name(),
+            listener.as_ref().unchecked_ref(),
+        )
+        .ok()?;
+        Some(AddToCartHook {
+            host: host.clone(),
+            listener,
+        })
+    }
+}
+
+impl Drop for AddToCartHook {
+    fn drop(&mut self) {
+        let _ = self.host.remove_event_listener_with_callback(
+            crate::events::WidgetEvent::AddToCart.dom_name(),
+            self.listener.as_ref().unchecked_ref(),
+        );
+    }
 }
 
 #[wasm_bindgen]
@@ -147,6 +200,10 @@ pub fn add_language(tag: &str, texts: JsValue) -> Result<(), JsValue> {
 #[wasm_bindgen(js_name = mount)]
 pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsValue> {
     crash::install_hook();
+    let hook = options
+        .is_object()
+        .then(|| AddToCartHook::new(&host, &options))
+        .flatten();
     let options = if options.is_undefined() || options.is_null() {
         options_from_element(&host)
     } else {
@@ -205,6 +262,7 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsVal
             owner,
             view,
             _crash_note: crash::register(id, container, message),
+            _add_to_cart: hook,
         }),
     })
 }

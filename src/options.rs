@@ -48,6 +48,9 @@ pub struct WidgetOptions {
     pub garment_photo_type: GarmentPhotoType,
     /// Fit without segmenting the old clothing.
     pub segmentation_free: bool,
+    /// Show "Add to cart" with the results (`addToCart`; the npm package and
+    /// `TryOn.mount` also turn an `onAddToCart` function into it).
+    pub add_to_cart: bool,
     /// Keep this tab's job handles and result URLs in `sessionStorage`, so a reload
     /// shows them again (`persistResults`, on by default).
     pub persist_results: bool,
@@ -104,6 +107,7 @@ impl Default for WidgetOptions {
             garment_photo_type: defaults.garment_photo_type,
             segmentation_free: defaults.segmentation_free,
             persist_results: true,
+            add_to_cart: false,
             moderation_level: defaults.moderation_level,
             seed: defaults.seed,
             locale: Locale::En,
@@ -130,6 +134,8 @@ pub const OPTION_NAMES: &[&str] = &[
     "garmentPhotoType",
     "segmentationFree",
     "persistResults",
+    "addToCart",
+    "onAddToCart",
     "moderationLevel",
     "seed",
     "locale",
@@ -213,6 +219,9 @@ impl WidgetOptions {
                 }
                 "segmentationFree" => o.segmentation_free = boolean(value).ok_or_else(|| err(format!("`{value}` is not accepted: use true or false")))?,
                 "persistResults" => o.persist_results = boolean(value).ok_or_else(|| err(format!("`{value}` is not accepted: use true or false")))?,
+                "addToCart" => o.add_to_cart = boolean(value).ok_or_else(|| err(format!("`{value}` is not accepted: use true or false")))?,
+                "onAddToCart" if value == "function" => o.add_to_cart = true,
+                "onAddToCart" => return Err(err(format!("`{value}` is not accepted: give a function, called with {{product, jobId}}"))),
                 "locale" => {
                     o.locale = Locale::parse(value).ok_or_else(|| err(format!("`{value}` is not accepted: use one of {}", Locale::ALL_TAGS.join(", "))))?;
                     // Only a well-formed tag reaches Intl (`de_DE.UTF-8` would not): else the language's own.

@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "صورتك",
     Compare: "المقارنة مع صورتك",
     Download: "تنزيل",
+    Share: "مشاركة",
+    AddToCart: "أضف إلى السلة",
     TryAnotherPhoto: "تجربة صورة أخرى",
     TryAgain: "إعادة المحاولة",
     FailedTitle: "لم تنجح المحاولة",

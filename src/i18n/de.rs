@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "Dein Foto",
     Compare: "Mit deinem Foto vergleichen",
     Download: "Herunterladen",
+    Share: "Teilen",
+    AddToCart: "In den Warenkorb",
     TryAnotherPhoto: "Anderes Foto probieren",
     TryAgain: "Erneut versuchen",
     FailedTitle: "Das hat nicht geklappt",

@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "Your photo",
     Compare: "Compare with your photo",
     Download: "Download",
+    Share: "Share",
+    AddToCart: "Add to cart",
     TryAnotherPhoto: "Try another photo",
     TryAgain: "Try again",
     FailedTitle: "That didn't work",

@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "Tu foto",
     Compare: "Comparar con tu foto",
     Download: "Descargar",
+    Share: "Compartir",
+    AddToCart: "Añadir al carrito",
     TryAnotherPhoto: "Probar otra foto",
     TryAgain: "Intentar de nuevo",
     FailedTitle: "Eso no ha funcionado",

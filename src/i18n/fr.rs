@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "Votre photo",
     Compare: "Comparer avec votre photo",
     Download: "Télécharger",
+    Share: "Partager",
+    AddToCart: "Ajouter au panier",
     TryAnotherPhoto: "Essayer une autre photo",
     TryAgain: "Réessayer",
     FailedTitle: "Cela n'a pas fonctionné",

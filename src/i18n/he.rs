@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "התמונה שלך",
     Compare: "השוואה לתמונה שלך",
     Download: "הורדה",
+    Share: "שיתוף",
+    AddToCart: "הוספה לסל",
     TryAnotherPhoto: "לנסות תמונה אחרת",
     TryAgain: "לנסות שוב",
     FailedTitle: "זה לא הצליח",

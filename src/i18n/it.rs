@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "La tua foto",
     Compare: "Confronta con la tua foto",
     Download: "Scarica",
+    Share: "Condividi",
+    AddToCart: "Aggiungi al carrello",
     TryAnotherPhoto: "Prova un'altra foto",
     TryAgain: "Riprova",
     FailedTitle: "Non ha funzionato",

@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "あなたの写真",
     Compare: "元の写真と比較",
     Download: "ダウンロード",
+    Share: "共有",
+    AddToCart: "カートに入れる",
     TryAnotherPhoto: "別の写真で試す",
     TryAgain: "もう一度試す",
     FailedTitle: "うまくいきませんでした",

@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "Je foto",
     Compare: "Vergelijk met je foto",
     Download: "Downloaden",
+    Share: "Delen",
+    AddToCart: "In winkelwagen",
     TryAnotherPhoto: "Probeer een andere foto",
     TryAgain: "Opnieuw proberen",
     FailedTitle: "Dat is niet gelukt",

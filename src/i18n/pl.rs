@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "Twoje zdjęcie",
     Compare: "Porównaj ze swoim zdjęciem",
     Download: "Pobierz",
+    Share: "Udostępnij",
+    AddToCart: "Dodaj do koszyka",
     TryAnotherPhoto: "Spróbuj z innym zdjęciem",
     TryAgain: "Spróbuj ponownie",
     FailedTitle: "Nie udało się",

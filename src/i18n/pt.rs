@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "Sua foto",
     Compare: "Comparar com sua foto",
     Download: "Baixar",
+    Share: "Compartilhar",
+    AddToCart: "Adicionar ao carrinho",
     TryAnotherPhoto: "Tentar outra foto",
     TryAgain: "Tentar de novo",
     FailedTitle: "Não deu certo",

@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "Ditt foto",
     Compare: "Jämför med ditt foto",
     Download: "Ladda ned",
+    Share: "Dela",
+    AddToCart: "Lägg i varukorgen",
     TryAnotherPhoto: "Prova ett annat foto",
     TryAgain: "Försök igen",
     FailedTitle: "Det fungerade inte",

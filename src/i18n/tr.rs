@@ -51,6 +51,8 @@ pub(super) const TEXTS: Texts = Texts {
     YourPhoto: "Fotoğrafın",
     Compare: "Kendi fotoğrafınla karşılaştır",
     Download: "İndir",
+    Share: "Paylaş",
+    AddToCart: "Sepete ekle",
     TryAnotherPhoto: "Başka bir fotoğraf dene",
     TryAgain: "Tekrar dene",
     FailedTitle: "Bu sefer olmadı",

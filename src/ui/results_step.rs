@@ -6,6 +6,8 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlImageElement;
 
 use super::state::{Flow, Widget};
+use crate::dom::{can_share_files, share_file, shareable_file, Shared};
+use crate::events::{detail, WidgetEvent};
 use crate::i18n::Key;
 use crate::net::{back_online, sleep};
 use crate::tasks::Tasks;
@@ -60,6 +62,50 @@ pub fn ResultsStep() -> impl IntoView {
         }
     };
     let alt_main = alt.clone();
+    // Share and add to cart: told to the merchant, with the job.
+    let tell = move |event: WidgetEvent, pairs: &[(&str, wasm_bindgen::JsValue)]| {
+        let mut pairs = pairs.to_vec();
+        pairs.push(("jobId", job_id.get_value().into()));
+        w.emit(event, detail(&pairs));
+    };
+    let download: NodeRef<leptos::html::A> = NodeRef::new();
+    // The picture to share, fetched when it is shown: Safari shares only straight
+    // from the tap, not after a fetch awaited in between.
+    let can_share = can_share_files();
+    let file = StoredValue::new_local(None::<wasm_bindgen::JsValue>);
+    let prefetch = Tasks::for_current_owner();
+    if can_share {
+        let current = current.clone();
+        let name = download_name.clone();
+        Effect::new(move |_| {
+            let (url, name) = (current(), name());
+            file.set_value(None);
+            prefetch.stop_all();
+            prefetch.spawn(async move { file.set_value(shareable_file(&url, &name).await) });
+        });
+    }
+    let share = move |_| {
+        let Some(picture) = file.get_value() else {
+            // Not fetched (yet, or the service does not allow it): the download.
+            if let Some(a) = download.get_untracked() {
+                a.click();
+            }
+            return;
+        };
+        let title = w.options(|o| o.product_name.clone());
+        prefetch.spawn(async move {
+            match share_file(&picture, &title).await {
+                Shared::Shared => tell(WidgetEvent::Share, &[("method", "share".into())]),
+                Shared::Cancelled => {}
+                Shared::CannotShare => {
+                    if let Some(a) = download.get_untracked() {
+                        a.click();
+                    }
+                }
+            }
+        });
+    };
+    let add_to_cart = w.options(|o| o.add_to_cart);
     // A picture that failed to load (the connection dropped as the job finished) is
     // asked for again once the browser is online, with a growing pause, for as long as
     // the results are shown; the shopper reads that it is reconnecting meanwhile.
@@ -123,9 +169,19 @@ pub fn ResultsStep() -> impl IntoView {
                 </div>
             </Show>
             <div class="tryon__actions">
-                <a class="tryon__secondary" part="secondary-button" data-testid="tryon-download" href=current target="_blank" rel="noopener" download=download_name>
+                <a class="tryon__secondary" part="secondary-button" data-testid="tryon-download" href=current target="_blank" rel="noopener" download=download_name
+                    node_ref=download on:click=move |_| tell(WidgetEvent::Share, &[("method", "download".into())])>
                     {w.t(Key::Download)}
                 </a>
+                {can_share.then(|| view! {
+                    <button class="tryon__secondary" part="secondary-button" data-testid="tryon-share" on:click=share>{w.t(Key::Share)}</button>
+                })}
+                {add_to_cart.then(|| view! {
+                    <button class="tryon__primary" part="primary-button" data-testid="tryon-add-to-cart"
+                        on:click=move |_| tell(WidgetEvent::AddToCart, &[("product", w.options(|o| o.product_name.clone()).into())])>
+                        {w.t(Key::AddToCart)}
+                    </button>
+                })}
                 {can_go_on.then(|| view! {
                     {(!restored).then(|| view! { <button class="tryon__secondary" part="secondary-button" data-testid="tryon-again" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button> })}
                     <button class="tryon__primary" part="primary-button" data-testid="tryon-another" on:click=move |_| w.start_over()>{w.t(Key::TryAnotherPhoto)}</button>
