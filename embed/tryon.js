@@ -404,7 +404,8 @@
   // time or on intent, so the shopper's result is back at once.
   var wasOpen = false;
   try {
-    wasOpen = /"/.test(win.sessionStorage.getItem('tryon.v1.open'));
+    // Its products, a line each; empty once every panel closed.
+    wasOpen = !!win.sessionStorage.getItem('tryon.v1.open');
   } catch (e) {}
   if (loadOnIdle || wasOpen) {
     var idle = () => {
