@@ -20,7 +20,7 @@ const OPTIONS = {
 };
 
 /** A page with the widget mounted by TryOn.mount(options), recording its events. */
-async function widgetPage(options, { share } = {}) {
+async function widgetPage(options, { share, cart } = {}) {
   const page = await newPage(await suite.browser.newContext({ acceptDownloads: true }));
   await page.addInitScript((share) => {
     window.__events = [];
@@ -42,7 +42,7 @@ async function widgetPage(options, { share } = {}) {
   await page.evaluate((o) => {
     window.__carted = [];
     TryOn.mount('#host', o.cart ? { ...o.options, onAddToCart: (detail) => window.__carted.push(detail) } : o.options);
-  }, { options, cart: options.__cart });
+  }, { options, cart });
   await openWidget(page);
   await sendPhoto(page);
   await resultShown(page);
@@ -92,7 +92,7 @@ test('without the Web Share API there is no Share button; Download says so too',
 });
 
 test('Add to cart: the event and the merchant’s onAddToCart, with the product and the try-on', async () => {
-  const page = await widgetPage({ ...OPTIONS, __cart: true }, { share: 'files' });
+  const page = await widgetPage(OPTIONS, { share: 'files', cart: true });
   const job = await jobOf(page);
   const button = page.getByTestId('tryon-add-to-cart');
   assert.equal(await button.textContent(), 'Add to cart');
