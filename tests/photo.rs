@@ -173,9 +173,14 @@ async fn jpeg_planes_give_the_canvas_path_s_picture_for_every_orientation() {
     }
 }
 
-/// A JPEG of `width`×`height` drawn and encoded by the browser (4:2:0): coloured
-/// stripes, two pixels on, one off, on grey.
-async fn browser_jpeg(width: u32, height: u32) -> web_sys::Blob {
+/// A canvas of `width`×`height` to draw test pictures on, and its 2D context.
+fn canvas_2d(
+    width: u32,
+    height: u32,
+) -> (
+    web_sys::HtmlCanvasElement,
+    web_sys::CanvasRenderingContext2d,
+) {
     use wasm_bindgen::JsCast;
     let canvas: web_sys::HtmlCanvasElement = web_sys::window()
         .unwrap()
@@ -186,8 +191,14 @@ async fn browser_jpeg(width: u32, height: u32) -> web_sys::Blob {
         .unchecked_into();
     canvas.set_width(width);
     canvas.set_height(height);
-    let context: web_sys::CanvasRenderingContext2d =
-        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let context = canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    (canvas, context)
+}
+
+/// A JPEG of `width`×`height` drawn and encoded by the browser (4:2:0): coloured
+/// stripes, two pixels on, one off, on grey.
+async fn browser_jpeg(width: u32, height: u32) -> web_sys::Blob {
+    let (canvas, context) = canvas_2d(width, height);
     // Colours well inside RGB's range, on grey: where the decoder's full-size RGB
     // would clip (saturated colour stripes on black), the planes path, which clips
     // after filtering, comes out brighter there (see resize/src/planar.rs).
@@ -244,22 +255,11 @@ async fn planes_that_fail_after_decoding_fall_back_to_the_canvas_path() {
 
 #[wasm_bindgen_test]
 async fn crops_above_five_times_the_upload_are_pre_shrunk_by_the_browser_and_stay_true() {
-    use wasm_bindgen::JsCast;
     // 4400×6600 (29 MP; a 48 MP camera's crop is larger still): 5.1× the upload, so
     // the canvas path lets the browser shrink it to 1.25× first. A smooth picture
     // (red across, green down), so what each output pixel should be is known.
     let (w, h) = (4400u32, 6600u32);
-    let canvas: web_sys::HtmlCanvasElement = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .create_element("canvas")
-        .unwrap()
-        .unchecked_into();
-    canvas.set_width(w);
-    canvas.set_height(h);
-    let context: web_sys::CanvasRenderingContext2d =
-        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let (canvas, context) = canvas_2d(w, h);
     for y in (0..h).step_by(10) {
         for x in (0..w).step_by(10) {
             let (r, g) = (30 + x * 190 / w, 20 + y * 200 / h);

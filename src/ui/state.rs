@@ -214,11 +214,7 @@ impl Widget {
                 photo,
                 check,
             } => {
-                let cancel = Cancel::default();
-                self.cancel.set_value(cancel.clone());
-                let (options, session) = self
-                    .env
-                    .with_value(|e| (e.options.clone(), e.session.clone()));
+                let (cancel, options, session) = self.job_work();
                 let remember = self.remember.get_untracked();
                 self.tasks.spawn(async move {
                     let run = attempt::Run {
@@ -236,11 +232,7 @@ impl Widget {
                 job_id,
                 accepted_at,
             } => {
-                let cancel = Cancel::default();
-                self.cancel.set_value(cancel.clone());
-                let (options, session) = self
-                    .env
-                    .with_value(|e| (e.options.clone(), e.session.clone()));
+                let (cancel, options, session) = self.job_work();
                 self.tasks.spawn(async move {
                     let follow = attempt::Follow {
                         options: &options,
@@ -255,6 +247,17 @@ impl Widget {
             Action::Keep(kept) => self.keep(kept),
             Action::Tell(note) => self.tell(note),
         }
+    }
+
+    /// What a job's work needs: a new way to stop it (the one `StopWork` uses from
+    /// now on), the options and the session.
+    fn job_work(&self) -> (Cancel, WidgetOptions, Rc<Session>) {
+        let cancel = Cancel::default();
+        self.cancel.set_value(cancel.clone());
+        let (options, session) = self
+            .env
+            .with_value(|e| (e.options.clone(), e.session.clone()));
+        (cancel, options, session)
     }
 
     /// This product and whether the merchant lets this tab keep its try-ons.
