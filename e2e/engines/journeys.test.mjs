@@ -41,8 +41,19 @@ after(async () => {
 const problems = (s) => s.run(() => window.__problems || ['problems.js did not load']);
 
 /** Mounts a widget on the blank test page (of `at`, a shop) through TryOn.mount(options). */
-async function mountBlank(s, options = {}, at = shop) {
+/**
+ * Goes to `page` of the shop `at` in a tab as good as fresh: the journeys share one
+ * tab, and a try-on one kept would open again in the next (kept results are tested
+ * in Chromium, e2e/tests/restore.test.mjs).
+ */
+async function goFresh(s, page, at = shop) {
   await s.go(`${at.url}/pages/blank.html`);
+  await s.run(() => sessionStorage.clear());
+  if (page !== 'blank.html') await s.go(`${at.url}/pages/${page}`);
+}
+
+async function mountBlank(s, options = {}, at = shop) {
+  await goFresh(s, 'blank.html', at);
   await s.until(() => window.TryOn && window.TryOn.version, 'the loader');
   await s.run((o) => TryOn.mount('#host', o), {
     productName: 'the Solidus T-shirt',
@@ -120,7 +131,7 @@ for (const engine of ENGINES) {
     after(() => s?.quit());
 
     test('the script-tag embed: the sample photo is tried on and the result shown', async () => {
-      await s.go(`${shop.url}/pages/tee.html`);
+      await goFresh(s, 'tee.html');
       const host = '[data-tryon]';
       await trySample(s, host);
       const size = await resultShown(s, host);
@@ -208,7 +219,7 @@ for (const engine of ENGINES) {
     });
 
     test('keyboard only: open, the sample photo, move the frame, the result, Escape', async () => {
-      await s.go(`${shop.url}/pages/tee.html`);
+      await goFresh(s, 'tee.html');
       await s.run(() => {
         window.pointerUse = 0;
         for (const type of ['pointerdown', 'mousedown', 'touchstart']) document.addEventListener(type, () => window.pointerUse++, true);
