@@ -84,12 +84,15 @@ pub fn ResultsStep() -> impl IntoView {
             prefetch.spawn(async move { file.set_value(shareable_file(&url, &name).await) });
         });
     }
+    let download_instead = move || {
+        if let Some(a) = download.get_untracked() {
+            a.click();
+        }
+    };
     let share = move |_| {
         let Some(picture) = file.get_value() else {
             // Not fetched (yet, or the service does not allow it): the download.
-            if let Some(a) = download.get_untracked() {
-                a.click();
-            }
+            download_instead();
             return;
         };
         let title = w.options(|o| o.product_name.clone());
@@ -97,11 +100,7 @@ pub fn ResultsStep() -> impl IntoView {
             match share_file(&picture, &title).await {
                 Shared::Shared => tell(WidgetEvent::Share, &[("method", "share".into())]),
                 Shared::Cancelled => {}
-                Shared::CannotShare => {
-                    if let Some(a) = download.get_untracked() {
-                        a.click();
-                    }
-                }
+                Shared::CannotShare => download_instead(),
             }
         });
     };

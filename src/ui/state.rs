@@ -378,13 +378,9 @@ impl Widget {
         self.send(Event::Close);
     }
 
-    /// Back to the start, ready for another photo (stops a job under way).
+    /// Back to the start, ready for another photo; also how a job being waited for is
+    /// cancelled (it stops, and the tab forgets it).
     pub fn start_over(&self) {
-        self.send(Event::StartOver);
-    }
-
-    /// Stops waiting and goes back to the start (a new photo or the same again).
-    pub fn cancel_job(&self) {
         self.send(Event::StartOver);
     }
 

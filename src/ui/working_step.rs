@@ -73,7 +73,7 @@ pub fn WorkingStep() -> impl IntoView {
             </div>
             <p class="tryon__hint" aria-hidden="true">{estimate}</p>
             <div class="tryon__actions">
-                <button class="tryon__secondary" part="secondary-button" data-testid="tryon-cancel" on:click=move |_| w.cancel_job()>{w.t(Key::Cancel)}</button>
+                <button class="tryon__secondary" part="secondary-button" data-testid="tryon-cancel" on:click=move |_| w.start_over()>{w.t(Key::Cancel)}</button>
             </div>
         </div>
     }
