@@ -128,7 +128,9 @@ test('the custom element <tryon-widget> completes a try-on; the next product reu
   assert.equal(await page.getByTestId('tryon-results').count(), 1, 'the results stay on screen');
   // …while a single-page shop changing the options restarts the widget with them.
   await page.evaluate(() => document.querySelector('tryon-widget').setAttribute('locale', 'fr'));
-  await page.getByRole('button', { name: 'Essayer' }).waitFor();
+  // Exactly the open button: the restarted widget opens again on the kept result,
+  // whose "Essayer une autre photo" would match too.
+  await page.getByRole('button', { name: 'Essayer', exact: true }).waitFor();
   // The next product's page, embedded with the element too.
   await page.goto(`${shop.url}/pages/element-dark.html`);
   await openWidget(page);
@@ -143,7 +145,7 @@ test('the custom element <tryon-widget> completes a try-on; the next product reu
     el.setAttribute('locale', 'de');
     document.querySelector('section').append(el);
   });
-  await page.getByRole('button', { name: 'Anprobieren' }).waitFor();
+  await page.getByRole('button', { name: 'Anprobieren', exact: true }).waitFor();
   assertClean(page);
   await context.close();
 });
