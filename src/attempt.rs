@@ -59,13 +59,14 @@ pub struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Runs try-on `attempt` of `prepared`; with `PhotoCheck::Ask`, first asks the
-    /// photo check and stops at its advice if it has any.
+    /// Runs try-on `attempt` of `prepared` with colour `variant`'s garment (or the
+    /// product's own); with `PhotoCheck::Ask`, first asks the photo check and stops
+    /// at its advice if it has any.
     pub async fn go(
         &self,
         attempt: u32,
         prepared: Rc<PreparedPhoto>,
-        check: PhotoCheck,
+        (check, variant): (PhotoCheck, Option<usize>),
         send: Send<'_>,
     ) {
         let finished = |outcome| {
@@ -104,7 +105,7 @@ impl Run<'_> {
         if self.remember && remembered::save(&photo_url) {
             (self.remembered)();
         }
-        let request = options.request(photo_url, garment_image(options));
+        let request = options.request(photo_url, garment_image(options, variant));
         let progress = job::Progress {
             stage: &|stage: Stage| send(Event::Stage { attempt, stage }),
             free_spot_at: &|at: f64| send(Event::FreeSpotAt { attempt, at }),

@@ -6,9 +6,13 @@ use web_sys::Blob;
 
 use crate::options::WidgetOptions;
 
-/// The garment to send: the configured URL, or the `<img>` the selector names,
-/// made absolute so the service can fetch it.
-pub fn garment_image(options: &WidgetOptions) -> String {
+/// The garment to send: colour `variant`'s picture, else the configured URL or the
+/// `<img>` the selector names, made absolute so the service can fetch it.
+pub fn garment_image(options: &WidgetOptions, variant: Option<usize>) -> String {
+    let chosen = variant.and_then(|i| options.variants.get(i));
+    if let Some(v) = chosen {
+        return absolute(&v.garment_image);
+    }
     let from_page = options.garment_selector.as_deref().and_then(|selector| {
         let img = web_sys::window()?
             .document()?
@@ -20,6 +24,12 @@ pub fn garment_image(options: &WidgetOptions) -> String {
     let raw = from_page
         .or_else(|| options.garment_image.clone())
         .unwrap_or_default();
+    absolute(&raw)
+}
+
+/// `raw` as an absolute URL (data URLs as they are).
+fn absolute(raw: &str) -> String {
+    let raw = raw.to_owned();
     if raw.starts_with("data:") {
         return raw;
     }

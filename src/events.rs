@@ -28,9 +28,12 @@ pub enum WidgetEvent {
     /// The shopper shared or downloaded a result (detail: `{jobId, method}`,
     /// `"share"` or `"download"`).
     Share,
-    /// The shopper asked to add the product to the cart (detail: `{product, jobId}`):
-    /// the shop adds it; the widget never touches the cart.
+    /// The shopper asked to add the product to the cart (detail: `{product, variant,
+    /// jobId}`, `variant` the colour's name or `null`): the shop adds it; the widget
+    /// never touches the cart.
     AddToCart,
+    /// The shopper picked another colour to try on (detail: `{product, variant}`).
+    Variant,
 }
 
 impl WidgetEvent {
@@ -47,6 +50,7 @@ impl WidgetEvent {
             WidgetEvent::Restore => "tryon:restore",
             WidgetEvent::Share => "tryon:share",
             WidgetEvent::AddToCart => "tryon:add-to-cart",
+            WidgetEvent::Variant => "tryon:variant",
         }
     }
 }

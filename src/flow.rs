@@ -120,6 +120,9 @@ pub enum Flow<M: Media> {
         output: Vec<String>,
         /// The job id.
         job_id: String,
+        /// Whether it is of this widget's product: "Add to cart" and the other colours
+        /// are offered only then.
+        own: bool,
     },
     /// A try-on that failed.
     Failed {
@@ -268,6 +271,24 @@ pub enum Event<M: Media> {
         /// The job.
         job_id: String,
     },
+    /// The shopper picked colour `variant` (of the merchant's `variants`) with a
+    /// result shown: the same photo goes again with that garment.
+    PickVariant {
+        /// Which colour.
+        variant: usize,
+        /// Now.
+        now: f64,
+    },
+    /// The shopper looks again at a try-on this tab kept (the "Your try-ons" strip):
+    /// its pictures, with no request.
+    Look {
+        /// The job.
+        job_id: String,
+        /// Its pictures.
+        output: Vec<String>,
+        /// Whether it is of this widget's product.
+        own: bool,
+    },
     /// Try-on `attempt` ended: its pictures, or why not.
     Finished {
         /// Which try-on.
@@ -300,6 +321,9 @@ pub enum Action<M: Media> {
         photo: M::Prepared,
         /// Whether to ask the photo check first.
         check: PhotoCheck,
+        /// The colour tried on (of the merchant's `variants`), or the product's own
+        /// garment.
+        variant: Option<usize>,
     },
     /// Wait for the pictures of job `job_id` of try-on `attempt`, just accepted or
     /// from before a reload.
@@ -373,6 +397,8 @@ pub enum Note {
     },
     /// The try-on failed.
     Error(Failure),
+    /// The shopper picked another colour (of the merchant's `variants`).
+    Variant(usize),
     /// A kept try-on is shown again (still running, or done).
     Restore {
         /// The job.
@@ -394,6 +420,9 @@ pub struct Machine<M: Media> {
     pub tries_left: Option<TriesLeft>,
     /// The mode's typical time for a try-on (ms).
     pub typical_ms: f64,
+    /// The colour tried on (of the merchant's `variants`), or the product's own
+    /// garment.
+    pub variant: Option<usize>,
 }
 
 impl<M: Media> Machine<M> {
@@ -405,6 +434,7 @@ impl<M: Media> Machine<M> {
             attempt: 0,
             tries_left: None,
             typical_ms,
+            variant: None,
         }
     }
 
@@ -494,6 +524,7 @@ impl<M: Media> Machine<M> {
                                 attempt,
                                 photo,
                                 check: PhotoCheck::Ask,
+                                variant: self.variant,
                             },
                         ]
                     }
@@ -606,6 +637,7 @@ impl<M: Media> Machine<M> {
                             photo,
                             output: output.clone(),
                             job_id: job_id.clone(),
+                            own: true,
                         };
                         vec![
                             Action::Keep(Kept::Done {
@@ -656,6 +688,45 @@ impl<M: Media> Machine<M> {
                     Action::Tell(Note::Error(failure)),
                 ]
             }
+            Event::PickVariant { variant, now } => {
+                let Flow::Results {
+                    photo: Some(photo),
+                    own: true,
+                    ..
+                } = &self.flow
+                else {
+                    return vec![];
+                };
+                let photo = photo.clone();
+                self.variant = Some(variant);
+                // No capture and no photo check: the photo was checked the first time.
+                let mut actions = self.run(photo, now);
+                actions.push(Action::Tell(Note::Variant(variant)));
+                actions
+            }
+            Event::Look {
+                job_id,
+                output,
+                own,
+            } => {
+                let here = matches!(self.flow, Flow::Start { .. } | Flow::Results { .. });
+                if !here || output.is_empty() {
+                    return vec![];
+                }
+                self.flow = Flow::Results {
+                    photo: None,
+                    output,
+                    job_id: job_id.clone(),
+                    own,
+                };
+                vec![
+                    Action::StopWork,
+                    Action::Tell(Note::Restore {
+                        job_id,
+                        running: false,
+                    }),
+                ]
+            }
             Event::Restore {
                 job_id,
                 accepted_at,
@@ -674,6 +745,7 @@ impl<M: Media> Machine<M> {
                         photo: None,
                         output,
                         job_id,
+                        own: true,
                     };
                     return vec![told];
                 }
@@ -728,6 +800,7 @@ impl<M: Media> Machine<M> {
                 attempt,
                 photo,
                 check: PhotoCheck::Skip,
+                variant: self.variant,
             },
         ]
     }
@@ -759,7 +832,11 @@ mod tests {
                     attempt,
                     photo,
                     check,
-                } => format!("run {photo} #{attempt} {check:?}"),
+                    variant,
+                } => match variant {
+                    Some(v) => format!("run {photo} #{attempt} {check:?} colour {v}"),
+                    None => format!("run {photo} #{attempt} {check:?}"),
+                },
                 Action::Follow {
                     attempt, job_id, ..
                 } => format!("follow {job_id} #{attempt}"),
@@ -841,6 +918,7 @@ mod tests {
                 photo,
                 output,
                 job_id,
+                own: true,
             } => {
                 assert_eq!(
                     (*photo, output.as_slice(), job_id.as_str()),
@@ -852,6 +930,94 @@ mod tests {
         // The same photo again: no check, a new try-on.
         let actions = m.next(Event::TryAgain { now: 10_000.0 });
         assert_eq!(said(&actions), ["stop", "run upload #2 Skip"]);
+    }
+
+    /// A machine showing the results of try-on 1 (job-1) of "upload".
+    fn results() -> M {
+        let mut m = waiting();
+        m.next(Event::Submitted {
+            attempt: 1,
+            job_id: "job-1".into(),
+            now: 2_000.0,
+        });
+        m.next(Event::Finished {
+            attempt: 1,
+            outcome: Ok(vec!["a.png".into()]),
+            now: 9_000.0,
+        });
+        m
+    }
+
+    #[test]
+    fn another_colour_sends_the_same_photo_again_without_capture_or_check() {
+        let mut m = results();
+        let actions = m.next(Event::PickVariant {
+            variant: 2,
+            now: 10_000.0,
+        });
+        assert_eq!(
+            said(&actions),
+            ["stop", "run upload #2 Skip colour 2", "tell Variant(2)"]
+        );
+        assert_eq!(m.flow.step(), Step::Working);
+        assert_eq!(m.variant, Some(2));
+        // The colour stays for the next photo too.
+        m.next(Event::StartOver);
+        m.next(Event::Opened(Ok(("decoded", "source", 3000, 4000))));
+        m.next(Event::ConfirmFrame { now: 11_000.0 });
+        let actions = m.next(Event::Prepared {
+            attempt: 3,
+            photo: Some(("second", 864, 1296)),
+        });
+        assert_eq!(said(&actions)[1], "run second #3 Ask colour 2");
+        // Without the photo (kept from before a reload) or while waiting: nothing.
+        let mut m = M::new(10_000.0);
+        m.next(Event::Open);
+        m.next(Event::Restore {
+            job_id: "job-1".into(),
+            accepted_at: 1.0,
+            output: vec!["a.png".into()],
+        });
+        let pick = || Event::PickVariant {
+            variant: 1,
+            now: 2.0,
+        };
+        assert!(m.next(pick()).is_empty());
+        assert!(waiting().next(pick()).is_empty());
+    }
+
+    #[test]
+    fn a_kept_try_on_is_looked_at_again_without_a_request() {
+        let mut m = results();
+        let actions = m.next(Event::Look {
+            job_id: "job-0".into(),
+            output: vec!["z.png".into()],
+            own: false,
+        });
+        assert_eq!(
+            said(&actions),
+            ["stop", "tell Restore { job_id: \"job-0\", running: false }"]
+        );
+        assert!(matches!(
+            &m.flow,
+            Flow::Results { photo: None, own: false, job_id, .. } if job_id == "job-0"
+        ));
+        // Another product's pictures: no colours of this one for them.
+        assert!(m
+            .next(Event::PickVariant {
+                variant: 0,
+                now: 1.0
+            })
+            .is_empty());
+        // Not while a try-on is being waited for.
+        let mut m = waiting();
+        let look = Event::Look {
+            job_id: "job-0".into(),
+            output: vec!["z.png".into()],
+            own: true,
+        };
+        assert!(m.next(look).is_empty());
+        assert_eq!(m.flow.step(), Step::Working);
     }
 
     #[test]

@@ -401,6 +401,16 @@ strings! {
     /// Puts the product tried on in the shop's cart (a button; the shop's own words
     /// for "cart" may differ, and the merchant can override it).
     AddToCart = "addToCart"
+    /// Label of the row of the product's other colours (or sizes, patterns: the
+    /// merchant's `variants`), shown with a result; a tap tries the same photo on in
+    /// that one.
+    OtherColours = "otherColours"
+    /// Heading of the shopper's earlier try-ons in this browser tab, across the
+    /// shop's products.
+    YourTryOns = "yourTryOns"
+    /// Removes one earlier try-on from that list (an icon button's label); `{item}`
+    /// is the product's name and the time, as the list shows them.
+    RemoveTryOn = "removeTryOn"
     /// Start over with a new photo.
     TryAnotherPhoto = "tryAnotherPhoto"
     /// Tries the same photo again after a failure.

@@ -3,8 +3,9 @@
 //! still running, without a new job.
 //!
 //! In `sessionStorage` (this tab only, gone when it closes), never image bytes:
-//! - `tryon.v1.tryons`: the job handles, with each one's product, when the service
-//!   accepted it, and once done the result URLs (20 at most, the oldest go first);
+//! - `tryon.v1.tryons`: the job handles, with each one's product, its name as the
+//!   shopper saw it, when the service accepted it, and once done the result URLs (20
+//!   at most, the oldest go first: the "Your try-ons" strip shows the done ones);
 //! - `tryon.v1.session`: the session token the handles belong to (a handle opens only
 //!   for the session that made it) and when to renew it;
 //! - `tryon.v1.open`: the products whose panels are open, so a reload or coming back
@@ -34,15 +35,10 @@ pub struct Tryon {
     pub product: String,
     /// When the service accepted it (ms since the epoch, whole).
     pub at: u64,
+    /// The product's name as the shopper saw it (with the colour), maybe empty.
+    pub name: String,
     /// The result URLs, once done (empty while it runs).
     pub output: Vec<String>,
-}
-
-impl Tryon {
-    /// Whether its pictures are in.
-    pub fn done(&self) -> bool {
-        !self.output.is_empty()
-    }
 }
 
 /// This tab's try-ons, oldest first.
@@ -58,13 +54,17 @@ fn clean(field: &str) -> bool {
 }
 
 impl Tryons {
-    /// Adds a running try-on (at most [`MOST`] are kept: the oldest go).
-    pub fn running(&mut self, id: &str, product: &str, at: u64) {
+    /// Adds a running try-on of `product`, called `name` (at most [`MOST`] are kept:
+    /// the oldest go).
+    pub fn running(&mut self, id: &str, product: &str, name: &str, at: u64) {
         self.items.retain(|t| t.id != id);
         self.items.push(Tryon {
             id: id.to_owned(),
             product: product.to_owned(),
             at,
+            // Tabs and line breaks would break the stored line; a name reads the same
+            // with spaces.
+            name: name.replace(['\t', '\n'], " "),
             output: Vec::new(),
         });
         let over = self.items.len().saturating_sub(MOST);
@@ -90,10 +90,21 @@ impl Tryons {
     pub fn latest(&self, product: &str) -> Option<&Tryon> {
         self.items.iter().rev().find(|t| t.product == product)
     }
+
+    /// The done try-ons to look at again, newest first, but for `shown` (the one on
+    /// screen).
+    pub fn to_look_at(&self, shown: Option<&str>) -> Vec<Tryon> {
+        self.items
+            .iter()
+            .rev()
+            .filter(|t| !t.output.is_empty() && Some(t.id.as_str()) != shown)
+            .cloned()
+            .collect()
+    }
 }
 
 impl Tryons {
-    /// As stored: `id⇥product⇥at[⇥output…]`, a line each.
+    /// As stored: `id⇥product⇥at⇥name[⇥output…]`, a line each.
     pub fn to_text(&self) -> String {
         let mut text = String::new();
         for t in &self.items {
@@ -101,6 +112,7 @@ impl Tryons {
             let mut fields = vec![t.id.as_str(), t.product.as_str(), at.as_str()];
             fields.extend(t.output.iter().map(String::as_str));
             if fields.iter().all(|f| clean(f)) {
+                fields.insert(3, &t.name);
                 text.push_str(&fields.join("\t"));
                 text.push('\n');
             }
@@ -119,6 +131,7 @@ impl Tryons {
                     id: id.to_owned(),
                     product: product.to_owned(),
                     at: at.parse().ok()?,
+                    name: fields.next()?.to_owned(),
                     output: fields.map(str::to_owned).collect(),
                 };
                 (clean(id) && clean(product)).then_some(tryon)
@@ -234,23 +247,40 @@ mod tests {
     #[test]
     fn a_try_on_is_kept_while_it_runs_and_with_its_pictures() {
         let mut kept = Tryons::default();
-        kept.running("job-1", "https://shop/tee.png", 1_000);
-        assert!(!kept.latest("https://shop/tee.png").unwrap().done());
+        kept.running("job-1", "https://shop/tee.png", "Tee", 1_000);
+        assert!(kept
+            .latest("https://shop/tee.png")
+            .unwrap()
+            .output
+            .is_empty());
         kept.done("job-1", &["https://gw/v1/results/a.png".to_owned()]);
         let t = kept.latest("https://shop/tee.png").unwrap();
         assert_eq!(t.output, ["https://gw/v1/results/a.png"]);
         assert!(kept.latest("https://shop/other.png").is_none());
         // The latest of a product wins.
-        kept.running("job-2", "https://shop/tee.png", 2_000);
+        kept.running("job-2", "https://shop/tee.png", "Tee", 2_000);
         assert_eq!(kept.latest("https://shop/tee.png").unwrap().id, "job-2");
         kept.remove("job-2");
         assert_eq!(kept.latest("https://shop/tee.png").unwrap().id, "job-1");
     }
 
     #[test]
+    fn the_strip_shows_the_done_ones_newest_first_but_the_one_on_screen() {
+        let mut kept = Tryons::default();
+        for (id, product) in [("a", "tee"), ("b", "dress"), ("c", "tee")] {
+            kept.running(id, product, "", 1);
+            kept.done(id, &[format!("https://gw/{id}.png")]);
+        }
+        kept.running("d", "coat", "", 2);
+        let ids = |list: Vec<Tryon>| list.into_iter().map(|t| t.id).collect::<Vec<_>>();
+        assert_eq!(ids(kept.to_look_at(None)), ["c", "b", "a"]);
+        assert_eq!(ids(kept.to_look_at(Some("b"))), ["c", "a"]);
+    }
+
+    #[test]
     fn image_bytes_are_never_kept() {
         let mut kept = Tryons::default();
-        kept.running("job-1", "p", 1);
+        kept.running("job-1", "p", "", 1);
         kept.done("job-1", &["data:image/png;base64,AAAA".to_owned()]);
         assert!(kept.items.is_empty());
     }
@@ -259,7 +289,7 @@ mod tests {
     fn at_most_twenty_are_kept_the_oldest_go() {
         let mut kept = Tryons::default();
         for i in 0..25 {
-            kept.running(&format!("job-{i}"), "p", i);
+            kept.running(&format!("job-{i}"), "p", "", i);
         }
         assert_eq!(kept.items.len(), MOST);
         assert_eq!(kept.items[0].id, "job-5");
@@ -268,8 +298,13 @@ mod tests {
     #[test]
     fn the_stored_form_is_a_line_each_with_whole_times() {
         let mut kept = Tryons::default();
-        kept.running("job-1", "https://shop/tee.png", 1_700_000_000_123);
-        kept.running("job-2", "/p", 5);
+        kept.running(
+            "job-1",
+            "https://shop/tee.png",
+            "Linen\tshirt – Blue",
+            1_700_000_000_123,
+        );
+        kept.running("job-2", "/p", "", 5);
         kept.done(
             "job-2",
             &["https://gw/a.png".to_owned(), "https://gw/b.png".to_owned()],
@@ -277,7 +312,7 @@ mod tests {
         let text = kept.to_text();
         assert_eq!(
             text,
-            "job-1\thttps://shop/tee.png\t1700000000123\njob-2\t/p\t5\thttps://gw/a.png\thttps://gw/b.png\n"
+            "job-1\thttps://shop/tee.png\t1700000000123\tLinen shirt – Blue\njob-2\t/p\t5\t\thttps://gw/a.png\thttps://gw/b.png\n"
         );
         assert_eq!(Tryons::from_text(&text), kept);
         // Lines it cannot read are left out; nothing at all is nothing kept.
@@ -285,7 +320,7 @@ mod tests {
         assert_eq!(Tryons::from_text("").items, []);
         // A field that would break a line is never written.
         let mut odd = Tryons::default();
-        odd.running("job\t4", "p", 1);
+        odd.running("job\t4", "p", "", 1);
         assert_eq!(odd.to_text(), "");
 
         let session = KeptSession {

@@ -31,6 +31,10 @@ pub fn options_from_js(value: &JsValue) -> Result<WidgetOptions, OptionError> {
                 pairs.push((key, said));
                 continue;
             }
+            if key == "variants" {
+                pairs.push((key, variant_lines(&v)));
+                continue;
+            }
             if key == "strings" && v.is_object() {
                 for inner in js_sys::Object::entries(v.unchecked_ref()).iter() {
                     let inner: js_sys::Array = inner.unchecked_into();
@@ -61,6 +65,33 @@ fn js_text(v: &JsValue) -> String {
         .unwrap_or_default()
 }
 
+/// The `variants` option (`[{name, garmentImage}]`, or its JSON text) as the lines
+/// `WidgetOptions::from_pairs` reads: `name⇥garmentImage` each. Anything else becomes
+/// `?`, which it refuses with the option's name and the form it takes.
+fn variant_lines(v: &JsValue) -> String {
+    let list = match v.as_string() {
+        Some(text) => js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL),
+        None => v.clone(),
+    };
+    if !js_sys::Array::is_array(&list) {
+        return "?".into();
+    }
+    let mut lines = String::new();
+    for item in js_sys::Array::from(&list).iter() {
+        let field = |name: &str| {
+            js_sys::Reflect::get(&item, &name.into())
+                .ok()
+                .and_then(|f| f.as_string())
+                .map(|f| f.replace(['\t', '\n'], " "))
+        };
+        let (Some(name), Some(garment)) = (field("name"), field("garmentImage")) else {
+            return "?".into();
+        };
+        lines.push_str(&format!("{name}\t{garment}\n"));
+    }
+    lines
+}
+
 /// Options from the element's `data-*` attributes (`data-garment-image`, …).
 pub fn options_from_element(element: &HtmlElement) -> Result<WidgetOptions, OptionError> {
     let mut pairs = vec![];
@@ -68,7 +99,12 @@ pub fn options_from_element(element: &HtmlElement) -> Result<WidgetOptions, Opti
     for i in 0..attributes.length() {
         if let Some(a) = attributes.item(i) {
             if let Some(name) = a.name().strip_prefix("data-") {
-                pairs.push((name.to_owned(), a.value()));
+                let value = if name == "variants" {
+                    variant_lines(&a.value().into())
+                } else {
+                    a.value()
+                };
+                pairs.push((name.to_owned(), value));
             }
         }
     }

@@ -21,6 +21,18 @@ pub enum Theme {
     Dark,
 }
 
+/// One colour (or other variant) of the product, from the `variants` option.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// Its name, on its button ("Blue").
+    pub name: String,
+    /// Its garment picture's URL.
+    pub garment_image: String,
+}
+
+/// The most variants offered: more would not fit on a phone as buttons.
+pub const MOST_VARIANTS: usize = 12;
+
 /// Everything a merchant can set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WidgetOptions {
@@ -34,6 +46,9 @@ pub struct WidgetOptions {
     pub garment_selector: Option<String>,
     /// The product's name, for labels.
     pub product_name: String,
+    /// The product's other colours: with a result shown, the shopper picks one and the
+    /// same photo is tried on with its garment.
+    pub variants: Vec<Variant>,
     /// A sample photo URL for visitors without a photo of their own ("Use a sample photo").
     pub sample_photo: Option<String>,
     /// Garment category.
@@ -99,6 +114,7 @@ impl Default for WidgetOptions {
             garment_image: None,
             garment_selector: None,
             product_name: String::new(),
+            variants: Vec::new(),
             sample_photo: None,
             category: defaults.category,
             mode: defaults.mode,
@@ -126,6 +142,7 @@ pub const OPTION_NAMES: &[&str] = &[
     "garmentImage",
     "garmentSelector",
     "productName",
+    "variants",
     "samplePhoto",
     "category",
     "mode",
@@ -199,6 +216,7 @@ impl WidgetOptions {
                 "garmentImage" => o.garment_image = non_empty(value),
                 "garmentSelector" => o.garment_selector = non_empty(value),
                 "productName" => o.product_name = value.to_owned(),
+                "variants" => o.variants = variants(value).ok_or_else(|| err(format!("is not accepted: give at most {MOST_VARIANTS} as [{{\"name\":\"Blue\",\"garmentImage\":\"https://…/blue.jpg\"}}, …], each with a name and a picture")))?,
                 "samplePhoto" => o.sample_photo = non_empty(value),
                 "category" => o.category = value.parse().map_err(named)?,
                 "mode" => o.mode = value.parse().map_err(named)?,
@@ -286,6 +304,25 @@ impl WidgetOptions {
     }
 }
 
+/// The `variants` option, as `mount` hands it over: a line per variant, its name and
+/// picture apart by a tab. (The merchant gives a JS array, or its JSON in
+/// `data-variants`; `mount` reads either with the browser's own JSON, so the widget
+/// carries no JSON reader for it.)
+fn variants(value: &str) -> Option<Vec<Variant>> {
+    let list = value
+        .lines()
+        .map(|line| {
+            let (name, garment) = line.split_once('\t')?;
+            let (name, garment) = (name.trim(), garment.trim());
+            (!name.is_empty() && !garment.is_empty()).then(|| Variant {
+                name: name.to_owned(),
+                garment_image: garment.to_owned(),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    (list.len() <= MOST_VARIANTS).then_some(list)
+}
+
 fn non_empty(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
@@ -342,6 +379,19 @@ mod tests {
         assert_eq!(o.locale_tag, "de-DE");
         assert_eq!(o.theme, Theme::Dark);
         assert_eq!(o.strings["startTitle"], "Anprobieren!");
+        let coloured = parse(&[
+            ("garment-image", "tee.png"),
+            ("variants", "Blue\tblue.jpg\nRed\tred.jpg\n"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                coloured.variants.len(),
+                coloured.variants[1].name.as_str(),
+                coloured.variants[1].garment_image.as_str()
+            ),
+            (2, "Red", "red.jpg")
+        );
         let r = o.request(
             "data:image/jpeg;base64,AAAA".into(),
             "https://shop.example/tee.png".into(),
@@ -377,6 +427,18 @@ mod tests {
         assert_eq!(o.locale_tag, "ar-SA");
         let e = parse(&[("garmentImage", "x"), ("locale", "xx")]).unwrap_err();
         assert!(e.message.contains("en, de, fr, es"), "{}", e.message);
+        // What `mount` hands over for a list it could not read, or a variant without a
+        // picture or a name.
+        for wrong in ["?", "Blue", "Blue\t ", " \tb.jpg"] {
+            let e = parse(&[("garmentImage", "x"), ("variants", wrong)]).unwrap_err();
+            assert_eq!(e.option, "variants");
+            assert!(e.message.contains("garmentImage"), "{}", e.message);
+        }
+        let thirteen = "C\tc.jpg\n".repeat(13);
+        assert!(parse(&[("garmentImage", "x"), ("variants", &thirteen)]).is_err());
+        assert!(
+            parse(&[("garmentImage", "x"), ("variants", "")]).is_ok_and(|o| o.variants.is_empty())
+        );
         let e = parse(&[("garmentImage", "x"), ("strings.nope", "y")]).unwrap_err();
         assert!(e.message.contains("unknown string"));
     }

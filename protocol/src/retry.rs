@@ -2,8 +2,6 @@
 //! its forms) or exponential backoff. The widget waits this way on the gateway and
 //! the gateway on the hosted API, so both read the header the same way.
 
-use std::time::UNIX_EPOCH;
-
 /// Seconds to wait that a `Retry-After` value asks for, read at `now_unix_seconds`
 /// (seconds since the epoch). RFC 9110 gives two forms: delay-seconds (`120`) and an
 /// HTTP-date (`Wed, 21 Oct 2015 07:28:00 GMT`, also in the two obsolete forms a
@@ -20,9 +18,60 @@ pub fn retry_after(value: &str, now_unix_seconds: f64) -> Option<f64> {
         // and its tables (~10 KB brotli) into the widget. Beyond u64 is "forever".
         return Some(value.parse::<u64>().map_or(u64::MAX as f64, |n| n as f64));
     }
-    let at = httpdate::parse_http_date(value).ok()?;
-    let at = at.duration_since(UNIX_EPOCH).ok()?.as_secs_f64();
+    let at = http_date(value)? as f64;
     Some((at - now_unix_seconds).max(0.0))
+}
+
+/// Seconds since the epoch of an HTTP-date (RFC 9110 §5.6.7), in any of its three
+/// forms: `Sun, 06 Nov 1994 08:49:37 GMT`, `Sunday, 06-Nov-94 08:49:37 GMT` and
+/// `Sun Nov  6 08:49:37 1994`. The weekday is not checked, as recipients need not.
+///
+/// Written here rather than taken from `httpdate`: the widget reads this header too,
+/// and the crate's parser was about 1.5 KB of its brotli size.
+fn http_date(value: &str) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parts: Vec<&str> = value
+        .split([' ', ',', '-'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let month_at = |i: usize| MONTHS.iter().position(|m| parts.get(i) == Some(m));
+    let (day, month, year, time) = match parts.as_slice() {
+        [_, day, _, year, time, "GMT"] => (day, month_at(2)?, year, time),
+        [_, _, day, time, year] => (day, month_at(1)?, year, time),
+        _ => return None,
+    };
+    let number = |s: &str| -> Option<u64> {
+        (!s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())?
+    };
+    let mut year = number(year)?;
+    if year < 100 {
+        // RFC 850's two digits: the nearer century.
+        year += if year < 70 { 2000 } else { 1900 };
+    }
+    let day = number(day).filter(|d| (1..=31).contains(d))?;
+    let clock: Vec<u64> = time.split(':').map(number).collect::<Option<_>>()?;
+    let [hour, minute, second] = clock[..] else {
+        return None;
+    };
+    if hour > 23 || minute > 59 || second > 60 || year < 1970 {
+        return None;
+    }
+    let days = days_since_epoch(year, month as u64 + 1, day);
+    Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (from 1970 on).
+fn days_since_epoch(year: u64, month: u64, day: u64) -> u64 {
+    // Counted from March, so the leap day ends the year (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// Exponential backoff with a ceiling, giving way to a server's `Retry-After`.
@@ -80,6 +129,22 @@ mod tests {
     }
 
     #[test]
+    fn http_dates_across_leap_years_and_centuries() {
+        // Checked against `date -u -d … +%s`.
+        for (value, seconds) in [
+            ("Thu, 01 Jan 1970 00:00:00 GMT", 0),
+            ("Tue, 29 Feb 2000 12:00:00 GMT", 951_825_600),
+            ("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_777),
+            ("Sunday, 06-Nov-94 08:49:37 GMT", 784_111_777),
+            ("Sun Nov  6 08:49:37 1994", 784_111_777),
+            ("Wed, 31 Dec 2036 23:59:59 GMT", 2_114_380_799),
+            ("Mon, 01 Mar 2100 00:00:00 GMT", 4_107_542_400),
+        ] {
+            assert_eq!(http_date(value), Some(seconds), "{value}");
+        }
+    }
+
+    #[test]
     fn http_date_in_the_past_is_now() {
         assert_eq!(
             retry_after("Wed, 21 Oct 2015 07:28:00 GMT", OCT_21_2015 + 3600.0),
@@ -97,6 +162,10 @@ mod tests {
             "12 seconds",
             "Wed, 21 Oct 2015 25:28:00 GMT",
             "Wed, 21 Oct 2015",
+            "Wed, 21 Foo 2015 07:28:00 GMT",
+            "Wed, 32 Oct 2015 07:28:00 GMT",
+            "Wed, 21 Oct 2015 07:28 GMT",
+            "Wed, 21 Oct 2015 07:28:00 CET",
         ] {
             assert_eq!(retry_after(value, OCT_21_2015), None, "{value:?}");
         }

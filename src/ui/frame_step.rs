@@ -133,9 +133,7 @@ pub fn FrameStep() -> impl IntoView {
                     on:wheel=on_wheel
                 ></div>
             </div>
-            <Show when=move || warning.with(Option::is_some)>
-                <p class="tryon__warning" role="status" data-testid="tryon-small-warning">{move || warning.get().unwrap_or_default()}</p>
-            </Show>
+            {move || warning.get().map(|text| view! { <p class="tryon__warning" role="status" data-testid="tryon-small-warning">{text}</p> })}
             <div class="tryon__actions">
                 <button class="tryon__primary" part="primary-button" data-testid="tryon-use-photo" on:click=move |_| w.confirm_frame()>{w.t(Key::UsePhoto)}</button>
                 <button class="tryon__link" on:click=move |_| w.start_over()>{w.t(Key::Back)}</button>

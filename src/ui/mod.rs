@@ -7,6 +7,7 @@ mod frame_step;
 mod results_step;
 mod start_step;
 pub mod state;
+mod tryons;
 mod working_step;
 
 use leptos::prelude::*;
@@ -92,7 +93,7 @@ pub fn TryOnWidget(
             >
                 {w.t(Key::OpenButton)}
             </button>
-            <Show when=move || w.open.get()>
+            {move || w.open.get().then(|| view! {
                 <section
                     class="tryon__panel"
                     part="panel"
@@ -113,8 +114,9 @@ pub fn TryOnWidget(
                         Step::Results => view! { <results_step::ResultsStep/> }.into_any(),
                         Step::Failed => view! { <FailedStep/> }.into_any(),
                     }}
+                    <tryons::YourTryons/>
                 </section>
-            </Show>
+            })}
         </div>
     }
 }
@@ -139,14 +141,14 @@ fn FailedStep() -> impl IntoView {
         <div class="tryon__step tryon__step--failed" data-testid="tryon-failed" data-error=failure.name>
             <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::FailedTitle)}</h2>
             <p class="tryon__error" role="alert" data-testid="tryon-error-message">{message}</p>
-            <Show when=move || pose>
+            {(pose).then(|| view! {
                 <ul class="tryon__tips" aria-label=w.t(Key::PhotoTips)>
                     <li>{w.t(Key::GuideOnePerson)}</li>
                     <li>{w.t(Key::GuideFacing)}</li>
                     <li>{w.t(Key::GuideLight)}</li>
                     <li>{w.t(Key::GuideFramed)}</li>
                 </ul>
-            </Show>
+            })}
             <div class="tryon__actions">
                 // The failure is fixed while the step shows: plain conditions, no `Show`.
                 {(!pose && can_retry).then(|| view! {

@@ -17,12 +17,13 @@ use tryon_protocol::OutputFormat;
 #[component]
 pub fn ResultsStep() -> impl IntoView {
     let w = expect_context::<Widget>();
-    let Some((results, photo, job_id)) = w.flow_untracked(|f| match f {
+    let Some((results, photo, job_id, own)) = w.flow_untracked(|f| match f {
         Flow::Results {
             output,
             photo,
             job_id,
-        } => Some((output.clone(), photo.clone(), job_id.clone())),
+            own,
+        } => Some((output.clone(), photo.clone(), job_id.clone(), *own)),
         _ => None,
     }) else {
         return ().into_any();
@@ -104,7 +105,31 @@ pub fn ResultsStep() -> impl IntoView {
             }
         });
     };
-    let add_to_cart = w.options(|o| o.add_to_cart);
+    // Another product's pictures (from "Your try-ons"): not this one's cart or colours.
+    let add_to_cart = own && w.options(|o| o.add_to_cart);
+    let add = move |_| {
+        let product = w.options(|o| o.product_name.clone());
+        let variant = w.variant_name();
+        tell(
+            WidgetEvent::AddToCart,
+            &[("product", product.into()), ("variant", variant.into())],
+        )
+    };
+    // Other colours, with the same photo: only while the photo is here.
+    let colours = w.options(|o| o.variants.clone());
+    let shown_colour = w.shown_variant();
+    let colours = (own && !restored && can_go_on && !colours.is_empty()).then(|| view! {
+        <div class="tryon__variants" role="group" aria-label=w.t(Key::OtherColours) data-testid="tryon-variants">
+            <span class="tryon__variants-label">{w.t(Key::OtherColours)}</span>
+            {colours.into_iter().enumerate().map(|(i, v)| view! {
+                <button class="tryon__variant" data-testid="tryon-variant" aria-pressed=(shown_colour == Some(i)).to_string()
+                    on:click=move |_| if shown_colour != Some(i) { w.pick_variant(i) }>
+                    {v.name}
+                </button>
+            }).collect_view()}
+        </div>
+    });
+
     // A picture that failed to load (the connection dropped as the job finished) is
     // asked for again once the browser is online, with a growing pause, for as long as
     // the results are shown; the shopper reads that it is reconnecting meanwhile.
@@ -155,7 +180,7 @@ pub fn ResultsStep() -> impl IntoView {
                         on:input=move |ev| split.set(event_target_value(&ev).parse().unwrap_or(0)) />
                 </label>
             })}
-            <Show when=move || { count > 1 }>
+            {(count > 1).then(|| view! {
                 <div class="tryon__thumbs" role="group" aria-label=w.t(Key::ResultsTitle)>
                     {results.iter().enumerate().map(|(i, url)| {
                         let alt = alt.clone();
@@ -166,7 +191,7 @@ pub fn ResultsStep() -> impl IntoView {
                         }
                     }).collect_view()}
                 </div>
-            </Show>
+            })}
             <div class="tryon__actions">
                 <a class="tryon__secondary" part="secondary-button" data-testid="tryon-download" href=current target="_blank" rel="noopener" download=download_name
                     node_ref=download on:click=move |_| tell(WidgetEvent::Share, &[("method", "download".into())])>
@@ -176,17 +201,20 @@ pub fn ResultsStep() -> impl IntoView {
                     <button class="tryon__secondary" part="secondary-button" data-testid="tryon-share" on:click=share>{w.t(Key::Share)}</button>
                 })}
                 {add_to_cart.then(|| view! {
-                    <button class="tryon__primary" part="primary-button" data-testid="tryon-add-to-cart"
-                        on:click=move |_| tell(WidgetEvent::AddToCart, &[("product", w.options(|o| o.product_name.clone()).into())])>
+                    <button class="tryon__primary" part="primary-button" data-testid="tryon-add-to-cart" on:click=add>
                         {w.t(Key::AddToCart)}
                     </button>
                 })}
                 {can_go_on.then(|| view! {
                     {(!restored).then(|| view! { <button class="tryon__secondary" part="secondary-button" data-testid="tryon-again" on:click=move |_| w.submit()>{w.t(Key::TryAgain)}</button> })}
-                    <button class="tryon__primary" part="primary-button" data-testid="tryon-another" on:click=move |_| w.start_over()>{w.t(Key::TryAnotherPhoto)}</button>
+                    // One primary action: adding to the cart when the shop offers it.
+                    <button class=if add_to_cart { "tryon__secondary" } else { "tryon__primary" } part=if add_to_cart { "secondary-button" } else { "primary-button" }
+                        data-testid="tryon-another" on:click=move |_| w.start_over()>{w.t(Key::TryAnotherPhoto)}</button>
                 })}
             </div>
+            {colours}
             {left_note.map(|note| view! { <p class="tryon__hint" role="status" data-testid="tryon-tries-left">{note}</p> })}
+
         </div>
     }
     .into_any()

@@ -75,15 +75,13 @@ pub fn StartStep() -> impl IntoView {
                 <li>{w.t(Key::GuideLight)}</li>
                 <li>{w.t(Key::GuideFramed)}</li>
             </ul>
-            <Show when=move || notice().is_some()>
-                <p class="tryon__error" role="alert" data-testid="tryon-notice">{move || notice().unwrap_or_default()}</p>
-            </Show>
+            {move || notice().map(|n| view! { <p class="tryon__error" role="alert" data-testid="tryon-notice">{n}</p> })}
             <div class="tryon__actions">
-                <Show when=move || w.has_remembered.get()>
+                {move || w.has_remembered.get().then(|| view! {
                     <button class="tryon__primary" part="primary-button" data-testid="tryon-use-saved" on:click=move |_| w.use_remembered()>
                         {w.t(Key::UseSavedPhoto)}
                     </button>
-                </Show>
+                })}
                 <button class="tryon__primary" part="primary-button" data-testid="tryon-choose" on:click=move |_| {
                     if let Some(input) = file_input.get_untracked() {
                         input.click();
@@ -91,16 +89,16 @@ pub fn StartStep() -> impl IntoView {
                 }>
                     {w.t(Key::ChoosePhoto)}
                 </button>
-                <Show when=move || has_sample>
+                {(has_sample).then(|| view! {
                     <button class="tryon__secondary" part="secondary-button" data-testid="tryon-sample" on:click=move |_| w.use_sample()>
                         {w.t(Key::UseSamplePhoto)}
                     </button>
-                </Show>
-                <Show when=move || camera_possible>
+                })}
+                {(camera_possible).then(|| view! {
                     <button class="tryon__secondary" part="secondary-button" data-testid="tryon-camera" on:click=move |_| w.show_camera()>
                         {w.t(Key::TakePhoto)}
                     </button>
-                </Show>
+                })}
             </div>
             <input
                 class="tryon__file"
@@ -118,11 +116,12 @@ pub fn StartStep() -> impl IntoView {
                     on:change=move |ev| w.remember.set(event_target_checked(&ev)) />
                 {w.t(Key::RememberPhoto)}
             </label>
-            <Show when=move || w.has_remembered.get()>
+
+            {move || (w.has_remembered.get() || !w.tryons_to_look_at().is_empty()).then(|| view! {
                 <button class="tryon__link" data-testid="tryon-forget" on:click=move |_| w.forget_remembered()>
                     {w.t(Key::ForgetPhoto)}
                 </button>
-            </Show>
+            })}
         </div>
     }
 }

@@ -63,6 +63,8 @@ pub struct Widget {
     pub remember: RwSignal<bool>,
     /// A photo is remembered on this device.
     pub has_remembered: RwSignal<bool>,
+    /// Notified when what this tab keeps changes (the "Your try-ons" strip reads it).
+    kept: Trigger,
     /// Stops the running job and aborts its requests.
     cancel: StoredValue<Cancel, LocalStorage>,
     /// The work done for the shopper (opening, preparing, the job): it stops when the
@@ -95,6 +97,7 @@ impl Widget {
             step: Memo::new(move |_| machine.with(|m| m.flow.step())),
             remember: RwSignal::new(false),
             has_remembered: RwSignal::new(remembered::load().is_some()),
+            kept: Trigger::new(),
             cancel: StoredValue::new_local(Cancel::default()),
             tasks: Tasks::for_current_owner(),
         };
@@ -213,6 +216,7 @@ impl Widget {
                 attempt,
                 photo,
                 check,
+                variant,
             } => {
                 let (cancel, options, session) = self.job_work();
                 let remember = self.remember.get_untracked();
@@ -224,7 +228,8 @@ impl Widget {
                         remember,
                         remembered: &|| w.has_remembered.set(true),
                     };
-                    run.go(attempt, photo, check, &|e| w.send(e)).await;
+                    run.go(attempt, photo, (check, variant), &|e| w.send(e))
+                        .await;
                 });
             }
             Action::Follow {
@@ -274,11 +279,80 @@ impl Widget {
         match kept {
             Kept::Open(open) => keep::set_open(&product, open),
             Kept::Running { job_id, at } => {
-                keep::change(|k| k.running(&job_id, &product, at as u64))
+                let name = self.shown_name();
+                keep::change(|k| k.running(&job_id, &product, &name, at as u64))
             }
             Kept::Done { job_id, output } => keep::change(|k| k.done(&job_id, &output)),
             Kept::Gone { job_id } => keep::change(|k| k.remove(&job_id)),
         }
+        self.kept.notify();
+    }
+
+    /// The colour tried on now, by name (none for the product's own garment).
+    pub fn variant_name(&self) -> Option<String> {
+        let variant = self.machine.with_untracked(|m| m.variant)?;
+        self.options(|o| o.variants.get(variant).map(|v| v.name.clone()))
+    }
+
+    /// Which of the merchant's colours the results show: the one picked, else the
+    /// one whose picture is the product's own garment.
+    pub fn shown_variant(&self) -> Option<usize> {
+        let picked = self.machine.with_untracked(|m| m.variant);
+        picked.or_else(|| {
+            self.options(|o| {
+                let own = garment_image(o, None);
+                (0..o.variants.len()).find(|&i| garment_image(o, Some(i)) == own)
+            })
+        })
+    }
+
+    /// The product's name as the shopper sees it now, with the colour: "Linen shirt –
+    /// Blue".
+    fn shown_name(&self) -> String {
+        let product = self.options(|o| o.product_name.clone());
+        match self.variant_name() {
+            Some(colour) if product.is_empty() => colour,
+            Some(colour) => format!("{product} – {colour}"),
+            None => product,
+        }
+    }
+
+    /// This tab's done try-ons, newest first, but for the one on screen (tracked: the
+    /// strip follows what is kept and shown). None when the merchant keeps nothing.
+    pub fn tryons_to_look_at(&self) -> Vec<keep::Tryon> {
+        self.kept.track();
+        let shown = self.flow(|f| match f {
+            Flow::Results { job_id, .. } => Some(job_id.clone()),
+            _ => None,
+        });
+        if self.kept_product().is_none() {
+            return Vec::new();
+        }
+        keep::tryons().to_look_at(shown.as_deref())
+    }
+
+    /// Shows kept try-on `t` again, from the strip: no request.
+    pub fn look(&self, t: &keep::Tryon) {
+        let own = self.env.with_value(|e| e.product == t.product);
+        self.send(Event::Look {
+            job_id: t.id.clone(),
+            output: t.output.clone(),
+            own,
+        });
+    }
+
+    /// Removes kept try-on `job_id` (the strip's ×).
+    pub fn forget_tryon(&self, job_id: &str) {
+        keep::change(|k| k.remove(job_id));
+        self.kept.notify();
+    }
+
+    /// Tries on colour `variant` with the photo of the results shown.
+    pub fn pick_variant(&self, variant: usize) {
+        self.send(Event::PickVariant {
+            variant,
+            now: now_ms(),
+        });
     }
 
     /// Shows this product's latest kept try-on again, if the shopper is at the start:
@@ -337,6 +411,13 @@ impl Widget {
                 (WidgetEvent::Advice, detail(&[("problems", named)]))
             }
             Note::Submit { job_id } => (WidgetEvent::Submit, detail(&[("jobId", job_id.into())])),
+            Note::Variant(_) => (
+                WidgetEvent::Variant,
+                detail(&[
+                    ("product", self.options(|o| o.product_name.clone()).into()),
+                    ("variant", self.variant_name().into()),
+                ]),
+            ),
             Note::Complete { job_id, output } => {
                 let urls: js_sys::Array = output.iter().map(|u| JsValue::from_str(u)).collect();
                 (
@@ -468,6 +549,7 @@ impl Widget {
     pub fn forget_remembered(&self) {
         remembered::forget();
         keep::forget_all();
+        self.kept.notify();
         self.has_remembered.set(false);
         self.remember.set(false);
     }
@@ -475,7 +557,7 @@ impl Widget {
 
 /// The product a widget tries on, for what this tab keeps.
 fn product_key(options: &WidgetOptions) -> String {
-    let garment = garment_image(options);
+    let garment = garment_image(options, None);
     if garment.is_empty() || garment.starts_with("data:") {
         web_sys::window()
             .and_then(|w| w.location().pathname().ok())

@@ -59,9 +59,7 @@ pub fn WorkingStep() -> impl IntoView {
     view! {
         <div class="tryon__step tryon__step--working" data-testid="tryon-working">
             <h2 class="tryon__heading" part="heading" tabindex="-1" data-step-heading>{w.t(Key::StartTitle)}</h2>
-            <Show when=move || thumbnail.with(Option::is_some)>
-                <img class="tryon__thumb" alt=w.t(Key::YourPhoto) src=move || thumbnail.get().unwrap_or_default() />
-            </Show>
+            {move || thumbnail.get().map(|src| view! { <img class="tryon__thumb" alt=w.t(Key::YourPhoto) src=src /> })}
             <p class="tryon__stage-text" id="tryon-stage-text" role="status" aria-live="polite" data-testid="tryon-stage">{stage_text}</p>
             // Named by the stage; the estimate (hidden from the live region so it is not
             // read every second) is its value text, there when the shopper asks.
