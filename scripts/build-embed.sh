@@ -22,7 +22,8 @@ wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name tryon-widg
   target/wasm32-unknown-unknown/wasm-release/tryon_widget.wasm
 # wasm-opt takes the features from the module's target_features section (what
 # rustc emitted, simd128 included), so it introduces none a browser may lack.
-wasm-opt -Oz -o "$out/tryon-widget_bg.wasm" "$out/tryon-widget_bg.wasm"
+# --converge runs the passes again until they change nothing: 0.1–0.8 KB of brotli.
+wasm-opt -Oz --converge -o "$out/tryon-widget_bg.wasm" "$out/tryon-widget_bg.wasm"
 
 # The same widget without WebAssembly SIMD, for browsers that lack it (iOS before
 # 16.4; the loader and the npm package pick by feature detection). Its own target
@@ -42,7 +43,11 @@ if ! cmp -s <(code "$nosimd/tryon-widget.js") <(code "$out/tryon-widget.js"); th
   exit 1
 fi
 # Its target_features section has no simd128, so wasm-opt refuses any SIMD instruction.
-wasm-opt -Oz -o "$out/tryon-widget_nosimd_bg.wasm" "$nosimd/tryon-widget_bg.wasm"
+wasm-opt -Oz --converge -o "$out/tryon-widget_nosimd_bg.wasm" "$nosimd/tryon-widget_bg.wasm"
+# The glue as shoppers download it: minified (its names, comments and layout are
+# wasm-bindgen's, for reading; minified it is 2.4 KB smaller in brotli).
+esbuild "$out/tryon-widget.js" --minify --format=esm --legal-comments=none \
+  --log-level=warning --allow-overwrite --outfile="$out/tryon-widget.js"
 if wasm-opt --print-features "$out/tryon-widget_nosimd_bg.wasm" -o /dev/null | grep -q simd; then
   echo "build-embed: the no-SIMD build uses SIMD" >&2
   exit 1

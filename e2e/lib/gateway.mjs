@@ -73,3 +73,9 @@ export function sandboxGateway(extra = [], env = {}) {
     env,
   });
 }
+
+/** How many jobs gateway `g` has accepted, by its own /metrics. */
+export async function jobsSubmitted(g) {
+  const text = await (await fetch(`${g.url}/metrics`)).text();
+  return [...text.matchAll(/^tryon_jobs_submitted_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}

@@ -7,15 +7,22 @@ const PRODUCTS = {
   tee: ['Solidus T-shirt', 'solidus_tshirt.png'],
   'dark-tee': ['Solidus dark tee', 'solidus_dark_tee.png'],
   'long-sleeve': ['Solidus long-sleeve tee', 'solidus_long_sleeve_tee.png'],
+  hoodie: ['Solidus hoodie', 'solidus_hoodie_black_1.png'],
 };
 
-function productPage(product, { element = false, load = '', css = '' } = {}) {
+/** The hoodie's colours, as a merchant writes them in `data-variants`. */
+export const HOODIE_COLOURS = [
+  { name: 'Black', garmentImage: '/fixtures/garments/solidus_hoodie_black_1.png' },
+  { name: 'Red', garmentImage: '/fixtures/garments/solidus_hoodie_red_1.png' },
+];
+
+function productPage(product, { element = false, load = '', css = '', attributes = '' } = {}) {
   const [name, file] = PRODUCTS[product];
   const garment = `/fixtures/garments/${file}`;
   const sample = '/fixtures/people/model.webp';
   const widget = element
     ? `<tryon-widget garment-image="${garment}" product-name="the ${name}" sample-photo="${sample}"></tryon-widget>`
-    : `<div data-tryon data-garment-image="${garment}" data-product-name="the ${name}" data-sample-photo="${sample}"></div>`;
+    : `<div data-tryon data-garment-image="${garment}" data-product-name="the ${name}" data-sample-photo="${sample}"${attributes}></div>`;
   return `<!doctype html>
 <html lang="en">
   <head>
@@ -48,4 +55,7 @@ export const PRODUCT_PAGES = {
   'hostile.html': productPage('tee', { css: '/pages/hostile.css' }),
   'element.html': productPage('long-sleeve', { element: true }),
   'element-dark.html': productPage('dark-tee', { element: true }),
+  'hoodie.html': productPage('hoodie', {
+    attributes: ` data-add-to-cart="true" data-variants='${JSON.stringify(HOODIE_COLOURS)}'`,
+  }),
 };

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
+import { sandboxGateway, startGateway, jobsSubmitted } from '../lib/gateway.mjs';
 import { startShop, launch, newPage, openWidget, sendPhoto, resultShown, assertClean, mountOnBlankPage, SCREENS } from '../lib/harness.mjs';
 
 let gateway, shop, slow, slowShop, brief, briefShop, browser;
@@ -27,12 +27,6 @@ after(async () => {
   for (const s of [shop, slowShop, briefShop]) await s?.close();
   for (const g of [gateway, slow, brief]) await g?.stop();
 });
-
-/** How many jobs `g` has accepted, by its own /metrics. */
-async function jobsSubmitted(g) {
-  const text = await (await fetch(`${g.url}/metrics`)).text();
-  return [...text.matchAll(/^tryon_jobs_submitted_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
-}
 
 /** A page that records the widget's events in `window.__events` (kept across reloads as each load records its own). */
 async function recordingPage(viewport = { width: 1280, height: 900 }) {

@@ -100,7 +100,7 @@ test('Add to cart: the event and the merchant’s onAddToCart, with the product 
   await page.addScriptTag({ content: AXE_SOURCE() });
   judgeAxe(await page.evaluate(axeInPage), 'results with share and add to cart');
   await button.click();
-  const detail = { product: 'Solidus T-shirt', jobId: job };
+  const detail = { product: 'Solidus T-shirt', variant: null, jobId: job };
   assert.deepEqual(await events(page, 'add-to-cart'), [detail]);
   assert.deepEqual(await page.evaluate(() => window.__carted), [detail]);
   // Gone with the widget: no call after destroy.

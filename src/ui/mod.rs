@@ -48,6 +48,14 @@ pub fn TryOnWidget(
         // Open when it was open as this tab left the page (a reload, the back button).
         w.reopen();
     }
+    // Which results are shown: looking again at a kept try-on from the results of
+    // another is a new results view.
+    let shown = Memo::new(move |_| {
+        w.flow(|f| match f {
+            Flow::Results { job_id, .. } => Some(job_id.clone()),
+            _ => None,
+        })
+    });
     let open_button: NodeRef<leptos::html::Button> = NodeRef::new();
     let panel: NodeRef<leptos::html::Section> = NodeRef::new();
 
@@ -56,6 +64,7 @@ pub fn TryOnWidget(
     Effect::new(move |was_open: Option<bool>| {
         let is_open = w.open.get();
         let _ = w.step.get();
+        shown.track();
         // After the step has rendered; by then the widget may also have been removed.
         request_animation_frame(move || {
             if is_open {
@@ -111,7 +120,10 @@ pub fn TryOnWidget(
                         Step::Frame => view! { <frame_step::FrameStep/> }.into_any(),
                         Step::Working => view! { <working_step::WorkingStep/> }.into_any(),
                         Step::Advice => view! { <advice_step::AdviceStep/> }.into_any(),
-                        Step::Results => view! { <results_step::ResultsStep/> }.into_any(),
+                        Step::Results => {
+                            shown.track();
+                            view! { <results_step::ResultsStep/> }.into_any()
+                        }
                         Step::Failed => view! { <FailedStep/> }.into_any(),
                     }}
                     <tryons::YourTryons/>

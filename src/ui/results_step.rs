@@ -112,7 +112,7 @@ pub fn ResultsStep() -> impl IntoView {
         let variant = w.variant_name();
         tell(
             WidgetEvent::AddToCart,
-            &[("product", product.into()), ("variant", variant.into())],
+            &[("product", product.into()), ("variant", variant.map_or(wasm_bindgen::JsValue::NULL, Into::into))],
         )
     };
     // Other colours, with the same photo: only while the photo is here.

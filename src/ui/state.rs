@@ -288,9 +288,9 @@ impl Widget {
         self.kept.notify();
     }
 
-    /// The colour tried on now, by name (none for the product's own garment).
+    /// The colour tried on now, by name (none when the merchant names no colours).
     pub fn variant_name(&self) -> Option<String> {
-        let variant = self.machine.with_untracked(|m| m.variant)?;
+        let variant = self.shown_variant()?;
         self.options(|o| o.variants.get(variant).map(|v| v.name.clone()))
     }
 
