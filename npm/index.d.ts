@@ -186,6 +186,12 @@ export type TryOnStringKey =
   | 'share'
   /** Puts the product tried on in the shop's cart. */
   | 'addToCart'
+  /** Label of the row of the product's other colours (`variants`). */
+  | 'otherColours'
+  /** Heading of "Your try-ons", this tab's earlier pictures. */
+  | 'yourTryOns'
+  /** Removes one of those (`{item}`: its name and time). */
+  | 'removeTryOn'
   /** A try-on kept from before a reload has expired on the service. */
   | 'errorExpired'
   /** Service unreachable or refusing. */
@@ -245,8 +251,13 @@ export interface TryOnOptions {
   garmentImage?: string;
   /** A CSS selector of an `<img>` on the page to take the garment from. */
   garmentSelector?: string;
-  /** The product's name, for labels. */
+  /** The product's name, for labels, "Your try-ons" and the events. */
   productName?: string;
+  /**
+   * The product's other colours (or patterns, sizes), at most 12. With a result
+   * shown, a tap on one tries the same photo on in it (one new job, no capture).
+   */
+  variants?: TryOnVariant[];
   /** A sample photo URL for visitors without a photo of their own ("Use a sample photo"). */
   samplePhoto?: string;
   /** Garment category. Default `"auto"`. */
@@ -313,11 +324,29 @@ export interface TryOnShareDetail {
   method: 'share' | 'download';
 }
 
+/** One of the product's colours (the `variants` option). */
+export interface TryOnVariant {
+  /** Its name, on its button ("Red"). */
+  name: string;
+  /** Its garment picture: a URL (relative URLs are made absolute). */
+  garmentImage: string;
+}
+
 /** Detail of `tryon:add-to-cart`: the shopper wants the product tried on. */
 export interface TryOnAddToCartDetail {
   /** The `productName` option. */
   product: string;
+  /** The colour tried on (a `variants` name), or `null`. */
+  variant: string | null;
   jobId: string;
+}
+
+/** Detail of `tryon:variant`: the shopper tries the product on in another colour. */
+export interface TryOnVariantDetail {
+  /** The `productName` option. */
+  product: string;
+  /** The colour's name. */
+  variant: string;
 }
 
 /** Detail of `tryon:restore`: a try-on this tab kept, shown again (no new job). */
@@ -405,6 +434,8 @@ export interface TryOnEventMap {
   'tryon:share': CustomEvent<TryOnShareDetail>;
   /** The shopper tapped "Add to cart": add the product to your cart. */
   'tryon:add-to-cart': CustomEvent<TryOnAddToCartDetail>;
+  /** The shopper tries another colour (one new job, the same photo). */
+  'tryon:variant': CustomEvent<TryOnVariantDetail>;
 }
 
 declare global {

@@ -2,6 +2,10 @@
 //! `Prepare` and `Run` start. The upload made from the framed photo; then the photo
 //! check (when asked), remembering the photo, and the job, each step's news sent back
 //! to the flow as an [`Event`] with the try-on's number.
+//!
+//! Each runs in a task of the widget's: when the shopper moves on, the task is stopped
+//! at its next await (its request in flight aborted), so nothing here checks whether
+//! it should go on.
 
 use std::rc::Rc;
 
@@ -10,7 +14,7 @@ use tryon_protocol::{PrecheckRequest, QuotaLeft};
 use crate::dom::garment_image;
 use crate::failure::{Failure, TriesLeft};
 use crate::flow::{Event, Media, PhotoCheck};
-use crate::job::{self, Cancel, Stage};
+use crate::job::{self, Stage};
 use crate::net::now_ms;
 use crate::options::WidgetOptions;
 use crate::photo::{self, CropFrame, DecodedPhoto, ObjectUrl, PreparedPhoto};
@@ -46,12 +50,8 @@ pub async fn prepare(attempt: u32, decoded: Rc<DecodedPhoto>, frame: CropFrame, 
 
 /// What a try-on needs besides its photo.
 pub struct Run<'a> {
-    /// The merchant's options.
-    pub options: &'a WidgetOptions,
-    /// The session tokens come from.
-    pub session: &'a Session,
-    /// Stops it (the shopper moved on).
-    pub cancel: &'a Cancel,
+    /// The options and the session.
+    pub job: Follow<'a>,
     /// Whether the shopper asked to remember the photo.
     pub remember: bool,
     /// Told when the photo was remembered.
@@ -80,18 +80,16 @@ impl Run<'_> {
             finished(Err(Failure::photo_unreadable()));
             return;
         };
-        let options = self.options;
+        let options = self.job.options;
         if check == PhotoCheck::Ask {
             // The check is sent exactly what the try-on would be: the same data URL.
             let asked = PrecheckRequest {
                 model_image: photo_url,
                 category: options.category,
             };
-            let problems = precheck::photo_problems(&options.api_base, self.session, &asked).await;
+            let problems =
+                precheck::photo_problems(&options.api_base, self.job.session, &asked).await;
             photo_url = asked.model_image;
-            if self.cancel.is_cancelled() {
-                return;
-            }
             if !problems.is_empty() {
                 send(Event::Advised {
                     attempt,
@@ -113,18 +111,13 @@ impl Run<'_> {
         };
         let outcome = job::send(
             &options.api_base,
-            self.session,
+            self.job.session,
             &request,
             options.max_wait_seconds,
-            self.cancel,
             &progress,
         )
         .await;
         drop(request);
-        // A job the shopper cancelled (or closed) stays silent, however it ended.
-        if self.cancel.is_cancelled() || outcome == Err(job::JobError::Cancelled) {
-            return;
-        }
         match outcome {
             // Accepted: the flow starts following it (`Follow`), as after a reload.
             Ok(job_id) => send(Event::Submitted {
@@ -146,13 +139,12 @@ fn tell_quota(send: Send<'_>, left: QuotaLeft) {
 }
 
 /// What following an accepted job (just now, or before a reload) needs.
+#[derive(Clone, Copy)]
 pub struct Follow<'a> {
     /// The merchant's options.
     pub options: &'a WidgetOptions,
     /// The session the job belongs to (kept across the reload).
     pub session: &'a Session,
-    /// Stops it (the shopper moved on).
-    pub cancel: &'a Cancel,
 }
 
 impl Follow<'_> {
@@ -170,13 +162,9 @@ impl Follow<'_> {
             self.session,
             job_id,
             deadline,
-            self.cancel,
             &progress,
         )
         .await;
-        if self.cancel.is_cancelled() || outcome == Err(job::JobError::Cancelled) {
-            return;
-        }
         send(Event::Finished {
             attempt,
             outcome: outcome.map_err(Failure::from),

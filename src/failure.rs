@@ -144,9 +144,8 @@ impl TriesLeft {
 }
 
 impl From<JobError> for Failure {
-    /// What the shopper is told for a job that ended without pictures. `Cancelled`
-    /// never reaches the shopper (a cancelled job stays silent); it maps to a generic
-    /// failure only so that the conversion is total.
+    /// What the shopper is told for a job that ended without pictures. (A job the
+    /// shopper left ends with no answer at all: its task is stopped.)
     fn from(error: JobError) -> Failure {
         let failure = |kind, name: String, job_id| Failure {
             kind,
@@ -161,7 +160,6 @@ impl From<JobError> for Failure {
             JobError::TimedOut { job_id } => {
                 failure(FailureKind::Timeout, "TimedOut".into(), job_id)
             }
-            JobError::Cancelled => failure(FailureKind::Generic, "Cancelled".into(), None),
             JobError::Service(e) => {
                 let (name, kind) = match &e {
                     NetError::Http { error, .. } => (
@@ -174,7 +172,6 @@ impl From<JobError> for Failure {
                         },
                     ),
                     NetError::Unreachable => ("Unreachable".into(), FailureKind::Service),
-                    NetError::Aborted => ("Aborted".into(), FailureKind::Service),
                 };
                 Failure {
                     kind,

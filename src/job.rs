@@ -1,9 +1,7 @@
 //! One try-on: submit, then wait for the result by long-polling where the gateway
 //! offers it (else polling with backoff and jitter), riding out network blips and
-//! token expiry, within a total time limit, until done or cancelled.
-
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+//! token expiry, within a total time limit, until done. Stopping the task it runs in
+//! stops it, and aborts its request in flight.
 
 use tryon_protocol::{
     ApiError, Backoff, ErrorName, JobStatus, QuotaLeft, StatusResponse, SubmitResponse,
@@ -14,7 +12,6 @@ use crate::net::{
     back_online, call, call_with, now_ms, online, sleep, when_online, within, NetError,
 };
 use crate::session::Session;
-use web_sys::AbortController;
 
 /// What the shopper is told while waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,52 +43,17 @@ pub enum JobError {
         /// The job id, for support.
         job_id: Option<String>,
     },
-    /// The shopper cancelled.
-    Cancelled,
 }
 
-/// What the UI holds to stop waiting: a flag, and the abort controller of the status
-/// request in flight (a long-poll would otherwise stay open up to 25 s).
-#[derive(Debug, Clone, Default)]
-pub struct Cancel(Rc<CancelState>);
-
-#[derive(Debug, Default)]
-struct CancelState {
-    cancelled: Cell<bool>,
-    request: RefCell<Option<AbortController>>,
-}
-
-impl Cancel {
-    /// Asks the job to stop.
-    pub fn cancel(&self) {
-        self.0.cancelled.set(true);
-        if let Some(controller) = self.0.request.borrow_mut().take() {
-            controller.abort();
-        }
-    }
-
-    /// Whether it was asked to stop.
-    pub fn is_cancelled(&self) -> bool {
-        self.0.cancelled.get()
-    }
-
-    /// Runs one status request, aborted when the job is cancelled or when it has not
-    /// answered within `ms`. A connection can die without either side hearing of it
-    /// (a phone moving from Wi-Fi to mobile data): waiting longer than the gateway
-    /// would hold the request only waits for nothing, so it is counted as unreachable.
-    async fn request(&self, ms: f64, url: &str, token: &str) -> Result<String, NetError> {
-        let controller = AbortController::new().ok();
-        let signal = controller.as_ref().map(AbortController::signal);
-        *self.0.request.borrow_mut() = controller.clone();
-        let answer = within(ms, call("GET", url, Some(token), None, signal.as_ref())).await;
-        if answer.is_none() {
-            if let Some(c) = &controller {
-                c.abort();
-            }
-        }
-        self.0.request.borrow_mut().take();
-        answer.unwrap_or(Err(NetError::Unreachable))
-    }
+/// One status request, aborted when it has not answered within `ms` (and, as every
+/// request, when the work it belongs to stops: a long-poll would otherwise stay open
+/// up to 25 s). A connection can die without either side hearing of it (a phone
+/// moving from Wi-Fi to mobile data): waiting longer than the gateway would hold the
+/// request only waits for nothing, so it is counted as unreachable.
+async fn status_request(ms: f64, url: &str, token: &str) -> Result<String, NetError> {
+    within(ms, call("GET", url, Some(token), None))
+        .await
+        .unwrap_or(Err(NetError::Unreachable))
 }
 
 /// Seconds the gateway may hold a long-poll.
@@ -125,13 +87,9 @@ pub async fn send(
     session: &Session,
     request: &TryOnRequest,
     max_wait_seconds: u32,
-    cancel: &Cancel,
     progress: &Progress<'_>,
 ) -> Result<String, JobError> {
     let deadline = now_ms() + max_wait_seconds as f64 * 1000.0;
-    if cancel.is_cancelled() {
-        return Err(JobError::Cancelled);
-    }
     (progress.stage)(Stage::Uploading);
     let body = serde_json::to_string(request).expect("a request always serialises");
     submit(api_base, session, &body, deadline, progress).await
@@ -144,7 +102,6 @@ pub async fn follow(
     session: &Session,
     id: String,
     deadline: f64,
-    cancel: &Cancel,
     progress: &Progress<'_>,
 ) -> Result<Vec<String>, JobError> {
     (progress.stage)(Stage::Queued);
@@ -153,9 +110,6 @@ pub async fn follow(
     let mut poll_delay = FIRST_POLL_MS;
     let mut failures = 0u32;
     loop {
-        if cancel.is_cancelled() {
-            return Err(JobError::Cancelled);
-        }
         if now_ms() > deadline {
             return Err(JobError::TimedOut { job_id: Some(id) });
         }
@@ -171,10 +125,7 @@ pub async fn follow(
         } else {
             UNANSWERED_SECONDS as f64 * 1000.0
         };
-        let answer = cancel.request(patience, &url, &token).await;
-        if cancel.is_cancelled() {
-            return Err(JobError::Cancelled);
-        }
+        let answer = status_request(patience, &url, &token).await;
         match answer {
             Ok(text) => {
                 failures = 0;
@@ -293,8 +244,7 @@ async fn submit(
     let mut busy = 0u32;
     loop {
         let token = session.token().await.map_err(JobError::Service)?;
-        let sent =
-            when_online(|| call_with("POST", &url, Some(&token), Some(body), None, &headers));
+        let sent = when_online(|| call_with("POST", &url, Some(&token), Some(body), &headers));
         match sent.await {
             Ok(answer) => {
                 if let Some(left) = answer

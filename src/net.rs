@@ -4,15 +4,13 @@ use js_sys::Promise;
 use tryon_protocol::{retry_after, ApiError, ErrorBody, ErrorName, RATE_LIMIT};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, RequestInit, Response};
+use web_sys::{AbortController, RequestInit, Response};
 
 /// Why a call did not return a 2xx answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NetError {
     /// No answer at all: offline, DNS, CORS refusal, connection reset.
     Unreachable,
-    /// Stopped on purpose.
-    Aborted,
     /// An answer with an error status and the gateway's error object.
     Http {
         /// HTTP status.
@@ -48,9 +46,8 @@ pub async fn call(
     url: &str,
     bearer: Option<&str>,
     json_body: Option<&str>,
-    abort: Option<&AbortSignal>,
 ) -> Result<String, NetError> {
-    call_with(method, url, bearer, json_body, abort, &[])
+    call_with(method, url, bearer, json_body, &[])
         .await
         .map(|answer| answer.text)
 }
@@ -65,12 +62,15 @@ pub struct Answer {
 }
 
 /// [`call`] with more request headers, keeping the answer's `RateLimit` field.
+///
+/// The one way a request is stopped: dropping its future (the task it runs in is
+/// stopped because the shopper moved on or the widget was removed, or a time limit
+/// around it passed) aborts the `fetch` too, so nothing goes on unobserved.
 pub async fn call_with(
     method: &str,
     url: &str,
     bearer: Option<&str>,
     json_body: Option<&str>,
-    abort: Option<&AbortSignal>,
     extra: &[(&str, &str)],
 ) -> Result<Answer, NetError> {
     let init = RequestInit::new();
@@ -87,13 +87,14 @@ pub async fn call_with(
         init.set_body(&JsValue::from_str(body));
     }
     init.set_headers(&headers);
-    if let Some(signal) = abort {
-        init.set_signal(Some(signal));
+    // Lives until the answer is read: aborting after that does nothing.
+    let abort = AbortController::new().ok().map(AbortOnDrop);
+    if let Some(AbortOnDrop(controller)) = &abort {
+        init.set_signal(Some(&controller.signal()));
     }
     let window = web_sys::window().ok_or(NetError::Unreachable)?;
     let response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
         Ok(r) => r.unchecked_into::<Response>(),
-        Err(_) if abort.is_some_and(|s| s.aborted()) => return Err(NetError::Aborted),
         Err(_) => return Err(NetError::Unreachable),
     };
     let status = response.status();
@@ -128,6 +129,15 @@ pub async fn call_with(
         error,
         retry_after,
     })
+}
+
+/// Aborts its request when dropped.
+struct AbortOnDrop(AbortController);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Milliseconds since the epoch.

@@ -7,7 +7,6 @@
 //! so the try-on goes on exactly as it would have without it.
 
 use tryon_protocol::{PhotoProblem, PrecheckRequest, PrecheckResponse, PRECHECK_PATH};
-use web_sys::AbortController;
 
 use crate::net::{call, within, NetError};
 use crate::session::Session;
@@ -67,21 +66,10 @@ pub fn problems_in(answer: &str) -> Vec<PhotoProblem> {
     }
 }
 
-/// One request to the check, aborted when it is dropped: when the time limit passes,
-/// the shopper leaves the step or the widget is removed, it does not go on unobserved.
+/// One request to the check (aborted when it is dropped: when the time limit passes,
+/// the shopper leaves the step or the widget is removed).
 async fn ask(url: &str, token: &str, body: &str) -> Result<String, NetError> {
-    let controller = AbortController::new().ok().map(AbortOnDrop);
-    let signal = controller.as_ref().map(|c| c.0.signal());
-    call("POST", url, Some(token), Some(body), signal.as_ref()).await
-}
-
-/// Aborts its request when dropped (after an answer arrived, aborting does nothing).
-struct AbortOnDrop(AbortController);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+    call("POST", url, Some(token), Some(body)).await
 }
 
 #[cfg(test)]

@@ -66,10 +66,10 @@ impl Session {
         let url = self.url.as_str();
         let mut unavailable = 0;
         let answer = loop {
-            let answer = match when_online(|| call("POST", url, old.as_deref(), None, None)).await {
+            let answer = match when_online(|| call("POST", url, old.as_deref(), None)).await {
                 // The old token could not be renewed (too old, secret rotated): start afresh.
                 Err(NetError::Http { status: 401, .. }) if old.is_some() => {
-                    when_online(|| call("POST", url, None, None, None)).await
+                    when_online(|| call("POST", url, None, None)).await
                 }
                 other => other,
             };

@@ -6,9 +6,10 @@
 //! in a [`Tasks`] is dropped at its next await once its owner is cleaned up, so the code
 //! after an await only ever runs while everything it touches still exists.
 //!
-//! Dropping a future drops what it was waiting for: a `fetch` then goes on unobserved
-//! (pass an abort signal to end it), and a camera that was still opening must be
-//! stopped when it arrives (see `camera::open`).
+//! Dropping a future drops what it was waiting for: the widget's requests abort their
+//! `fetch` as they are dropped (`net::call_with`), so stopping a task is the one way
+//! to stop its work; a camera that was still opening must be stopped when it arrives
+//! (see `camera::open`).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;

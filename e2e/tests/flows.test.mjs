@@ -282,6 +282,13 @@ test('FASHN at its submit limit: the next shopper waits for a free spot, then se
     for (const page of [first, second]) await openWidget(page);
     await sendPhoto(first);
     await resultShown(first);
+    // The estimate as drawn right after the service accepted the second job.
+    await second.evaluate(() => document.addEventListener('tryon:submit', (e) => {
+      const root = e.target.shadowRoot;
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        window.__estimateAccepted = root.querySelector('.tryon__hint')?.textContent ?? '(no estimate)';
+      }));
+    }));
     await sendPhoto(second);
     await second.getByText('Waiting for a free spot…').waitFor({ timeout: 10000 });
     // The estimate counts the wait it was told (Retry-After) before the mode's 9 s; the
@@ -296,6 +303,10 @@ test('FASHN at its submit limit: the next shopper waits for a free spot, then se
     await second.screenshot({ path: path.join(SCREENS, 'desktop-waiting-free-spot.png') });
     const shown = await resultShown(second);
     assert.ok(shown.src.startsWith(`${upstream.url}/cdn/`), shown.src);
+    // Once accepted, only the mode's typical time is left (9 s, and the clock's tick).
+    const accepted = await second.evaluate(() => window.__estimateAccepted);
+    const afterAcceptance = Number(accepted?.match(/\d+/)?.[0]);
+    assert.ok(afterAcceptance >= 1 && afterAcceptance <= 10, `after acceptance: ${accepted}`);
     assert.ok(refused.length >= 1 && Number(refused[0]) >= 1, `429 with Retry-After: ${refused}`);
     const stats = await upstream.stats();
     assert.equal(stats.jobs, 2, 'each shopper one job');

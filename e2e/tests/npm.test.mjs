@@ -163,7 +163,10 @@ test('the types cover every option, string key and event of the widget', async (
   const uncommented = dts.replace(/\/\*[\s\S]*?\*\//g, '');
   const typed = [.../export type TryOnStringKey =([\s\S]*?);/.exec(uncommented)[1].matchAll(/'(\w+)'/g)].map((m) => m[1]);
   assert.deepEqual(typed.sort(), keys.sort(), 'TryOnStringKey names exactly the i18n keys');
-  for (const name of EVENTS) assert.match(dts, new RegExp(`'tryon:${name}': CustomEvent<`), `event tryon:${name}`);
+  // Every event the widget dispatches (src/events.rs), typed.
+  const dispatched = [...fs.readFileSync(path.join(ROOT, 'src/events.rs'), 'utf8').matchAll(/=> "tryon:([\w-]+)"/g)].map((m) => m[1]);
+  assert.ok(dispatched.length >= 11 && EVENTS.every((e) => dispatched.includes(e)), `events read from src/events.rs: ${dispatched}`);
+  for (const name of dispatched) assert.match(dts, new RegExp(`'tryon:${name}': CustomEvent<`), `event tryon:${name}`);
   assert.match(dts, /interface HTMLElementEventMap extends TryOnEventMap/);
   assert.match(dts, /export function mount\(element: HTMLElement \| string, options\?: TryOnOptions\): Promise<TryOnWidget>;/);
   assert.match(dts, /export function preparePhoto\(blob: Blob\): Promise<string>;/);

@@ -112,7 +112,13 @@ pub fn ResultsStep() -> impl IntoView {
         let variant = w.variant_name();
         tell(
             WidgetEvent::AddToCart,
-            &[("product", product.into()), ("variant", variant.map_or(wasm_bindgen::JsValue::NULL, Into::into))],
+            &[
+                ("product", product.into()),
+                (
+                    "variant",
+                    variant.map_or(wasm_bindgen::JsValue::NULL, Into::into),
+                ),
+            ],
         )
     };
     // Other colours, with the same photo: only while the photo is here.
@@ -192,6 +198,7 @@ pub fn ResultsStep() -> impl IntoView {
                     }).collect_view()}
                 </div>
             })}
+            {colours}
             <div class="tryon__actions">
                 <a class="tryon__secondary" part="secondary-button" data-testid="tryon-download" href=current target="_blank" rel="noopener" download=download_name
                     node_ref=download on:click=move |_| tell(WidgetEvent::Share, &[("method", "download".into())])>
@@ -212,7 +219,6 @@ pub fn ResultsStep() -> impl IntoView {
                         data-testid="tryon-another" on:click=move |_| w.start_over()>{w.t(Key::TryAnotherPhoto)}</button>
                 })}
             </div>
-            {colours}
             {left_note.map(|note| view! { <p class="tryon__hint" role="status" data-testid="tryon-tries-left">{note}</p> })}
 
         </div>

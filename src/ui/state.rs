@@ -19,7 +19,6 @@ use crate::events::{detail, emit, WidgetEvent};
 pub use crate::flow::Step;
 use crate::flow::{Action, Event, Kept, Machine, Note, Notice};
 use crate::i18n::{Key, Strings};
-use crate::job::Cancel;
 use crate::keep;
 use crate::net::now_ms;
 use crate::options::WidgetOptions;
@@ -65,8 +64,6 @@ pub struct Widget {
     pub has_remembered: RwSignal<bool>,
     /// Notified when what this tab keeps changes (the "Your try-ons" strip reads it).
     kept: Trigger,
-    /// Stops the running job and aborts its requests.
-    cancel: StoredValue<Cancel, LocalStorage>,
     /// The work done for the shopper (opening, preparing, the job): it stops when the
     /// shopper moves on, and with the widget.
     pub tasks: Tasks,
@@ -80,7 +77,7 @@ impl Widget {
             .with_number_tag(&options.locale_tag);
         let (low, high) = options.mode.typical_seconds();
         let machine = RwSignal::new_local(Machine::new((low + high) / 2.0 * 1000.0));
-        let w = Widget {
+        Widget {
             env: StoredValue::new_local(Env {
                 session: Rc::new(Session::new(
                     options.session_url.clone(),
@@ -98,14 +95,8 @@ impl Widget {
             remember: RwSignal::new(false),
             has_remembered: RwSignal::new(remembered::load().is_some()),
             kept: Trigger::new(),
-            cancel: StoredValue::new_local(Cancel::default()),
             tasks: Tasks::for_current_owner(),
-        };
-        // Removed in the middle of a job: abort its request in flight too.
-        on_cleanup(move || {
-            w.cancel.try_with_value(Cancel::cancel);
-        });
-        w
+        }
     }
 
     /// Reads the merchant's options.
@@ -199,10 +190,8 @@ impl Widget {
     fn act(&self, action: Action<Web>) {
         let w = *self;
         match action {
-            Action::StopWork => {
-                self.cancel.with_value(Cancel::cancel);
-                self.tasks.stop_all();
-            }
+            // Stopped at their next await, requests in flight aborted (`net::call_with`).
+            Action::StopWork => self.tasks.stop_all(),
             Action::Prepare {
                 attempt,
                 photo,
@@ -218,13 +207,14 @@ impl Widget {
                 check,
                 variant,
             } => {
-                let (cancel, options, session) = self.job_work();
+                let (options, session) = self.job_work();
                 let remember = self.remember.get_untracked();
                 self.tasks.spawn(async move {
                     let run = attempt::Run {
-                        options: &options,
-                        session: &session,
-                        cancel: &cancel,
+                        job: attempt::Follow {
+                            options: &options,
+                            session: &session,
+                        },
                         remember,
                         remembered: &|| w.has_remembered.set(true),
                     };
@@ -237,12 +227,11 @@ impl Widget {
                 job_id,
                 accepted_at,
             } => {
-                let (cancel, options, session) = self.job_work();
+                let (options, session) = self.job_work();
                 self.tasks.spawn(async move {
                     let follow = attempt::Follow {
                         options: &options,
                         session: &session,
-                        cancel: &cancel,
                     };
                     follow
                         .go(attempt, job_id, accepted_at, &|e| w.send(e))
@@ -254,15 +243,10 @@ impl Widget {
         }
     }
 
-    /// What a job's work needs: a new way to stop it (the one `StopWork` uses from
-    /// now on), the options and the session.
-    fn job_work(&self) -> (Cancel, WidgetOptions, Rc<Session>) {
-        let cancel = Cancel::default();
-        self.cancel.set_value(cancel.clone());
-        let (options, session) = self
-            .env
-            .with_value(|e| (e.options.clone(), e.session.clone()));
-        (cancel, options, session)
+    /// What a job's work needs: the options and the session.
+    fn job_work(&self) -> (WidgetOptions, Rc<Session>) {
+        self.env
+            .with_value(|e| (e.options.clone(), e.session.clone()))
     }
 
     /// This product and whether the merchant lets this tab keep its try-ons.
