@@ -9,7 +9,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sandboxGateway, startGateway } from '../lib/gateway.mjs';
+import { sandboxGateway, startGateway, jobsSubmitted } from '../lib/gateway.mjs';
 import { AXE_SOURCE, axeInPage, judgeAxe } from '../lib/axe.mjs';
 import { focusedInPage } from '../lib/focus.mjs';
 import { startShop, FIXTURES, SCREENS, ROOT } from '../lib/harness.mjs';
@@ -137,6 +137,37 @@ for (const engine of ENGINES) {
       const size = await resultShown(s, host);
       assert.ok(size.width > 0 && size.height > 0, JSON.stringify(size));
       fs.writeFileSync(path.join(SCREENS, `engine-${engine}-result.png`), await s.screenshot());
+      assert.deepEqual(await problems(s), []);
+    });
+
+    test('another colour with the same photo, then the first back from "Your try-ons"', async () => {
+      await goFresh(s, 'hoodie.html');
+      const host = '[data-tryon]';
+      await trySample(s, host);
+      await resultShown(s, host);
+      const picture = () =>
+        s.run((h) => document.querySelector(h).shadowRoot.querySelector('[data-testid=tryon-result-image]')?.src ?? null, host);
+      const black = await picture();
+      await s.click(await s.widgetElement(host, '[data-testid=tryon-variant][aria-pressed=false]'));
+      await s.until(
+        (h, before) => {
+          const img = document.querySelector(h).shadowRoot.querySelector('[data-testid=tryon-result-image]');
+          return img && img.src !== before && img.complete && img.naturalWidth > 0;
+        },
+        'the red result',
+        { args: [host, black] }
+      );
+      const pressed = await s.run((h) => document.querySelector(h).shadowRoot.querySelector('[aria-pressed=true]')?.textContent, host);
+      assert.equal(pressed, 'Red');
+      await scan(s, 'results with colours and your try-ons');
+      // The black one, kept in the tab: shown again with no new job.
+      const jobs = await jobsSubmitted(gateway);
+      await s.click(await shown(s, 'tryon-tryon', host));
+      await s.until((h, src) => document.querySelector(h).shadowRoot.querySelector('[data-testid=tryon-result-image]')?.src === src, 'the black result again', {
+        args: [host, black],
+      });
+      assert.equal(await jobsSubmitted(gateway), jobs);
+      fs.writeFileSync(path.join(SCREENS, `engine-${engine}-tryons.png`), await s.screenshot());
       assert.deepEqual(await problems(s), []);
     });
 
