@@ -4,6 +4,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
+use crate::net::AbortOnDrop;
 use crate::options::WidgetOptions;
 
 /// The garment to send: colour `variant`'s picture, else the configured URL or the
@@ -41,10 +42,27 @@ fn absolute(raw: &str) -> String {
         .unwrap_or(raw)
 }
 
+/// Focuses the heading of the step of the panel `inside` is in: where focus goes when
+/// the control that had it is gone (a removed try-on, "Forget my photo").
+pub fn focus_step_heading(inside: &web_sys::Element) {
+    let heading = inside
+        .closest(".tryon__panel")
+        .ok()
+        .flatten()
+        .and_then(|p| p.query_selector("[data-step-heading]").ok().flatten());
+    if let Some(h) = heading.and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = h.focus();
+    }
+}
+
 /// The bytes at a URL (also a data URL) as a blob.
 pub async fn fetch_blob(url: &str) -> Option<Blob> {
     let window = web_sys::window()?;
-    let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
+    // Ends with the task that asked (the shopper left the step or the widget).
+    let abort = AbortOnDrop::default();
+    let init = web_sys::RequestInit::new();
+    abort.watch(&init);
+    let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
         .ok()?;
     let response: web_sys::Response = response.dyn_into().ok()?;

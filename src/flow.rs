@@ -84,6 +84,8 @@ pub struct Waiting<M: Media> {
     pub job_id: Option<String>,
     /// Which try-on this is.
     pub attempt: u32,
+    /// The colour tried on (of the merchant's `variants`), if one was picked.
+    pub variant: Option<usize>,
 }
 
 /// Where the shopper is, with exactly the data that step needs: no step can be
@@ -123,6 +125,8 @@ pub enum Flow<M: Media> {
         /// Whether it is of this widget's product: "Add to cart" and the other colours
         /// are offered only then.
         own: bool,
+        /// The colour they show (of the merchant's `variants`), if one was picked.
+        variant: Option<usize>,
     },
     /// A try-on that failed.
     Failed {
@@ -264,6 +268,8 @@ pub enum Event<M: Media> {
         accepted_at: f64,
         /// Its pictures, if it is done.
         output: Vec<String>,
+        /// The colour tried on, if one was picked.
+        variant: Option<usize>,
     },
     /// The pictures of kept try-on `job_id` (shown from before a reload) are gone:
     /// the service let them expire.
@@ -288,6 +294,8 @@ pub enum Event<M: Media> {
         output: Vec<String>,
         /// Whether it is of this widget's product.
         own: bool,
+        /// The colour tried on, if one was picked.
+        variant: Option<usize>,
     },
     /// Try-on `attempt` ended: its pictures, or why not.
     Finished {
@@ -352,6 +360,8 @@ pub enum Kept {
         job_id: String,
         /// When it was accepted.
         at: f64,
+        /// The colour tried on, if one was picked.
+        variant: Option<usize>,
     },
     /// Job `job_id` is done.
     Done {
@@ -602,10 +612,12 @@ impl<M: Media> Machine<M> {
                 // The typical time counts from acceptance: the upload and any wait for
                 // a free spot came before it.
                 job.expected_end = now + typical;
+                let variant = job.variant;
                 vec![
                     Action::Keep(Kept::Running {
                         job_id: job_id.clone(),
                         at: now,
+                        variant,
                     }),
                     Action::Tell(Note::Submit {
                         job_id: job_id.clone(),
@@ -629,7 +641,7 @@ impl<M: Media> Machine<M> {
                 let Some(job) = self.waiting(attempt) else {
                     return vec![];
                 };
-                let (photo, job_id) = (job.photo.clone(), job.job_id.clone());
+                let (photo, job_id, variant) = (job.photo.clone(), job.job_id.clone(), job.variant);
                 match outcome {
                     Ok(output) => {
                         let job_id = job_id.unwrap_or_default();
@@ -638,6 +650,7 @@ impl<M: Media> Machine<M> {
                             output: output.clone(),
                             job_id: job_id.clone(),
                             own: true,
+                            variant,
                         };
                         vec![
                             Action::Keep(Kept::Done {
@@ -692,11 +705,15 @@ impl<M: Media> Machine<M> {
                 let Flow::Results {
                     photo: Some(photo),
                     own: true,
+                    variant: shown,
                     ..
                 } = &self.flow
                 else {
                     return vec![];
                 };
+                if *shown == Some(variant) {
+                    return vec![];
+                }
                 let photo = photo.clone();
                 self.variant = Some(variant);
                 // No capture and no photo check: the photo was checked the first time.
@@ -708,6 +725,7 @@ impl<M: Media> Machine<M> {
                 job_id,
                 output,
                 own,
+                variant,
             } => {
                 let here = matches!(self.flow, Flow::Start { .. } | Flow::Results { .. });
                 if !here || output.is_empty() {
@@ -718,6 +736,7 @@ impl<M: Media> Machine<M> {
                     output,
                     job_id: job_id.clone(),
                     own,
+                    variant,
                 };
                 vec![
                     Action::StopWork,
@@ -731,6 +750,7 @@ impl<M: Media> Machine<M> {
                 job_id,
                 accepted_at,
                 output,
+                variant,
             } => {
                 if !matches!(self.flow, Flow::Start { .. }) {
                     return vec![];
@@ -746,6 +766,7 @@ impl<M: Media> Machine<M> {
                         output,
                         job_id,
                         own: true,
+                        variant,
                     };
                     return vec![told];
                 }
@@ -755,6 +776,7 @@ impl<M: Media> Machine<M> {
                 if let Some(job) = self.waiting(attempt) {
                     job.stage = Stage::Queued;
                     job.job_id = Some(job_id.clone());
+                    job.variant = variant;
                 }
                 vec![
                     Action::StopWork,
@@ -767,6 +789,11 @@ impl<M: Media> Machine<M> {
                 ]
             }
         }
+    }
+
+    /// Whether try-on `attempt` is the one being waited for.
+    pub fn is_waiting(&self, attempt: u32) -> bool {
+        matches!(&self.flow, Flow::Working(job) if job.attempt == attempt)
     }
 
     /// The waiting step of try-on `attempt`, if it is still the one shown.
@@ -787,6 +814,7 @@ impl<M: Media> Machine<M> {
             expected_end: started_at + self.typical_ms,
             job_id: None,
             attempt: self.attempt,
+            variant: self.variant,
         });
         self.attempt
     }
@@ -896,7 +924,7 @@ mod tests {
         assert_eq!(
             said(&actions),
             [
-                "keep Running { job_id: \"job-1\", at: 2000.0 }",
+                "keep Running { job_id: \"job-1\", at: 2000.0, variant: None }",
                 "tell Submit { job_id: \"job-1\" }",
                 "follow job-1 #1"
             ]
@@ -919,6 +947,7 @@ mod tests {
                 output,
                 job_id,
                 own: true,
+                ..
             } => {
                 assert_eq!(
                     (*photo, output.as_slice(), job_id.as_str()),
@@ -961,6 +990,51 @@ mod tests {
         );
         assert_eq!(m.flow.step(), Step::Working);
         assert_eq!(m.variant, Some(2));
+        // The result, and what the tab keeps of it, carry the colour it shows.
+        let actions = m.next(Event::Submitted {
+            attempt: 2,
+            job_id: "job-2".into(),
+            now: 11_000.0,
+        });
+        assert!(matches!(
+            &actions[0],
+            Action::Keep(Kept::Running {
+                variant: Some(2),
+                ..
+            })
+        ));
+        m.next(Event::Finished {
+            attempt: 2,
+            outcome: Ok(vec!["b.png".into()]),
+            now: 12_000.0,
+        });
+        assert!(matches!(
+            m.flow,
+            Flow::Results {
+                variant: Some(2),
+                ..
+            }
+        ));
+        // The colour shown already: nothing to do.
+        let same = m.next(Event::PickVariant {
+            variant: 2,
+            now: 12_500.0,
+        });
+        assert!(same.is_empty());
+        // A kept result of another colour, looked at again, shows that colour.
+        m.next(Event::Look {
+            job_id: "job-1".into(),
+            output: vec!["a.png".into()],
+            own: true,
+            variant: Some(0),
+        });
+        assert!(matches!(
+            m.flow,
+            Flow::Results {
+                variant: Some(0),
+                ..
+            }
+        ));
         // The colour stays for the next photo too.
         m.next(Event::StartOver);
         m.next(Event::Opened(Ok(("decoded", "source", 3000, 4000))));
@@ -977,6 +1051,7 @@ mod tests {
             job_id: "job-1".into(),
             accepted_at: 1.0,
             output: vec!["a.png".into()],
+            variant: None,
         });
         let pick = || Event::PickVariant {
             variant: 1,
@@ -993,6 +1068,7 @@ mod tests {
             job_id: "job-0".into(),
             output: vec!["z.png".into()],
             own: false,
+            variant: None,
         });
         assert_eq!(
             said(&actions),
@@ -1015,6 +1091,7 @@ mod tests {
             job_id: "job-0".into(),
             output: vec!["z.png".into()],
             own: true,
+            variant: None,
         };
         assert!(m.next(look).is_empty());
         assert_eq!(m.flow.step(), Step::Working);
@@ -1195,6 +1272,7 @@ mod tests {
             job_id: "job-1".into(),
             accepted_at: 1_000.0,
             output: vec!["a.png".into()],
+            variant: None,
         });
         assert_eq!(
             said(&actions),
@@ -1211,6 +1289,7 @@ mod tests {
             job_id: "job-2".into(),
             accepted_at: 5_000.0,
             output: vec![],
+            variant: None,
         });
         assert_eq!(
             said(&actions),
@@ -1240,6 +1319,7 @@ mod tests {
             job_id: "x".into(),
             accepted_at: 0.0,
             output: vec!["c.png".into()],
+            variant: None,
         };
         assert!(m.next(restore).is_empty());
         assert_eq!(m.flow.step(), Step::Frame);

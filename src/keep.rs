@@ -3,9 +3,10 @@
 //! still running, without a new job.
 //!
 //! In `sessionStorage` (this tab only, gone when it closes), never image bytes:
-//! - `tryon.v1.tryons`: the job handles, with each one's product, its name as the
-//!   shopper saw it, when the service accepted it, and once done the result URLs (20
-//!   at most, the oldest go first: the "Your try-ons" strip shows the done ones);
+//! - `tryon.v2.tryons`: the job handles, with each one's product, the colour tried on
+//!   and the name as the shopper saw it, when the service accepted it, and once done
+//!   the result URLs (20 at most, the oldest go first: the "Your try-ons" strip shows
+//!   the done ones). (`v1` lines had no colour and no name: they are not read.)
 //! - `tryon.v1.session`: the session token the handles belong to (a handle opens only
 //!   for the session that made it) and when to renew it;
 //! - `tryon.v1.open`: the products whose panels are open, so a reload or coming back
@@ -22,7 +23,9 @@
 /// The most try-ons kept.
 pub const MOST: usize = 20;
 
-const TRYONS: &str = "tryon.v1.tryons";
+const TRYONS: &str = "tryon.v2.tryons";
+/// The list as an earlier version wrote it: only removed ("Forget my photo").
+const TRYONS_V1: &str = "tryon.v1.tryons";
 const SESSION: &str = "tryon.v1.session";
 const OPEN: &str = "tryon.v1.open";
 
@@ -35,6 +38,8 @@ pub struct Tryon {
     pub product: String,
     /// When the service accepted it (ms since the epoch, whole).
     pub at: u64,
+    /// The colour tried on (of the merchant's `variants`), if one was picked.
+    pub variant: Option<usize>,
     /// The product's name as the shopper saw it (with the colour), maybe empty.
     pub name: String,
     /// The result URLs, once done (empty while it runs).
@@ -54,14 +59,21 @@ fn clean(field: &str) -> bool {
 }
 
 impl Tryons {
-    /// Adds a running try-on of `product`, called `name` (at most [`MOST`] are kept:
-    /// the oldest go).
-    pub fn running(&mut self, id: &str, product: &str, name: &str, at: u64) {
+    /// Adds a running try-on of `product` in colour `variant`, called `name` (at most
+    /// [`MOST`] are kept: the oldest go).
+    pub fn running(
+        &mut self,
+        id: &str,
+        (product, variant): (&str, Option<usize>),
+        name: &str,
+        at: u64,
+    ) {
         self.items.retain(|t| t.id != id);
         self.items.push(Tryon {
             id: id.to_owned(),
             product: product.to_owned(),
             at,
+            variant,
             // Tabs and line breaks would break the stored line; a name reads the same
             // with spaces.
             name: name.replace(['\t', '\n'], " "),
@@ -104,15 +116,18 @@ impl Tryons {
 }
 
 impl Tryons {
-    /// As stored: `id⇥product⇥at⇥name[⇥output…]`, a line each.
+    /// As stored: `id⇥product⇥at⇥colour⇥name[⇥output…]`, a line each (the colour's
+    /// number, or nothing).
     pub fn to_text(&self) -> String {
         let mut text = String::new();
         for t in &self.items {
             let at = t.at.to_string();
             let mut fields = vec![t.id.as_str(), t.product.as_str(), at.as_str()];
             fields.extend(t.output.iter().map(String::as_str));
+            let variant = t.variant.map(|v| v.to_string()).unwrap_or_default();
             if fields.iter().all(|f| clean(f)) {
-                fields.insert(3, &t.name);
+                fields.insert(3, &variant);
+                fields.insert(4, &t.name);
                 text.push_str(&fields.join("\t"));
                 text.push('\n');
             }
@@ -131,6 +146,10 @@ impl Tryons {
                     id: id.to_owned(),
                     product: product.to_owned(),
                     at: at.parse().ok()?,
+                    variant: match fields.next()? {
+                        "" => None,
+                        number => Some(number.parse().ok()?),
+                    },
                     name: fields.next()?.to_owned(),
                     output: fields.map(str::to_owned).collect(),
                 };
@@ -234,7 +253,7 @@ pub fn set_open(product: &str, open: bool) {
 /// Forgets everything this tab kept ("Forget my photo").
 pub fn forget_all() {
     if let Some(s) = storage() {
-        for key in [TRYONS, SESSION, OPEN] {
+        for key in [TRYONS, TRYONS_V1, SESSION, OPEN] {
             let _ = s.remove_item(key);
         }
     }
@@ -247,7 +266,7 @@ mod tests {
     #[test]
     fn a_try_on_is_kept_while_it_runs_and_with_its_pictures() {
         let mut kept = Tryons::default();
-        kept.running("job-1", "https://shop/tee.png", "Tee", 1_000);
+        kept.running("job-1", ("https://shop/tee.png", None), "Tee", 1_000);
         assert!(kept
             .latest("https://shop/tee.png")
             .unwrap()
@@ -258,7 +277,7 @@ mod tests {
         assert_eq!(t.output, ["https://gw/v1/results/a.png"]);
         assert!(kept.latest("https://shop/other.png").is_none());
         // The latest of a product wins.
-        kept.running("job-2", "https://shop/tee.png", "Tee", 2_000);
+        kept.running("job-2", ("https://shop/tee.png", None), "Tee", 2_000);
         assert_eq!(kept.latest("https://shop/tee.png").unwrap().id, "job-2");
         kept.remove("job-2");
         assert_eq!(kept.latest("https://shop/tee.png").unwrap().id, "job-1");
@@ -268,10 +287,10 @@ mod tests {
     fn the_strip_shows_the_done_ones_newest_first_but_the_one_on_screen() {
         let mut kept = Tryons::default();
         for (id, product) in [("a", "tee"), ("b", "dress"), ("c", "tee")] {
-            kept.running(id, product, "", 1);
+            kept.running(id, (product, None), "", 1);
             kept.done(id, &[format!("https://gw/{id}.png")]);
         }
-        kept.running("d", "coat", "", 2);
+        kept.running("d", ("coat", None), "", 2);
         let ids = |list: Vec<Tryon>| list.into_iter().map(|t| t.id).collect::<Vec<_>>();
         assert_eq!(ids(kept.to_look_at(None)), ["c", "b", "a"]);
         assert_eq!(ids(kept.to_look_at(Some("b"))), ["c", "a"]);
@@ -280,7 +299,7 @@ mod tests {
     #[test]
     fn image_bytes_are_never_kept() {
         let mut kept = Tryons::default();
-        kept.running("job-1", "p", "", 1);
+        kept.running("job-1", ("p", None), "", 1);
         kept.done("job-1", &["data:image/png;base64,AAAA".to_owned()]);
         assert!(kept.items.is_empty());
     }
@@ -289,7 +308,7 @@ mod tests {
     fn at_most_twenty_are_kept_the_oldest_go() {
         let mut kept = Tryons::default();
         for i in 0..25 {
-            kept.running(&format!("job-{i}"), "p", "", i);
+            kept.running(&format!("job-{i}"), ("p", None), "", i);
         }
         assert_eq!(kept.items.len(), MOST);
         assert_eq!(kept.items[0].id, "job-5");
@@ -300,11 +319,11 @@ mod tests {
         let mut kept = Tryons::default();
         kept.running(
             "job-1",
-            "https://shop/tee.png",
+            ("https://shop/tee.png", Some(2)),
             "Linen\tshirt – Blue",
             1_700_000_000_123,
         );
-        kept.running("job-2", "/p", "", 5);
+        kept.running("job-2", ("/p", None), "", 5);
         kept.done(
             "job-2",
             &["https://gw/a.png".to_owned(), "https://gw/b.png".to_owned()],
@@ -312,15 +331,17 @@ mod tests {
         let text = kept.to_text();
         assert_eq!(
             text,
-            "job-1\thttps://shop/tee.png\t1700000000123\tLinen shirt – Blue\njob-2\t/p\t5\t\thttps://gw/a.png\thttps://gw/b.png\n"
+            "job-1\thttps://shop/tee.png\t1700000000123\t2\tLinen shirt – Blue\njob-2\t/p\t5\t\t\thttps://gw/a.png\thttps://gw/b.png\n"
         );
         assert_eq!(Tryons::from_text(&text), kept);
         // Lines it cannot read are left out; nothing at all is nothing kept.
         assert_eq!(Tryons::from_text("job-3\tp\tsoon\n{\"items\":3}").items, []);
+        // A colour that is not a number: the line is left out.
+        assert_eq!(Tryons::from_text("job-3\tp\t5\tred\tTee").items, []);
         assert_eq!(Tryons::from_text("").items, []);
         // A field that would break a line is never written.
         let mut odd = Tryons::default();
-        odd.running("job\t4", "p", "", 1);
+        odd.running("job\t4", ("p", None), "", 1);
         assert_eq!(odd.to_text(), "");
 
         let session = KeptSession {

@@ -32,7 +32,11 @@ pub fn options_from_js(value: &JsValue) -> Result<WidgetOptions, OptionError> {
                 continue;
             }
             if key == "variants" {
-                pairs.push((key, variant_lines(&v)));
+                // Left out like any option (`variants: product.colours` of a product
+                // with none).
+                if !v.is_undefined() && !v.is_null() {
+                    pairs.push((key, variant_lines(&v)));
+                }
                 continue;
             }
             if key == "strings" && v.is_object() {
@@ -70,6 +74,8 @@ fn js_text(v: &JsValue) -> String {
 /// `?`, which it refuses with the option's name and the form it takes.
 fn variant_lines(v: &JsValue) -> String {
     let list = match v.as_string() {
+        // An empty attribute (a template with no colours) is no colours.
+        Some(text) if text.trim().is_empty() => return String::new(),
         Some(text) => js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL),
         None => v.clone(),
     };

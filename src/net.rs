@@ -88,10 +88,8 @@ pub async fn call_with(
     }
     init.set_headers(&headers);
     // Lives until the answer is read: aborting after that does nothing.
-    let abort = AbortController::new().ok().map(AbortOnDrop);
-    if let Some(AbortOnDrop(controller)) = &abort {
-        init.set_signal(Some(&controller.signal()));
-    }
+    let abort = AbortOnDrop::default();
+    abort.watch(&init);
     let window = web_sys::window().ok_or(NetError::Unreachable)?;
     let response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
         Ok(r) => r.unchecked_into::<Response>(),
@@ -131,12 +129,31 @@ pub async fn call_with(
     })
 }
 
-/// Aborts its request when dropped.
-struct AbortOnDrop(AbortController);
+/// Aborts its request when dropped: kept alive for as long as the request's future
+/// reads the answer, so a future dropped early (its task stopped) ends the `fetch`.
+pub struct AbortOnDrop(Option<AbortController>);
+
+impl Default for AbortOnDrop {
+    /// A new one (doing nothing where the browser has no `AbortController`).
+    fn default() -> Self {
+        AbortOnDrop(AbortController::new().ok())
+    }
+}
+
+impl AbortOnDrop {
+    /// Makes the request of `init` end when this is dropped.
+    pub fn watch(&self, init: &RequestInit) {
+        if let Some(controller) = &self.0 {
+            init.set_signal(Some(&controller.signal()));
+        }
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(controller) = &self.0 {
+            controller.abort();
+        }
     }
 }
 

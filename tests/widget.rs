@@ -425,14 +425,15 @@ async fn the_tab_keeps_the_try_on_and_a_new_widget_of_the_product_shows_it_at_on
         .unwrap()
         .as_string()
         .unwrap();
-    let kept = tab().get_item("tryon.v1.tryons").unwrap().unwrap();
+    let kept = tab().get_item("tryon.v2.tryons").unwrap().unwrap();
     let line: Vec<&str> = kept.lines().next().unwrap().split('\t').collect();
     assert_eq!(line[0], job_id, "{kept}");
+    assert_eq!(line[3], "", "no colour picked: {kept}");
     assert_eq!(
-        line[3], "Solidus T-shirt",
+        line[4], "Solidus T-shirt",
         "the name the strip shows: {kept}"
     );
-    assert!(line[4].contains("/v1/results/"), "{kept}");
+    assert!(line[5].contains("/v1/results/"), "{kept}");
     assert!(!kept.contains("data:"), "no image bytes: {kept}");
     let session = tab().get_item("tryon.v1.session").unwrap().unwrap();
     assert_eq!(session.split('\t').count(), 3, "{session}");

@@ -66,7 +66,7 @@ test('a reload after the result shows the same pictures at once, with no new job
   assert.equal(await page.getByTestId('tryon-compare').count(), 0, 'no comparison without the photo');
   await page.screenshot({ path: path.join(SCREENS, 'restore-desktop-result.png') });
   // What is kept: handles and URLs, never image bytes.
-  const kept = await page.evaluate(() => sessionStorage.getItem('tryon.v1.tryons'));
+  const kept = await page.evaluate(() => sessionStorage.getItem('tryon.v2.tryons'));
   assert.ok(kept.includes(complete.detail.jobId) && !kept.includes('data:'), kept);
 
   // "Try another photo" goes on as usual, to the start.
@@ -132,7 +132,7 @@ test('pictures the service let expire say so, and the shopper starts again', asy
   await page.getByTestId('tryon-failed').waitFor({ timeout: 15000 });
   assert.equal(await page.getByTestId('tryon-failed').getAttribute('data-error'), 'Expired');
   assert.match(await page.getByTestId('tryon-error-message').textContent(), /no longer available/);
-  const kept = await page.evaluate(() => sessionStorage.getItem('tryon.v1.tryons'));
+  const kept = await page.evaluate(() => sessionStorage.getItem('tryon.v2.tryons'));
   assert.ok(!kept.includes('"output"'), `the expired try-on is no longer kept: ${kept}`);
   // Trying again without the photo goes to the start for one.
   await page.getByTestId('tryon-retry').click();

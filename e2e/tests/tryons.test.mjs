@@ -69,6 +69,9 @@ test('another colour tries the same photo on again: one new job, no capture, no 
   assert.deepEqual(await events(page, 'add-to-cart'), [{ product: 'the Solidus hoodie', variant: 'Red', jobId }]);
   // The colour pressed again is the one shown: nothing happens.
   await colours.filter({ hasText: 'Red' }).click();
+  assert.equal(await page.getByTestId('tryon-working').count(), 0);
+  await page.waitForTimeout(500);
+  assert.equal(await page.getByTestId('tryon-results').count(), 1);
   assert.equal(await jobsSubmitted(suite.gateway), jobs + 1);
 
   await page.addScriptTag({ content: AXE_SOURCE() });
@@ -76,6 +79,17 @@ test('another colour tries the same photo on again: one new job, no capture, no 
   // The first colour's result is kept under the hoodie's name and its colour.
   assert.match(await page.getByTestId('tryon-tryon').first().textContent(), /^the Solidus hoodie – Black/);
   await page.getByTestId('tryon-results').screenshot({ path: path.join(SCREENS, 'results-colours.png') });
+
+  // The black result again, from the strip: its cart button names black, not the
+  // colour picked last.
+  const blackJob = (await events(page, 'complete'))[0].jobId;
+  await page.getByTestId('tryon-tryon').first().click();
+  await page.waitForFunction((src) => {
+    const host = document.querySelector('[data-tryon]');
+    return host.shadowRoot.querySelector('[data-testid=tryon-result-image]')?.src === src;
+  }, black.src);
+  await page.getByTestId('tryon-add-to-cart').click();
+  assert.deepEqual((await events(page, 'add-to-cart')).at(-1), { product: 'the Solidus hoodie', variant: 'Black', jobId: blackJob });
   assertClean(page);
   await page.context().close();
 });
@@ -88,7 +102,8 @@ test('your try-ons across two products: look again for nothing, remove one, forg
   await sendPhoto(page);
   const tee = await resultShown(page);
 
-  await page.goto(`${suite.shop.url}/pages/dark-tee.html`);
+  // Another product, with a cart button and colours of its own.
+  await page.goto(`${suite.shop.url}/pages/hoodie.html`);
   await openWidget(page);
   // The other product's result, on this product's start.
   const strip = page.getByTestId('tryon-tryons');
@@ -97,7 +112,7 @@ test('your try-ons across two products: look again for nothing, remove one, forg
   assert.equal(await items.count(), 1);
   assert.match(await items.first().textContent(), /^the Solidus T-shirt\d{1,2}:\d{2}/);
   await sendPhoto(page);
-  const dark = await resultShown(page);
+  const hoodie = await resultShown(page);
   assert.equal(await items.count(), 1, 'the strip leaves out the result on screen');
   await page.screenshot({ path: path.join(SCREENS, 'tryons-phone.png'), fullPage: true });
   const jobs = await jobsSubmitted(suite.gateway);
@@ -112,15 +127,17 @@ test('your try-ons across two products: look again for nothing, remove one, forg
   }, tee.src);
   assert.equal(await jobsSubmitted(suite.gateway), jobs, 'no new job');
   assert.deepEqual(page.apiCalls.slice(calls), [], 'no request to the API');
+  // The T-shirt's picture on the hoodie's page: not the hoodie's cart or colours.
   assert.equal(await page.getByTestId('tryon-add-to-cart').count(), 0);
+  assert.equal(await page.getByTestId('tryon-variants').count(), 0);
   assert.equal((await events(page, 'restore')).at(-1).status, 'completed');
-  // Now the dark tee's is the other one.
+  // Now the hoodie's is the other one.
   assert.equal(await items.count(), 1);
-  assert.ok((await items.locator('img').getAttribute('src')).endsWith(new URL(dark.src).pathname));
+  assert.ok((await items.locator('img').getAttribute('src')).endsWith(new URL(hoodie.src).pathname));
 
   // Remove it: the strip goes, focus goes to the step's heading.
   const remove = page.getByTestId('tryon-tryon-remove');
-  assert.match(await remove.getAttribute('aria-label'), /^Remove the Solidus dark tee, /);
+  assert.match(await remove.getAttribute('aria-label'), /^Remove the Solidus hoodie – Black, /);
   await remove.click();
   await page.waitForFunction(() => !document.querySelector('[data-tryon]').shadowRoot.querySelector('[data-testid=tryon-tryon]'));
   assert.equal(await strip.isVisible(), false);
@@ -128,7 +145,7 @@ test('your try-ons across two products: look again for nothing, remove one, forg
     await page.evaluate(() => document.querySelector('[data-tryon]').shadowRoot.activeElement?.hasAttribute('data-step-heading')),
     true
   );
-  const kept = await page.evaluate(() => sessionStorage.getItem('tryon.v1.tryons'));
+  const kept = await page.evaluate(() => sessionStorage.getItem('tryon.v2.tryons'));
   assert.equal(kept.split('\n').filter(Boolean).length, 1, kept);
 
   // "Forget my photo" forgets them all, also with no photo remembered.
@@ -136,8 +153,10 @@ test('your try-ons across two products: look again for nothing, remove one, forg
   await strip.waitFor();
   await page.getByTestId('tryon-forget').click();
   await page.waitForFunction(() => !document.querySelector('[data-tryon]').shadowRoot.querySelector('[data-testid=tryon-tryon]'));
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('tryon.v1.tryons')), null);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('tryon.v2.tryons')), null);
   assert.equal(await page.getByTestId('tryon-forget').count(), 0);
+  // Its button went with what it forgot: focus is on the step's heading, not lost.
+  await page.waitForFunction(() => document.querySelector('[data-tryon]').shadowRoot.activeElement?.hasAttribute('data-step-heading'));
   assertClean(page);
   await page.context().close();
 });

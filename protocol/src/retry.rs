@@ -18,17 +18,19 @@ pub fn retry_after(value: &str, now_unix_seconds: f64) -> Option<f64> {
         // and its tables (~10 KB brotli) into the widget. Beyond u64 is "forever".
         return Some(value.parse::<u64>().map_or(u64::MAX as f64, |n| n as f64));
     }
-    let at = http_date(value)? as f64;
+    let at = http_date(value, now_unix_seconds)? as f64;
     Some((at - now_unix_seconds).max(0.0))
 }
 
 /// Seconds since the epoch of an HTTP-date (RFC 9110 §5.6.7), in any of its three
 /// forms: `Sun, 06 Nov 1994 08:49:37 GMT`, `Sunday, 06-Nov-94 08:49:37 GMT` and
-/// `Sun Nov  6 08:49:37 1994`. The weekday is not checked, as recipients need not.
+/// `Sun Nov  6 08:49:37 1994`, read at `now` (seconds since the epoch; it decides
+/// the century of a two-digit year). The weekday is not checked, as recipients need
+/// not.
 ///
 /// Written here rather than taken from `httpdate`: the widget reads this header too,
 /// and the crate's parser was about 1.5 KB of its brotli size.
-fn http_date(value: &str) -> Option<u64> {
+fn http_date(value: &str, now: f64) -> Option<u64> {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
@@ -48,8 +50,13 @@ fn http_date(value: &str) -> Option<u64> {
     };
     let mut year = number(year)?;
     if year < 100 {
-        // RFC 850's two digits: the nearer century.
-        year += if year < 70 { 2000 } else { 1900 };
+        // RFC 850's two digits: this century's year, unless that is more than 50 years
+        // ahead, then the last century's (as RFC 9110 asks).
+        let this_year = 1970 + (now.max(0.0) / 31_556_952.0) as u64;
+        year += this_year / 100 * 100;
+        if year > this_year + 50 {
+            year -= 100;
+        }
     }
     let day = number(day).filter(|d| (1..=31).contains(d))?;
     let clock: Vec<u64> = time.split(':').map(number).collect::<Option<_>>()?;
@@ -140,8 +147,25 @@ mod tests {
             ("Wed, 31 Dec 2036 23:59:59 GMT", 2_114_380_799),
             ("Mon, 01 Mar 2100 00:00:00 GMT", 4_107_542_400),
         ] {
-            assert_eq!(http_date(value), Some(seconds), "{value}");
+            assert_eq!(http_date(value, OCT_21_2015), Some(seconds), "{value}");
         }
+        // Two digits: at most 50 years ahead of now, else the century before.
+        let in_2070 = 3_155_760_000.0;
+        assert_eq!(
+            http_date("Monday, 01-Jan-01 00:00:00 GMT", in_2070),
+            Some(978_307_200),
+            "2001, not 2101"
+        );
+        assert_eq!(
+            http_date("Friday, 01-Jan-99 00:00:00 GMT", in_2070),
+            Some(4_070_908_800),
+            "2099, not 1999"
+        );
+        assert_eq!(
+            http_date("Friday, 01-Jan-99 00:00:00 GMT", OCT_21_2015),
+            Some(915_148_800),
+            "1999 in 2015"
+        );
     }
 
     #[test]

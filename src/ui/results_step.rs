@@ -23,6 +23,7 @@ pub fn ResultsStep() -> impl IntoView {
             photo,
             job_id,
             own,
+            ..
         } => Some((output.clone(), photo.clone(), job_id.clone(), *own)),
         _ => None,
     }) else {
@@ -109,7 +110,7 @@ pub fn ResultsStep() -> impl IntoView {
     let add_to_cart = own && w.options(|o| o.add_to_cart);
     let add = move |_| {
         let product = w.options(|o| o.product_name.clone());
-        let variant = w.variant_name();
+        let variant = w.colour_name(w.result_colour());
         tell(
             WidgetEvent::AddToCart,
             &[
@@ -123,12 +124,12 @@ pub fn ResultsStep() -> impl IntoView {
     };
     // Other colours, with the same photo: only while the photo is here.
     let colours = w.options(|o| o.variants.clone());
-    let shown_colour = w.shown_variant();
+    let shown_colour = w.result_colour();
     let colours = (own && !restored && can_go_on && !colours.is_empty()).then(|| view! {
         <div class="tryon__variants" role="group" aria-label=w.t(Key::OtherColours) data-testid="tryon-variants">
             <span class="tryon__variants-label">{w.t(Key::OtherColours)}</span>
             {colours.into_iter().enumerate().map(|(i, v)| view! {
-                <button class="tryon__variant" data-testid="tryon-variant" aria-pressed=(shown_colour == Some(i)).to_string()
+                <button class="tryon__variant" data-testid="tryon-variant" dir="auto" aria-pressed=(shown_colour == Some(i)).to_string()
                     on:click=move |_| if shown_colour != Some(i) { w.pick_variant(i) }>
                     {v.name}
                 </button>

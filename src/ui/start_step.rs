@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::state::{Flow, Widget};
+use crate::dom::focus_step_heading;
 use crate::i18n::Key;
 
 /// The first file of a `DataTransfer` (drop or paste), if any.
@@ -118,7 +119,16 @@ pub fn StartStep() -> impl IntoView {
             </label>
 
             {move || (w.has_remembered.get() || !w.tryons_to_look_at().is_empty()).then(|| view! {
-                <button class="tryon__link" data-testid="tryon-forget" on:click=move |_| w.forget_remembered()>
+                <button class="tryon__link" data-testid="tryon-forget" on:click=move |ev: web_sys::MouseEvent| {
+                    // The button goes with what it forgot: focus to the heading.
+                    let panel = ev.target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .and_then(|b| b.closest(".tryon__panel").ok().flatten());
+                    w.forget_remembered();
+                    if let Some(panel) = panel {
+                        request_animation_frame(move || focus_step_heading(&panel));
+                    }
+                }>
                     {w.t(Key::ForgetPhoto)}
                 </button>
             })}

@@ -27,6 +27,12 @@ use crate::remembered;
 use crate::session::Session;
 use crate::tasks::Tasks;
 
+thread_local! {
+    /// Notified when what this tab keeps changes, by any widget of the page: every
+    /// "Your try-ons" strip follows it ("Forget my photo" in one empties all).
+    static KEPT: ArcTrigger = ArcTrigger::new();
+}
+
 /// The flow with the browser's photos.
 pub type Flow = crate::flow::Flow<Web>;
 
@@ -62,8 +68,6 @@ pub struct Widget {
     pub remember: RwSignal<bool>,
     /// A photo is remembered on this device.
     pub has_remembered: RwSignal<bool>,
-    /// Notified when what this tab keeps changes (the "Your try-ons" strip reads it).
-    kept: Trigger,
     /// The work done for the shopper (opening, preparing, the job): it stops when the
     /// shopper moves on, and with the widget.
     pub tasks: Tasks,
@@ -94,7 +98,6 @@ impl Widget {
             step: Memo::new(move |_| machine.with(|m| m.flow.step())),
             remember: RwSignal::new(false),
             has_remembered: RwSignal::new(remembered::load().is_some()),
-            kept: Trigger::new(),
             tasks: Tasks::for_current_owner(),
         }
     }
@@ -207,7 +210,9 @@ impl Widget {
                 check,
                 variant,
             } => {
-                let (options, session) = self.job_work();
+                let Some((options, session)) = self.job_work(attempt) else {
+                    return;
+                };
                 let remember = self.remember.get_untracked();
                 self.tasks.spawn(async move {
                     let run = attempt::Run {
@@ -227,7 +232,9 @@ impl Widget {
                 job_id,
                 accepted_at,
             } => {
-                let (options, session) = self.job_work();
+                let Some((options, session)) = self.job_work(attempt) else {
+                    return;
+                };
                 self.tasks.spawn(async move {
                     let follow = attempt::Follow {
                         options: &options,
@@ -243,10 +250,17 @@ impl Widget {
         }
     }
 
-    /// What a job's work needs: the options and the session.
-    fn job_work(&self) -> (WidgetOptions, Rc<Session>) {
+    /// What the work of try-on `attempt` needs: the options and the session. None
+    /// when it is no longer the one waited for: a listener of the event told just
+    /// before may have closed the panel or removed the widget, and nothing may start
+    /// after that.
+    fn job_work(&self, attempt: u32) -> Option<(WidgetOptions, Rc<Session>)> {
+        let current = self.machine.try_with_untracked(|m| m.is_waiting(attempt));
+        if current != Some(true) {
+            return None;
+        }
         self.env
-            .with_value(|e| (e.options.clone(), e.session.clone()))
+            .try_with_value(|e| (e.options.clone(), e.session.clone()))
     }
 
     /// This product and whether the merchant lets this tab keep its try-ons.
@@ -262,26 +276,23 @@ impl Widget {
         };
         match kept {
             Kept::Open(open) => keep::set_open(&product, open),
-            Kept::Running { job_id, at } => {
-                let name = self.shown_name();
-                keep::change(|k| k.running(&job_id, &product, &name, at as u64))
+            Kept::Running {
+                job_id,
+                at,
+                variant,
+            } => {
+                let name = self.name_in(variant);
+                keep::change(|k| k.running(&job_id, (&product, variant), &name, at as u64))
             }
             Kept::Done { job_id, output } => keep::change(|k| k.done(&job_id, &output)),
             Kept::Gone { job_id } => keep::change(|k| k.remove(&job_id)),
         }
-        self.kept.notify();
+        KEPT.with(ArcTrigger::notify);
     }
 
-    /// The colour tried on now, by name (none when the merchant names no colours).
-    pub fn variant_name(&self) -> Option<String> {
-        let variant = self.shown_variant()?;
-        self.options(|o| o.variants.get(variant).map(|v| v.name.clone()))
-    }
-
-    /// Which of the merchant's colours the results show: the one picked, else the
-    /// one whose picture is the product's own garment.
-    pub fn shown_variant(&self) -> Option<usize> {
-        let picked = self.machine.with_untracked(|m| m.variant);
+    /// Which of the merchant's colours `picked` is: itself, or when none was picked,
+    /// the one whose picture is the product's own garment.
+    fn colour(&self, picked: Option<usize>) -> Option<usize> {
         picked.or_else(|| {
             self.options(|o| {
                 let own = garment_image(o, None);
@@ -290,11 +301,26 @@ impl Widget {
         })
     }
 
-    /// The product's name as the shopper sees it now, with the colour: "Linen shirt –
-    /// Blue".
-    fn shown_name(&self) -> String {
+    /// The colour of the results shown (none when the merchant names no colours).
+    pub fn result_colour(&self) -> Option<usize> {
+        let picked = self.flow_untracked(|f| match f {
+            Flow::Results { variant, .. } => *variant,
+            _ => None,
+        });
+        self.colour(picked)
+    }
+
+    /// The name of colour `variant` (or of the product's own).
+    pub fn colour_name(&self, variant: Option<usize>) -> Option<String> {
+        let variant = self.colour(variant)?;
+        self.options(|o| o.variants.get(variant).map(|v| v.name.clone()))
+    }
+
+    /// The product's name with colour `variant`, as the strip shows it: "Linen shirt
+    /// – Blue".
+    fn name_in(&self, variant: Option<usize>) -> String {
         let product = self.options(|o| o.product_name.clone());
-        match self.variant_name() {
+        match self.colour_name(variant) {
             Some(colour) if product.is_empty() => colour,
             Some(colour) => format!("{product} – {colour}"),
             None => product,
@@ -302,9 +328,10 @@ impl Widget {
     }
 
     /// This tab's done try-ons, newest first, but for the one on screen (tracked: the
-    /// strip follows what is kept and shown). None when the merchant keeps nothing.
+    /// strip follows what any widget of the page keeps, and what is shown). None when
+    /// the merchant keeps nothing.
     pub fn tryons_to_look_at(&self) -> Vec<keep::Tryon> {
-        self.kept.track();
+        KEPT.with(|k| k.track());
         let shown = self.flow(|f| match f {
             Flow::Results { job_id, .. } => Some(job_id.clone()),
             _ => None,
@@ -322,13 +349,14 @@ impl Widget {
             job_id: t.id.clone(),
             output: t.output.clone(),
             own,
+            variant: t.variant,
         });
     }
 
     /// Removes kept try-on `job_id` (the strip's ×).
     pub fn forget_tryon(&self, job_id: &str) {
         keep::change(|k| k.remove(job_id));
-        self.kept.notify();
+        KEPT.with(ArcTrigger::notify);
     }
 
     /// Tries on colour `variant` with the photo of the results shown.
@@ -350,6 +378,7 @@ impl Widget {
                 job_id: t.id,
                 accepted_at: t.at as f64,
                 output: t.output,
+                variant: t.variant,
             });
         }
     }
@@ -395,11 +424,11 @@ impl Widget {
                 (WidgetEvent::Advice, detail(&[("problems", named)]))
             }
             Note::Submit { job_id } => (WidgetEvent::Submit, detail(&[("jobId", job_id.into())])),
-            Note::Variant(_) => (
+            Note::Variant(variant) => (
                 WidgetEvent::Variant,
                 detail(&[
                     ("product", self.options(|o| o.product_name.clone()).into()),
-                    ("variant", self.variant_name().into()),
+                    ("variant", self.colour_name(Some(variant)).into()),
                 ]),
             ),
             Note::Complete { job_id, output } => {
@@ -533,7 +562,7 @@ impl Widget {
     pub fn forget_remembered(&self) {
         remembered::forget();
         keep::forget_all();
-        self.kept.notify();
+        KEPT.with(ArcTrigger::notify);
         self.has_remembered.set(false);
         self.remember.set(false);
     }

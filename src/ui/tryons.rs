@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement};
 
 use super::state::{Step, Widget};
+use crate::dom::focus_step_heading;
 use crate::events::detail;
 use crate::i18n::Key;
 use crate::keep::Tryon;
@@ -24,13 +25,13 @@ pub fn YourTryons() -> impl IntoView {
         _ => Vec::new(),
     });
     let list: NodeRef<leptos::html::Ul> = NodeRef::new();
-    let tag = w.options(|o| o.locale_tag.clone());
+    let (tag, separator) = w.options(|o| (o.locale_tag.clone(), o.locale.list_separator()));
     // Drawn from a child after the list (built after it, so the list is there).
     let redraw = move || {
         let items = items.get();
         if let Some(list) = list.get_untracked() {
             let remove = |label: &str| w.tf(Key::RemoveTryOn, &[("item", label)]);
-            draw(&list, &items, &tag, &remove);
+            draw(&list, &items, (&tag, separator), &remove);
         }
     };
     let on_click = move |ev: web_sys::MouseEvent| {
@@ -66,7 +67,12 @@ pub fn YourTryons() -> impl IntoView {
 
 /// Draws the list again: for each try-on, a button with its first picture, name and
 /// time, and its ×.
-fn draw(list: &Element, items: &[Tryon], tag: &str, remove_label: &dyn Fn(&str) -> String) {
+fn draw(
+    list: &Element,
+    items: &[Tryon],
+    (tag, separator): (&str, &str),
+    remove_label: &dyn Fn(&str) -> String,
+) {
     list.set_text_content(None);
     let Some(doc) = list.owner_document() else {
         return;
@@ -76,15 +82,18 @@ fn draw(list: &Element, items: &[Tryon], tag: &str, remove_label: &dyn Fn(&str) 
         let label = if t.name.is_empty() {
             time.clone()
         } else {
-            format!("{}, {time}", t.name)
+            format!("{}{separator}{time}", t.name)
         };
         let look = element(&doc, "button", "tryon__tryon-look", "");
         let picture = element(&doc, "img", "", "");
         let _ = picture.set_attribute("src", &t.output[0]);
         let _ = picture.set_attribute("alt", "");
+        // The merchant's names in their own direction (a Latin name in Arabic text).
+        let name = element(&doc, "span", "tryon__tryon-name", &t.name);
+        let _ = name.set_attribute("dir", "auto");
         let _ = look.append_with_node_3(
             &picture,
-            &element(&doc, "span", "tryon__tryon-name", &t.name),
+            &name,
             &element(&doc, "span", "tryon__tryon-time", &time),
         );
         let remove = element(&doc, "button", "tryon__tryon-remove", "×");
@@ -118,17 +127,15 @@ fn refocus(list: NodeRef<leptos::html::Ul>, index: u32) {
         };
         let looks = list.query_selector_all(".tryon__tryon-look").ok();
         let count = looks.as_ref().map_or(0, |l| l.length());
-        let next = match looks {
-            Some(l) if count > 0 => l.item(index.min(count - 1)),
-            _ => list
-                .closest(".tryon__panel")
-                .ok()
-                .flatten()
-                .and_then(|p| p.query_selector("[data-step-heading]").ok().flatten())
-                .map(Into::into),
-        };
-        if let Some(el) = next.and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
-            let _ = el.focus();
+        let next = looks
+            .filter(|_| count > 0)
+            .and_then(|l| l.item(index.min(count - 1)))
+            .and_then(|n| n.dyn_into::<HtmlElement>().ok());
+        match next {
+            Some(el) => {
+                let _ = el.focus();
+            }
+            None => focus_step_heading(&list),
         }
     });
 }
