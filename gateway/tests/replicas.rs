@@ -604,9 +604,13 @@ async fn a_webhook_on_one_replica_answers_the_shopper_waiting_on_another_at_once
     let (code, status, answered) = waiting.await.unwrap();
     assert_eq!(code, 200);
     assert_eq!(status["status"], "completed", "{status}");
+    // Woken by the delivery on another replica: without that, the answer would come
+    // only when the long-poll's 20 s ran out (the fallback read is 60 s away). The
+    // bound is far from both and far above the milliseconds it takes, so a busy
+    // machine cannot fail it (the time itself is a benchmark's, not a test's).
     let late = answered.saturating_duration_since(delivered);
     assert!(
-        late < Duration::from_millis(100),
+        late < Duration::from_secs(3),
         "the shopper saw it {late:?} after the delivery"
     );
     // Three replicas, one reader, one read: the callback's confirmation.

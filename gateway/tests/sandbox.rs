@@ -353,7 +353,8 @@ async fn long_poll_answers_on_change_else_after_the_wait() {
     let t = Instant::now();
     let (_, s) = gw.status(&token, &id, "wait=20&since=starting").await;
     assert_ne!(s["status"], "starting");
-    assert!(t.elapsed() < Duration::from_millis(500));
+    // "At once" against a 20 s wait: a bound a busy machine cannot reach.
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
 
     // Once processing, a 1 s wait with no change answers after about 1 s, unchanged.
     loop {
@@ -385,11 +386,8 @@ async fn a_gateway_with_long_polling_off_answers_at_once() {
     let t = Instant::now();
     let (_, s) = gw.status(&token, &id, "wait=20&since=starting").await;
     assert_eq!(s["status"], "starting");
-    assert!(
-        t.elapsed() < Duration::from_millis(300),
-        "{:?}",
-        t.elapsed()
-    );
+    // Not held for the 20 s asked.
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
 }
 
 #[tokio::test]
