@@ -66,7 +66,8 @@ impl Run<'_> {
         &self,
         attempt: u32,
         prepared: Rc<PreparedPhoto>,
-        (check, variant): (PhotoCheck, Option<usize>),
+        check: PhotoCheck,
+        variant: Option<usize>,
         send: Send<'_>,
     ) {
         let finished = |outcome| {

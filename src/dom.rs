@@ -30,16 +30,15 @@ pub fn garment_image(options: &WidgetOptions, variant: Option<usize>) -> String 
 
 /// `raw` as an absolute URL (data URLs as they are).
 fn absolute(raw: &str) -> String {
-    let raw = raw.to_owned();
     if raw.starts_with("data:") {
-        return raw;
+        return raw.to_owned();
     }
     let base = web_sys::window()
         .and_then(|w| w.location().href().ok())
         .unwrap_or_default();
-    web_sys::Url::new_with_base(&raw, &base)
+    web_sys::Url::new_with_base(raw, &base)
         .map(|u| u.href())
-        .unwrap_or(raw)
+        .unwrap_or_else(|_| raw.to_owned())
 }
 
 /// Focuses the heading of the step of the panel `inside` is in: where focus goes when

@@ -64,7 +64,8 @@ impl Tryons {
     pub fn running(
         &mut self,
         id: &str,
-        (product, variant): (&str, Option<usize>),
+        product: &str,
+        variant: Option<usize>,
         name: &str,
         at: u64,
     ) {
@@ -266,7 +267,7 @@ mod tests {
     #[test]
     fn a_try_on_is_kept_while_it_runs_and_with_its_pictures() {
         let mut kept = Tryons::default();
-        kept.running("job-1", ("https://shop/tee.png", None), "Tee", 1_000);
+        kept.running("job-1", "https://shop/tee.png", None, "Tee", 1_000);
         assert!(kept
             .latest("https://shop/tee.png")
             .unwrap()
@@ -277,7 +278,7 @@ mod tests {
         assert_eq!(t.output, ["https://gw/v1/results/a.png"]);
         assert!(kept.latest("https://shop/other.png").is_none());
         // The latest of a product wins.
-        kept.running("job-2", ("https://shop/tee.png", None), "Tee", 2_000);
+        kept.running("job-2", "https://shop/tee.png", None, "Tee", 2_000);
         assert_eq!(kept.latest("https://shop/tee.png").unwrap().id, "job-2");
         kept.remove("job-2");
         assert_eq!(kept.latest("https://shop/tee.png").unwrap().id, "job-1");
@@ -287,10 +288,10 @@ mod tests {
     fn the_strip_shows_the_done_ones_newest_first_but_the_one_on_screen() {
         let mut kept = Tryons::default();
         for (id, product) in [("a", "tee"), ("b", "dress"), ("c", "tee")] {
-            kept.running(id, (product, None), "", 1);
+            kept.running(id, product, None, "", 1);
             kept.done(id, &[format!("https://gw/{id}.png")]);
         }
-        kept.running("d", ("coat", None), "", 2);
+        kept.running("d", "coat", None, "", 2);
         let ids = |list: Vec<Tryon>| list.into_iter().map(|t| t.id).collect::<Vec<_>>();
         assert_eq!(ids(kept.to_look_at(None)), ["c", "b", "a"]);
         assert_eq!(ids(kept.to_look_at(Some("b"))), ["c", "a"]);
@@ -299,7 +300,7 @@ mod tests {
     #[test]
     fn image_bytes_are_never_kept() {
         let mut kept = Tryons::default();
-        kept.running("job-1", ("p", None), "", 1);
+        kept.running("job-1", "p", None, "", 1);
         kept.done("job-1", &["data:image/png;base64,AAAA".to_owned()]);
         assert!(kept.items.is_empty());
     }
@@ -308,7 +309,7 @@ mod tests {
     fn at_most_twenty_are_kept_the_oldest_go() {
         let mut kept = Tryons::default();
         for i in 0..25 {
-            kept.running(&format!("job-{i}"), ("p", None), "", i);
+            kept.running(&format!("job-{i}"), "p", None, "", i);
         }
         assert_eq!(kept.items.len(), MOST);
         assert_eq!(kept.items[0].id, "job-5");
@@ -319,11 +320,12 @@ mod tests {
         let mut kept = Tryons::default();
         kept.running(
             "job-1",
-            ("https://shop/tee.png", Some(2)),
+            "https://shop/tee.png",
+            Some(2),
             "Linen\tshirt – Blue",
             1_700_000_000_123,
         );
-        kept.running("job-2", ("/p", None), "", 5);
+        kept.running("job-2", "/p", None, "", 5);
         kept.done(
             "job-2",
             &["https://gw/a.png".to_owned(), "https://gw/b.png".to_owned()],
@@ -341,7 +343,7 @@ mod tests {
         assert_eq!(Tryons::from_text("").items, []);
         // A field that would break a line is never written.
         let mut odd = Tryons::default();
-        odd.running("job\t4", ("p", None), "", 1);
+        odd.running("job\t4", "p", None, "", 1);
         assert_eq!(odd.to_text(), "");
 
         let session = KeptSession {

@@ -221,7 +221,6 @@ pub fn ResultsStep() -> impl IntoView {
                 })}
             </div>
             {left_note.map(|note| view! { <p class="tryon__hint" role="status" data-testid="tryon-tries-left">{note}</p> })}
-
         </div>
     }
     .into_any()

@@ -223,8 +223,7 @@ impl Widget {
                         remember,
                         remembered: &|| w.has_remembered.set(true),
                     };
-                    run.go(attempt, photo, (check, variant), &|e| w.send(e))
-                        .await;
+                    run.go(attempt, photo, check, variant, &|e| w.send(e)).await;
                 });
             }
             Action::Follow {
@@ -282,7 +281,7 @@ impl Widget {
                 variant,
             } => {
                 let name = self.name_in(variant);
-                keep::change(|k| k.running(&job_id, (&product, variant), &name, at as u64))
+                keep::change(|k| k.running(&job_id, &product, variant, &name, at as u64))
             }
             Kept::Done { job_id, output } => keep::change(|k| k.done(&job_id, &output)),
             Kept::Gone { job_id } => keep::change(|k| k.remove(&job_id)),

@@ -3,8 +3,8 @@
 //! or to remove. Shown under the start and results steps when there is one to show.
 //!
 //! The list is drawn with plain DOM calls and one click listener for all its buttons,
-//! not as a Leptos view per item: the view's generic code cost about 3 KB of the
-//! widget's brotli size for a list that is only ever redrawn whole.
+//! not as a Leptos view per item: the list is only ever redrawn whole, and each
+//! Leptos view adds generic code to the widget's size (measured in BENCHMARKS.md).
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -31,7 +31,7 @@ pub fn YourTryons() -> impl IntoView {
         let items = items.get();
         if let Some(list) = list.get_untracked() {
             let remove = |label: &str| w.tf(Key::RemoveTryOn, &[("item", label)]);
-            draw(&list, &items, (&tag, separator), &remove);
+            draw(&list, &items, &tag, separator, &remove);
         }
     };
     let on_click = move |ev: web_sys::MouseEvent| {
@@ -70,7 +70,8 @@ pub fn YourTryons() -> impl IntoView {
 fn draw(
     list: &Element,
     items: &[Tryon],
-    (tag, separator): (&str, &str),
+    tag: &str,
+    separator: &str,
     remove_label: &dyn Fn(&str) -> String,
 ) {
     list.set_text_content(None);
