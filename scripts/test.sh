@@ -49,7 +49,11 @@ start_gateway() {
 }
 start_gateway "$TRYON_TEST_GATEWAY" --sandbox-latency-scale 0.05
 start_gateway "$TRYON_TEST_SLOW_GATEWAY" --sandbox-latency-scale 0.8 --token-ttl-seconds 2
-cargo test -p tryon-widget --target wasm32-unknown-unknown
+# The test runner's chromedriver leaves its ~90 MB profile in TMPDIR when it is stopped:
+# give it a directory of its own, removed with the gateways.
+browser_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tryon-wasm-tests-XXXXXX")
+trap 'kill "${gateways[@]}" 2>/dev/null || true; rm -rf "$browser_tmp"' EXIT
+TMPDIR=$browser_tmp cargo test -p tryon-widget --target wasm32-unknown-unknown
 
 step "embed bundle: loader, widget, npm package"
 scripts/build-embed.sh
