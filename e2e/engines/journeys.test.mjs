@@ -167,6 +167,8 @@ for (const engine of ENGINES) {
         args: [host, black],
       });
       assert.equal(await jobsSubmitted(gateway), jobs);
+      // The strip sits under the result: bring it into the viewport the screenshot shows.
+      await s.run((h) => document.querySelector(h).shadowRoot.querySelector('[data-testid=tryon-tryons]').scrollIntoView({ block: 'end' }), host);
       fs.writeFileSync(path.join(SCREENS, `engine-${engine}-tryons.png`), await s.screenshot());
       assert.deepEqual(await problems(s), []);
     });
