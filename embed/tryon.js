@@ -63,8 +63,10 @@
   }
 
   function language(options) {
-    // `iw`: Hebrew's old code, still sent by some Android browsers.
-    var tag = value(options, 'locale').slice(0, 2).toLowerCase().replace('iw', 'he');
+    // `iw`: Hebrew's old code, still sent by some Android browsers. Portuguese has two
+    // packs: Portugal's (and the countries that follow its norm), and Brazil's.
+    var tag = value(options, 'locale').toLowerCase().replace(/^iw/, 'he');
+    tag = /^pt[-_](pt|ao|mz|cv|gw|st|tl|mo)/.test(tag) ? 'pt-PT' : tag.slice(0, 2);
     return LABELS[tag] ? tag : 'en';
   }
 

@@ -14,8 +14,7 @@ fn main() -> std::io::Result<()> {
     std::fs::create_dir_all(dir.join("locales"))?;
     for &locale in Locale::ALL.iter().filter(|&&l| l != Locale::En) {
         let json = serde_json::to_string(&pack(locale)).expect("strings serialise");
-        // `pt`, not `pt-BR`: the loader asks by language.
-        let tag = locale.tag().split('-').next().unwrap_or_default();
+        let tag = locale.pack_name();
         std::fs::write(dir.join(format!("tryon-locale-{tag}.json")), &json)?;
         std::fs::write(
             dir.join(format!("locales/{tag}.js")),

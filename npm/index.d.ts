@@ -47,8 +47,11 @@ export type TryOnModerationLevel =
   /** No moderation: the merchant stays responsible for lawful use. */
   | 'none';
 
-/** The widget's languages (`ar` and `he` right to left; `pt` is Brazil's Portuguese). */
-export type TryOnLanguage = 'en' | 'de' | 'fr' | 'es' | 'it' | 'nl' | 'pt' | 'pl' | 'sv' | 'tr' | 'ja' | 'ar' | 'he';
+/**
+ * The widget's languages (`ar` and `he` right to left; `pt` is Brazil's Portuguese,
+ * `pt-PT` Portugal's, also picked by `pt-AO`, `pt-MZ`, `pt-CV`, `pt-GW`, `pt-ST`, `pt-TL`, `pt-MO`).
+ */
+export type TryOnLanguage = 'en' | 'de' | 'fr' | 'es' | 'it' | 'nl' | 'pt' | 'pt-PT' | 'pl' | 'sv' | 'tr' | 'ja' | 'ar' | 'he';
 /**
  * The widget's language. A regional tag is accepted too: its language picks the
  * strings (`de-AT`, `fr_CA` → `de`, `fr`), the whole tag how numbers are written

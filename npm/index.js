@@ -125,6 +125,7 @@ const PACKS = {
   it: () => import('./dist/locales/it.js'),
   nl: () => import('./dist/locales/nl.js'),
   pt: () => import('./dist/locales/pt.js'),
+  'pt-PT': () => import('./dist/locales/pt-PT.js'),
   pl: () => import('./dist/locales/pl.js'),
   sv: () => import('./dist/locales/sv.js'),
   tr: () => import('./dist/locales/tr.js'),
@@ -142,7 +143,10 @@ const added = new Set();
  * mount() to name.
  */
 async function addLanguage(mod, locale) {
-  const lang = String(locale || '').slice(0, 2).toLowerCase().replace('iw', 'he');
+  // As the loader reads it: `iw` is Hebrew; Portugal's Portuguese (and that of the
+  // countries following its norm) has a pack of its own.
+  const tag = String(locale || '').toLowerCase().replace(/^iw/, 'he');
+  const lang = /^pt[-_](pt|ao|mz|cv|gw|st|tl|mo)/.test(tag) ? 'pt-PT' : tag.slice(0, 2);
   if (!Object.prototype.hasOwnProperty.call(PACKS, lang) || added.has(lang)) return;
   try {
     const pack = await PACKS[lang]();

@@ -71,7 +71,8 @@ function translations(key) {
   for (const file of fs.readdirSync('src/i18n').filter((f) => f.endsWith('.rs')).sort()) {
     const line = new RegExp(`^    ${key}: ("(?:[^"\\\\]|\\\\.)*"),$`, 'm').exec(fs.readFileSync(`src/i18n/${file}`, 'utf8'));
     if (!line) throw new Error(`src/i18n/${file} has no ${key} on one line`);
-    out[file.slice(0, -3)] = JSON.parse(line[1]);
+    // `pt_pt.rs` → `pt-PT`, as the loader names the language.
+    out[file.slice(0, -3).replace(/_(\w+)$/, (_, region) => '-' + region.toUpperCase())] = JSON.parse(line[1]);
   }
   return out;
 }

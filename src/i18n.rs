@@ -28,7 +28,7 @@ mod en;
 macro_rules! packed_languages {
     ($($language:ident),+) => { $( #[cfg(not(target_arch = "wasm32"))] mod $language; )+ };
 }
-packed_languages!(ar, de, es, fr, he, it, ja, nl, pl, pt, sv, tr);
+packed_languages!(ar, de, es, fr, he, it, ja, nl, pl, pt, pt_pt, sv, tr);
 
 /// A language the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,9 @@ pub enum Locale {
     Ar,
     /// Hebrew (right to left).
     He,
+    /// Portuguese, as written in Portugal (and in Angola, Mozambique and the other
+    /// countries that follow its norm).
+    PtPt,
 }
 
 impl Locale {
@@ -77,11 +80,12 @@ impl Locale {
         Locale::Ja,
         Locale::Ar,
         Locale::He,
+        Locale::PtPt,
     ];
 
     /// The language tags accepted, in order.
     pub const ALL_TAGS: &'static [&'static str] = &[
-        "en", "de", "fr", "es", "it", "nl", "pt-BR", "pl", "sv", "tr", "ja", "ar", "he",
+        "en", "de", "fr", "es", "it", "nl", "pt-BR", "pl", "sv", "tr", "ja", "ar", "he", "pt-PT",
     ];
 
     /// `de`, `de-AT`, `fr_CA`, `pt-PT`… → the locale; `None` for a language not translated.
@@ -98,7 +102,11 @@ impl Locale {
             "es" => Locale::Es,
             "it" => Locale::It,
             "nl" => Locale::Nl,
-            "pt" => Locale::Pt,
+            // Brazil's Portuguese, unless the region follows Portugal's norm.
+            "pt" => match tag.get(3..5).map(str::to_ascii_uppercase).as_deref() {
+                Some("PT" | "AO" | "MZ" | "CV" | "GW" | "ST" | "TL" | "MO") => Locale::PtPt,
+                _ => Locale::Pt,
+            },
             "pl" => Locale::Pl,
             "sv" => Locale::Sv,
             "tr" => Locale::Tr,
@@ -113,6 +121,15 @@ impl Locale {
     /// The BCP 47 tag, for `lang` attributes and `Intl`.
     pub fn tag(self) -> &'static str {
         Self::ALL_TAGS[self as usize]
+    }
+
+    /// The name of the language's pack (`tryon-locale-<name>.json`): its language, or
+    /// its whole tag where a language has two packs (`pt` is Brazil's, `pt-PT` Portugal's).
+    pub fn pack_name(self) -> &'static str {
+        match self {
+            Locale::PtPt => "pt-PT",
+            other => &other.tag()[..2],
+        }
     }
 
     /// Whether the language is written right to left.
@@ -163,6 +180,7 @@ impl Locale {
             Locale::Ja => &ja::TEXTS,
             Locale::Ar => &ar::TEXTS,
             Locale::He => &he::TEXTS,
+            Locale::PtPt => &pt_pt::TEXTS,
         }
     }
 }
@@ -217,7 +235,7 @@ pub fn plural(locale: Locale, n: u64) -> &'static str {
                 "other"
             }
         }
-        Locale::Es | Locale::It => match n {
+        Locale::Es | Locale::It | Locale::PtPt => match n {
             1 => "one",
             _ if millions => "many",
             _ => "other",
@@ -808,6 +826,33 @@ mod tests {
             ["one", "two", "other", "other"]
         );
         assert_eq!(plural(Locale::Ja, 1), "other");
+        // Zero is `one` in Brazil's Portuguese, `other` in Portugal's.
+        assert_eq!(
+            [0, 1, 2].map(|n| plural(Locale::Pt, n)),
+            ["one", "one", "other"]
+        );
+        assert_eq!(
+            [0, 1, 2, 1_000_000].map(|n| plural(Locale::PtPt, n)),
+            ["other", "one", "other", "many"]
+        );
+    }
+
+    #[test]
+    fn portuguese_has_two_packs_picked_by_region() {
+        for tag in ["pt", "pt-BR", "pt_br", "pt-US", "pt-Latn"] {
+            assert_eq!(Locale::parse(tag), Some(Locale::Pt), "{tag}");
+        }
+        for tag in [
+            "pt-PT", "pt_pt", "pt-AO", "pt-MZ", "pt-CV", "pt-GW", "pt-ST", "pt-TL", "pt-MO",
+        ] {
+            assert_eq!(Locale::parse(tag), Some(Locale::PtPt), "{tag}");
+        }
+        assert_eq!(Locale::Pt.pack_name(), "pt");
+        assert_eq!(Locale::PtPt.pack_name(), "pt-PT");
+        assert_eq!(Locale::De.pack_name(), "de");
+        // The two differ where Portugal and Brazil write differently.
+        assert_eq!(Locale::Pt.texts().ChoosePhoto, "Escolher uma foto");
+        assert_eq!(Locale::PtPt.texts().ChoosePhoto, "Escolher uma fotografia");
     }
 
     #[test]

@@ -273,7 +273,7 @@ pub fn mount(host: HtmlElement, options: JsValue) -> Result<MountedWidget, JsVal
             &format!(
                 "TryOn: the {} strings are not loaded (tryon-locale-{}.json beside the widget, or the npm package's dist/locales/); showing English",
                 options.locale.tag(),
-                options.locale.tag().split('-').next().unwrap_or_default()
+                options.locale.pack_name()
             )
             .into(),
         );

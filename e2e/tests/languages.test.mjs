@@ -17,7 +17,7 @@ const OPTIONS = {
 };
 const PACKS = fs
   .readdirSync(path.join(ROOT, 'target/embed'))
-  .filter((f) => /^tryon-locale-\w+\.json$/.test(f))
+  .filter((f) => /^tryon-locale-[\w-]+\.json$/.test(f))
   .map((f) => f.slice('tryon-locale-'.length, -'.json'.length));
 
 const suite = sandboxSuite();
@@ -31,7 +31,7 @@ async function widgetIn(locale, viewport = { width: 1280, height: 900 }) {
 }
 
 test('every language but English comes as a pack, and the start step speaks it', async () => {
-  assert.deepEqual(PACKS.sort(), ['ar', 'de', 'es', 'fr', 'he', 'it', 'ja', 'nl', 'pl', 'pt', 'sv', 'tr']);
+  assert.deepEqual(PACKS.sort(), ['ar', 'de', 'es', 'fr', 'he', 'it', 'ja', 'nl', 'pl', 'pt', 'pt-PT', 'sv', 'tr']);
   for (const lang of PACKS) {
     const words = pack(lang);
     const page = await widgetIn(lang === 'pt' ? 'pt-BR' : lang);
@@ -92,6 +92,29 @@ test('screenshots: the Arabic and Japanese panels, desktop and phone', async () 
       assertClean(page);
       await page.context().close();
     }
+  }
+});
+
+test("Portuguese by region: Portugal's norm for pt-PT and pt-AO, Brazil's for pt-BR and plain pt", async () => {
+  const [portugal, brazil] = [pack('pt-PT'), pack('pt')];
+  assert.notEqual(portugal.choosePhoto, brazil.choosePhoto, 'the two packs differ where the norms do');
+  for (const [locale, words, other, file] of [
+    ['pt-AO', portugal, brazil, 'tryon-locale-pt-PT.json'],
+    ['pt', brazil, portugal, 'tryon-locale-pt.json'],
+  ]) {
+    const page = await newPage(await suite.browser.newContext());
+    const packs = [];
+    page.on('request', (r) => /tryon-locale-/.test(r.url()) && packs.push(new URL(r.url()).pathname.split('/').pop()));
+    await mountOnBlankPage(page, suite.shop.url, { ...OPTIONS, locale });
+    await page.getByTestId('tryon-open').click();
+    await page.getByTestId('tryon-start').waitFor();
+    const text = await page.getByTestId('tryon-start').innerText();
+    assert.ok(text.includes(words.choosePhoto) && text.includes(words.startTitle), `${locale}: its pack is shown: ${text}`);
+    assert.ok(!text.includes(other.startTitle), `${locale}: not the other norm's "${other.startTitle}"`);
+    assert.deepEqual(packs, [file], `${locale}: only its own pack is fetched`);
+    await page.screenshot({ path: path.join(SCREENS, `lang-${locale}-start.png`) });
+    assertClean(page);
+    await page.context().close();
   }
 });
 

@@ -134,7 +134,7 @@ test('the tarball holds the module, its types, the glue, the wasm and the langua
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
     'README.md',
-    ...['ar', 'de', 'es', 'fr', 'he', 'it', 'ja', 'nl', 'pl', 'pt', 'sv', 'tr'].map((l) => `dist/locales/${l}.js`),
+    ...['ar', 'de', 'es', 'fr', 'he', 'it', 'ja', 'nl', 'pl', 'pt-PT', 'pt', 'sv', 'tr'].map((l) => `dist/locales/${l}.js`),
     'dist/tryon-widget.js', 'dist/tryon-widget_bg.wasm', 'dist/tryon-widget_nosimd_bg.wasm', 'index.d.ts',
     'index.js', 'package.json',
   ]);
@@ -263,6 +263,19 @@ test('a Vite app that installed the tarball completes a try-on in Chromium', asy
   await page.getByRole('button', { name: 'Anprobieren' }).waitFor();
   assert.equal(await page.getByTestId('tryon-open').count(), 1);
   assertClean(page);
+
+  // Portugal's Portuguese through the package's own pack map (`pt_PT` → its
+  // dist/locales/pt-PT.js, not Brazil's pt.js): "fotografia" is in neither Brazil's
+  // words nor English.
+  await page.evaluate(async () => {
+    const widget = await window.tryon.mount(document.getElementById('tryon-here'), {
+      garmentImage: '/fixtures/garments/solidus_tshirt.png',
+      locale: 'pt_PT',
+    });
+    // open(), not a click: a panel this tab left open on this product opens by itself.
+    widget.open();
+  });
+  await page.waitForFunction(() => document.getElementById('tryon-here').shadowRoot.textContent.includes('fotografia'));
 
   // Wrong calls reject with Errors that say what was wrong.
   const rejections = await page.evaluate(async () => {
