@@ -66,7 +66,7 @@
     // `iw`: Hebrew's old code, still sent by some Android browsers. Portuguese has two
     // packs: Portugal's (and the countries that follow its norm), and Brazil's.
     var tag = value(options, 'locale').toLowerCase().replace(/^iw/, 'he');
-    tag = /^pt[-_](pt|ao|mz|cv|gw|st|tl|mo)/.test(tag) ? 'pt-PT' : tag.slice(0, 2);
+    tag = /^pt[-_](pt|ao|mz|cv|gw|st|tl|mo|ch|lu|gq)/.test(tag) ? 'pt-PT' : tag.slice(0, 2);
     return LABELS[tag] ? tag : 'en';
   }
 

@@ -49,7 +49,7 @@ export type TryOnModerationLevel =
 
 /**
  * The widget's languages (`ar` and `he` right to left; `pt` is Brazil's Portuguese,
- * `pt-PT` Portugal's, also picked by `pt-AO`, `pt-MZ`, `pt-CV`, `pt-GW`, `pt-ST`, `pt-TL`, `pt-MO`).
+ * `pt-PT` Portugal's, also picked by `pt-AO`, `pt-MZ`, `pt-CV`, `pt-GW`, `pt-ST`, `pt-TL`, `pt-MO`, `pt-CH`, `pt-LU`, `pt-GQ`).
  */
 export type TryOnLanguage = 'en' | 'de' | 'fr' | 'es' | 'it' | 'nl' | 'pt' | 'pt-PT' | 'pl' | 'sv' | 'tr' | 'ja' | 'ar' | 'he';
 /**

@@ -146,7 +146,7 @@ async function addLanguage(mod, locale) {
   // As the loader reads it: `iw` is Hebrew; Portugal's Portuguese (and that of the
   // countries following its norm) has a pack of its own.
   const tag = String(locale || '').toLowerCase().replace(/^iw/, 'he');
-  const lang = /^pt[-_](pt|ao|mz|cv|gw|st|tl|mo)/.test(tag) ? 'pt-PT' : tag.slice(0, 2);
+  const lang = /^pt[-_](pt|ao|mz|cv|gw|st|tl|mo|ch|lu|gq)/.test(tag) ? 'pt-PT' : tag.slice(0, 2);
   if (!Object.prototype.hasOwnProperty.call(PACKS, lang) || added.has(lang)) return;
   try {
     const pack = await PACKS[lang]();

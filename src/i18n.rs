@@ -1,6 +1,6 @@
-//! Every string the shopper reads, in thirteen languages: English, German, French,
-//! Spanish, Italian, Dutch, Portuguese (Brazil), Polish, Swedish, Turkish, Japanese,
-//! and Arabic and Hebrew, written right to left. Each language is one file in
+//! Every string the shopper reads, in fourteen languages: English, German, French,
+//! Spanish, Italian, Dutch, Portuguese (Brazil's and Portugal's), Polish, Swedish,
+//! Turkish, Japanese, and Arabic and Hebrew, written right to left. Each language is one file in
 //! `i18n/` filling in [`Texts`]: a string left out does not compile.
 //!
 //! Merchants override any string by key (`strings: { startTitle: "…" }`). `{name}`
@@ -9,7 +9,7 @@
 //! in: [`plural`]), `#` being the number, written as the language writes numbers.
 //!
 //! The widget's WebAssembly carries English only: each other language is a small
-//! pack (`tryon-locale-<tag>.json`, written from these files by
+//! pack (`tryon-locale-<name>.json`, [`Locale::pack_name`], written from these files by
 //! `examples/languages.rs`) that the loader or the npm package fetches with the widget
 //! and hands over ([`add_language`]) before mounting. Thirteen languages compiled in
 //! would add 17 KB brotli to every shopper's download; a pack costs its own shoppers
@@ -104,7 +104,10 @@ impl Locale {
             "nl" => Locale::Nl,
             // Brazil's Portuguese, unless the region follows Portugal's norm.
             "pt" => match tag.get(3..5).map(str::to_ascii_uppercase).as_deref() {
-                Some("PT" | "AO" | "MZ" | "CV" | "GW" | "ST" | "TL" | "MO") => Locale::PtPt,
+                // CLDR's parent locales: these regions inherit pt-PT.
+                Some(
+                    "PT" | "AO" | "MZ" | "CV" | "GW" | "ST" | "TL" | "MO" | "CH" | "LU" | "GQ",
+                ) => Locale::PtPt,
                 _ => Locale::Pt,
             },
             "pl" => Locale::Pl,
@@ -844,6 +847,7 @@ mod tests {
         }
         for tag in [
             "pt-PT", "pt_pt", "pt-AO", "pt-MZ", "pt-CV", "pt-GW", "pt-ST", "pt-TL", "pt-MO",
+            "pt-CH", "pt-LU", "pt-GQ",
         ] {
             assert_eq!(Locale::parse(tag), Some(Locale::PtPt), "{tag}");
         }
